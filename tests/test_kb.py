@@ -1,0 +1,79 @@
+"""The knowledge-base format and the demo knowledge base."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from kb.loader import KBFormatError, load_article, load_articles
+from kb.models import Language
+
+REQUIRED_IDS = {
+    "order-status", "delivery-delay", "delivery-options", "change-address", "cancel-order", "return-item",
+    "refund-status", "damaged-item", "wrong-item", "out-of-stock", "payment-methods", "payment-failed",
+    "invoice", "reset-password", "account-delete", "change-email", "subscription-cancel", "discount-code",
+    "warranty", "contact-support", "size-guide", "gift-card", "price-match", "feature-request",
+    "newsletter-unsubscribe",
+}
+
+VALID = {
+    "id": "sample", "category": "orders", "tags": ["a"],
+    "variants": {"en": {"title": "T", "summary": "S.", "body": "B", "questions": ["q1", "q2", "q3"]}},
+}
+
+
+def test_demo_kb_has_every_required_article_in_four_languages(demo_articles):
+    assert REQUIRED_IDS <= set(demo_articles)
+    for article in demo_articles.values():
+        assert set(article.variants) == set(Language), article.id
+        for variant in article.variants.values():
+            assert len(variant.questions) >= 3, (article.id, variant.language)
+            assert variant.summary and variant.body and variant.title
+
+
+def write(tmp_path, data, name="sample"):
+    folder = tmp_path / "articles"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_missing_language_is_allowed(tmp_path):
+    write(tmp_path, VALID)
+    [article] = load_articles(tmp_path)
+    assert set(article.variants) == {Language.EN}
+    assert article.variant_for(Language.LT).language is Language.EN
+
+
+@pytest.mark.parametrize("change, field", [
+    (lambda d: d.pop("category"), "category"),
+    (lambda d: d["variants"]["en"].pop("summary"), "variants.en.summary"),
+    (lambda d: d["variants"]["en"].update(questions=["only one"]), "variants.en.questions"),
+    (lambda d: d["variants"].update(ko=d["variants"]["en"]), "variants.ko"),
+    (lambda d: d.update(id="Bad ID"), "id"),
+    (lambda d: d["variants"]["en"].update(extra="x"), "variants.en.extra"),
+])
+def test_malformed_article_names_file_and_field(tmp_path, change, field):
+    data = yaml.safe_load(yaml.safe_dump(VALID))
+    change(data)
+    path = write(tmp_path, data)
+    with pytest.raises(KBFormatError) as caught:
+        load_article(path)
+    assert caught.value.field == field
+    assert str(path) in str(caught.value) and field in str(caught.value)
+
+
+def test_invalid_yaml_names_the_file(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    path = folder / "broken.yaml"
+    path.write_text("id: broken\nvariants: [unclosed\n", encoding="utf-8")
+    with pytest.raises(KBFormatError, match="broken.yaml"):
+        load_articles(tmp_path)
+
+
+def test_id_must_match_file_name(tmp_path):
+    path = write(tmp_path, VALID, name="other-name")
+    with pytest.raises(KBFormatError, match="does not match the file name"):
+        load_article(path)

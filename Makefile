@@ -7,7 +7,7 @@ PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install model index serve test clean
+.PHONY: install model index serve test eval clean
 
 # Virtual environment and dependencies. torch is installed first and pinned:
 # 2.13.0 is the local CPU build; any other version pulls multi-GB CUDA wheels.
@@ -33,6 +33,10 @@ serve: index
 
 test: install
 	$(PY) -m pytest
+
+# Every quality number in one run (tables on stdout).
+eval: index
+	$(PY) -m indexer.evals
 
 clean:
 	rm -rf build .pytest_cache

@@ -9,15 +9,26 @@ from api.services import Services
 from indexer.confidence import confidence
 from indexer.search import ArticleHit
 from kb.compose import compose_answer
-from kb.language import detect_language
+from kb.language import Detection, UnsupportedLanguageError, detect_language, resolve_language
 from kb.models import Language
 
 
-def answer(services: Services, request: AnswerRequest) -> AnswerResponse:
+def detect(query: str, explicit: Language | None, accept_language: str | None) -> Detection:
+    """Detect the query's language; an explicit language covers text we cannot detect."""
+    try:
+        return detect_language(query, accept_language)
+    except UnsupportedLanguageError:
+        if explicit is None:
+            raise
+        return Detection(explicit, "explicit")
+
+
+def answer(services: Services, request: AnswerRequest, accept_language: str | None = None) -> AnswerResponse:
     """Find the article for a question and compose the reply for the channel."""
-    detected = detect_language(request.query).language
-    requested = request.language or detected
+    detection = detect(request.query, request.language, accept_language)
     hits = services.index.search(request.query, limit=request.top_k)
+    detected = resolve_language(detection, [hit.language for hit in hits])
+    requested = request.language or detected
     top_confidence = confidence(hits[0].score) if hits else 0.0
     answered = bool(hits) and top_confidence >= services.settings.answer_threshold
     variant = hits[0].article.variant_for(requested) if answered else None
@@ -38,11 +49,14 @@ def answer(services: Services, request: AnswerRequest) -> AnswerResponse:
     )
 
 
-def search(services: Services, query: str, language: Language | None, limit: int) -> SearchResponse:
+def search(services: Services, query: str, language: Language | None, limit: int,
+           accept_language: str | None = None) -> SearchResponse:
     """Rank articles for a search box: titles and summaries in the query's language."""
-    language = language or detect_language(query).language
+    detection = detect(query, language, accept_language)
+    hits = services.index.search(query, limit=limit)
+    language = language or resolve_language(detection, [hit.language for hit in hits])
     results = []
-    for hit in services.index.search(query, limit=limit):
+    for hit in hits:
         variant = hit.article.variant_for(language)
         results.append(SearchResult(id=hit.article.id, title=variant.title, summary=variant.summary,
                                     score=round(hit.score, 4), language=variant.language))

@@ -8,6 +8,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from kb.language import UnsupportedLanguageError
+
 log = logging.getLogger("kb_api")
 
 
@@ -32,6 +34,10 @@ def install_error_handlers(app: FastAPI) -> None:
             problems.append({"field": where, "message": message})
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return JSONResponse(status_code=422, content={"detail": summary, "errors": problems})
+
+    @app.exception_handler(UnsupportedLanguageError)
+    async def unsupported_language(request: Request, error: UnsupportedLanguageError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(error)})
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -66,3 +66,38 @@ def demo_articles():
     from kb.loader import load_articles
 
     return {a.id: a for a in load_articles(PROJECT_ROOT / "kb" / "demo")}
+
+
+ENGLISH_ONLY_ARTICLES = [
+    {"id": "store-hours", "category": "support", "tags": ["store"], "variants": {"en": {
+        "title": "When is the Vilnius showroom open?",
+        "summary": "Our Vilnius showroom is open Monday to Saturday, 10:00-19:00.",
+        "body": "Visit us at the showroom Monday to Saturday, 10:00-19:00. Closed on public holidays.",
+        "questions": ["showroom opening hours", "when can I visit your shop", "is the store open on saturday"],
+    }}},
+    {"id": "parcel-lockers", "category": "delivery", "tags": ["delivery"], "variants": {"en": {
+        "title": "Can I get my order delivered to a parcel locker?",
+        "summary": "Choose a parcel locker on the map at checkout.",
+        "body": "Pick the locker on the map at checkout; you get a pickup code by SMS.",
+        "questions": ["delivery to parcel locker", "parcel machine delivery", "can I use a locker"],
+    }}},
+]
+
+
+@pytest.fixture(scope="session")
+def english_only_client(tmp_path_factory, services):
+    """The API over a small knowledge base whose articles exist only in English (same model)."""
+    import yaml
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.services import load_services
+    from api.settings import Settings
+
+    kb = tmp_path_factory.mktemp("kb-en-only")
+    (kb / "articles").mkdir()
+    for article in ENGLISH_ONLY_ARTICLES:
+        (kb / "articles" / f"{article['id']}.yaml").write_text(yaml.safe_dump(article), encoding="utf-8")
+    settings = Settings(kb_dir=kb, index_dir=kb / "index")
+    with TestClient(create_app(settings, load_services(settings))) as test_client:
+        yield test_client

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
 
 from api import answering
 from api.deps import get_services
@@ -21,9 +21,10 @@ def get_search(
     q: Annotated[str, Query(description="the text typed so far")],
     lang: Annotated[Language | None, Query(description="result language; detected when absent")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_TOP_K, description="how many results")] = 5,
+    accept_language: Annotated[str | None, Header(description="tie-breaker for undecidable text")] = None,
     services: Services = Depends(get_services),
 ) -> SearchResponse:
     if not q.strip():
         raise HTTPException(status_code=422, detail="q must contain some text, not only whitespace")
     check_query_length(q, services.settings.max_query_chars)
-    return answering.search(services, q.strip(), lang, limit)
+    return answering.search(services, q.strip(), lang, limit, accept_language)

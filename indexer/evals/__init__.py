@@ -1,0 +1,1 @@
+"""Quality evaluations printed by ``make eval`` (``python -m indexer.evals``)."""

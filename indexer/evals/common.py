@@ -1,0 +1,51 @@
+"""Shared helpers of the evaluations: the demo index, labelled data, table printing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from indexer.settings import PROJECT_ROOT, default_model_dir
+
+TEST_DATA = PROJECT_ROOT / "tests" / "data"
+DEMO_KB = PROJECT_ROOT / "kb" / "demo"
+
+
+def load_yaml(name: str):
+    return yaml.safe_load((TEST_DATA / name).read_text(encoding="utf-8"))
+
+
+def demo_index(index_dir: Path = PROJECT_ROOT / "build" / "index"):
+    """The demo knowledge base's index, built first when missing or stale."""
+    from indexer.build import build_index, index_is_current
+    from indexer.embeddings import Encoder
+    from indexer.search import ArticleIndex
+    from kb.loader import load_articles
+
+    encoder = Encoder(default_model_dir())
+    articles = load_articles(DEMO_KB)
+    if not index_is_current(index_dir, articles, encoder.model_dir):
+        build_index(articles, encoder, index_dir)
+    return ArticleIndex(articles, index_dir, encoder)
+
+
+def print_table(title: str, headers: list[str], rows: list[list]) -> None:
+    """Print a plain-text table with right-aligned numbers."""
+    cells = [[_fmt(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    print(f"\n{title}")
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    print("  ".join("-" * w for w in widths))
+    for row in cells:
+        print("  ".join(c.rjust(w) if _numeric(c) else c.ljust(w) for c, w in zip(row, widths)))
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _numeric(text: str) -> bool:
+    return text.replace(".", "", 1).replace("-", "", 1).isdigit()

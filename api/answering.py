@@ -8,9 +8,10 @@ from api.schemas import AnswerRequest, AnswerResponse, ArticleRef, SearchRespons
 from api.services import Services
 from indexer.confidence import confidence
 from indexer.search import ArticleHit
-from kb.compose import compose_answer
+from kb.compose import ReplyContext, compose_answer
 from kb.language import Detection, UnsupportedLanguageError, detect_language, resolve_language
 from kb.models import Language
+from kb.templates import Situation
 
 
 def detect(query: str, explicit: Language | None, accept_language: str | None) -> Detection:
@@ -24,18 +25,27 @@ def detect(query: str, explicit: Language | None, accept_language: str | None) -
 
 
 def answer(services: Services, request: AnswerRequest, accept_language: str | None = None) -> AnswerResponse:
-    """Find the article for a question and compose the reply for the channel."""
+    """Find the article for a question, read the customer's situation, compose the reply for the channel."""
     detection = detect(request.query, request.language, accept_language)
-    hits = services.index.search(request.query, limit=request.top_k)
+    vector = services.encoder.encode_queries([request.query])[0]
+    hits = services.index.search(request.query, limit=request.top_k, vector=vector)
     detected = resolve_language(detection, [hit.language for hit in hits])
     requested = request.language or detected
     top_confidence = confidence(hits[0].score) if hits else 0.0
     answered = bool(hits) and top_confidence >= services.settings.answer_threshold
+    if request.situation is not None:
+        situation, situation_confidence = request.situation, 1.0
+    else:
+        guess = services.situations.detect(request.query, vector)
+        situation, situation_confidence = guess.situation, guess.confidence
     variant = hits[0].article.variant_for(requested) if answered else None
     language = variant.language if variant else requested
-    composed = compose_answer(variant, request.channel, language, request.customer_name)
+    answer_id = uuid.uuid4().hex
+    context = ReplyContext(request.customer_name, request.agent_name, request.company, request.timeframe)
+    composed = compose_answer(variant, request.channel, language, situation, services.templates, context,
+                              seed=int(answer_id[:8], 16))
     return AnswerResponse(
-        answer_id=uuid.uuid4().hex,
+        answer_id=answer_id,
         language=language,
         detected_language=detected,
         requested_language=requested,
@@ -43,6 +53,11 @@ def answer(services: Services, request: AnswerRequest, accept_language: str | No
         channel=request.channel,
         answered=answered,
         confidence=round(top_confidence, 4),
+        situation=situation,
+        situation_confidence=round(situation_confidence, 4),
+        handoff=request.channel.style != "terse" and (
+            (not answered and situation is not Situation.FAREWELL)
+            or situation is Situation.TRANSFER_TO_SPECIALIST),
         text=composed.text,
         parts=composed.parts,
         articles=[_article_ref(hit, requested) for hit in hits],

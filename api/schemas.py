@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kb.models import Channel, Language
+from kb.templates import Situation
 
 MAX_TOP_K = 20
 
@@ -19,6 +20,12 @@ class AnswerRequest(BaseModel):
     language: Language | None = Field(None, description="answer language; detected from the query when absent")
     customer_name: str | None = Field(None, max_length=100, description="used in email/ticket greetings")
     top_k: int = Field(3, ge=1, le=MAX_TOP_K, description="how many articles to return")
+    situation: Situation | None = Field(None, description="the customer's situation; detected when absent")
+    agent_name: str | None = Field(None, max_length=100, description="signs email/ticket replies")
+    company: str | None = Field(None, max_length=100, description="company name in replies")
+    timeframe: str | None = Field(None, max_length=100,
+                                  description="when the next step happens, in the answer language "
+                                              "(e.g. 'within two business days'); the template's default otherwise")
 
     @field_validator("query")
     @classmethod
@@ -44,8 +51,12 @@ class AnswerResponse(BaseModel):
     channel: Channel
     answered: bool = Field(..., description="false when no article is a confident answer")
     confidence: float = Field(..., ge=0, le=1)
+    situation: Situation = Field(..., description="the customer's situation (detected or given)")
+    situation_confidence: float = Field(..., ge=0, le=1, description="1.0 when the caller gave the situation")
+    handoff: bool = Field(..., description="true when a human should take over (no answer, or a specialist asked for)")
     text: str = Field(..., description="the composed answer, shaped for the channel")
-    parts: dict[str, str] = Field(..., description="the answer's parts in order (greeting, acknowledgement, ...)")
+    parts: dict[str, str] = Field(..., description="the answer's parts in order: greeting, acknowledgement, "
+                                                    "solution, agreement, closing, signature (as the channel uses them)")
     articles: list[ArticleRef]
 
 

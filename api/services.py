@@ -6,15 +6,20 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from api.settings import Settings
 from indexer.build import build_index, index_is_current
 from indexer.embeddings import Encoder
 from indexer.search import ArticleIndex
+from indexer.settings import PROJECT_ROOT
+from indexer.situations import SituationDetector
 from kb.loader import load_articles
 from kb.models import Article
+from kb.templates import TemplateSet, load_templates
 
 log = logging.getLogger("kb_api")
+DEFAULT_TEMPLATES_KB = PROJECT_ROOT / "kb" / "demo"
 
 
 @dataclass
@@ -23,6 +28,17 @@ class Services:
     encoder: Encoder
     articles: dict[str, Article]
     index: ArticleIndex
+    templates: TemplateSet
+    situations: SituationDetector
+
+
+def templates_home(settings: Settings) -> Path:
+    """The knowledge base's own templates, or the bundled ones when it has none."""
+    if (settings.kb_dir / "templates").is_dir():
+        return settings.kb_dir
+    log.warning("%s has no templates folder: using the bundled reply templates of %s",
+                settings.kb_dir, DEFAULT_TEMPLATES_KB)
+    return DEFAULT_TEMPLATES_KB
 
 
 def load_services(settings: Settings) -> Services:
@@ -38,11 +54,13 @@ def load_services(settings: Settings) -> Services:
     os.environ.setdefault("OMP_NUM_THREADS", str(settings.torch_threads))
     encoder = Encoder(settings.model_dir, threads=settings.torch_threads)
     articles = load_articles(settings.kb_dir)
+    templates = load_templates(templates_home(settings))
     if not index_is_current(settings.index_dir, articles, settings.model_dir):
         log.warning("index at %s is missing or stale: building it from %s", settings.index_dir, settings.kb_dir)
         build_index(articles, encoder, settings.index_dir, show_progress=False)
     index = ArticleIndex(articles, settings.index_dir, encoder)
+    situations = SituationDetector(templates, encoder)
     index.search("warm-up", limit=1)
     log.info("ready: %d articles, %d vectors in %.1f s", len(articles), index.backend.count(),
              time.perf_counter() - started)
-    return Services(settings, encoder, {a.id: a for a in articles}, index)
+    return Services(settings, encoder, {a.id: a for a in articles}, index, templates, situations)

@@ -60,17 +60,19 @@ class ArticleIndex:
             for article_id, lang in self.lexical_docs
         ])
 
-    def search(self, query: str, limit: int = 5) -> list[ArticleHit]:
+    def search(self, query: str, limit: int = 5, vector: np.ndarray | None = None) -> list[ArticleHit]:
         """Rank articles for a question: dense similarity plus a lexical signal.
 
         Args:
             query: the customer's text.
             limit: how many articles to return.
+            vector: the query's ``query:`` embedding when the caller already has it.
 
         Returns:
             Articles by descending ``rank_score``.
         """
-        vector = self.encoder.encode_queries([query])[0]
+        if vector is None:
+            vector = self.encoder.encode_queries([query])[0]
         scores, ids = self.backend.search(vector.reshape(1, -1), CANDIDATE_VECTORS)
         dense: dict[str, tuple[float, Entry]] = {}
         for score, vector_id in zip(scores[0], ids[0]):

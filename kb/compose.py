@@ -1,97 +1,127 @@
-"""Shape an article's answer for the channel the customer used.
+"""Shape an answer for the channel, with the reply template of the customer's situation.
 
-* ``help_page`` / ``contact_form``: the article summary alone, no phrases around it;
-* ``chat`` / ``chatbot``: one acknowledgement, the summary, one closing question;
-* ``email`` / ``ticket``: greeting, acknowledgement, summary and the full steps,
-  closing, signature.
+* ``help_page`` / ``contact_form``: the article summary alone, no template text;
+* ``chat`` / ``chatbot``: one acknowledgement, the summary and its key step, one
+  closing question;
+* ``email`` / ``ticket``: greeting, acknowledgement, the full solution (lead-in,
+  summary, steps and options), the agreement (what happens next, by when), a
+  closing that asks whether anything else is open, signature.
+
+With no confident answer the help page gets no text (the caller shows the
+suggested articles) and chat/email get the ``unknown_answer`` template: we will
+find out and come back, never "I don't know".
 """
 
 from __future__ import annotations
 
+import random
+import re
 from dataclasses import dataclass
 
 from kb.models import ArticleVariant, Channel, Language
+from kb.templates import Situation, TemplateSet
 
-PHRASES: dict[Language, dict[str, str]] = {
-    Language.EN: {
-        "greeting": "Hello {name},",
-        "greeting_anonymous": "Hello,",
-        "acknowledge": "Thank you for your question — here is what you need to know.",
-        "closing_chat": "Is there anything else I can help you with?",
-        "closing_letter": "If anything is still unclear or there is something else we can do for you, just reply to this message.",
-        "signature": "Best regards,\nBrightcart Customer Support",
-        "no_answer": "Good question — let me check that with our team so you get the right answer.",
-    },
-    Language.JA: {
-        "greeting": "{name}様",
-        "greeting_anonymous": "お客様",
-        "acknowledge": "お問い合わせいただき、ありがとうございます。",
-        "closing_chat": "ほかにご不明な点はございますか？",
-        "closing_letter": "ほかにご不明な点やお困りのことがございましたら、お気軽にこのメールへご返信ください。",
-        "signature": "今後ともよろしくお願いいたします。\nBrightcart カスタマーサポート",
-        "no_answer": "お問い合わせありがとうございます。正確にお答えできるよう、担当チームに確認いたします。",
-    },
-    Language.ZH: {
-        "greeting": "{name}，您好：",
-        "greeting_anonymous": "您好：",
-        "acknowledge": "感谢您的咨询，以下是相关说明。",
-        "closing_chat": "请问还有什么可以帮您的吗？",
-        "closing_letter": "如果还有不清楚的地方或其他需要，欢迎直接回复此邮件。",
-        "signature": "祝好！\nBrightcart 客户服务团队",
-        "no_answer": "这个问题问得好，我们会向相关团队确认，以便给您准确的答复。",
-    },
-    Language.LT: {
-        "greeting": "Sveiki, {name},",
-        "greeting_anonymous": "Sveiki,",
-        "acknowledge": "Dėkojame už Jūsų klausimą – štai ką verta žinoti.",
-        "closing_chat": "Ar galiu Jums dar kuo nors padėti?",
-        "closing_letter": "Jei kas nors liko neaišku ar galime padėti dar kuo nors, tiesiog atsakykite į šį laišką.",
-        "signature": "Pagarbiai\nBrightcart klientų aptarnavimo komanda",
-        "no_answer": "Geras klausimas – pasitikslinsime su komanda, kad gautumėte tikslų atsakymą.",
-    },
-}
+FIRST_STEP = re.compile(r"^\s*1[.)]\s+(.+)$", re.MULTILINE)
+MARKDOWN_EMPHASIS = re.compile(r"\*\*|__|`")
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """Optional values for the placeholders; the frame's defaults fill what is missing."""
+
+    customer_name: str | None = None
+    agent_name: str | None = None
+    company: str | None = None
+    timeframe: str | None = None
 
 
 @dataclass(frozen=True)
 class ComposedAnswer:
-    """The reply text and its parts, in order (empty parts left out of ``text``)."""
+    """The reply text and its parts in order (empty parts are left out of ``text``)."""
 
     text: str
     parts: dict[str, str]
 
 
-def compose_answer(variant: ArticleVariant | None, channel: Channel, language: Language,
-                   customer_name: str | None = None) -> ComposedAnswer:
-    """Compose the reply for a channel.
+def key_step(body: str) -> str:
+    """The first numbered step of an article body, without Markdown emphasis ('' when none)."""
+    match = FIRST_STEP.search(body)
+    return MARKDOWN_EMPHASIS.sub("", match.group(1)).strip() if match else ""
+
+
+def compose_answer(variant: ArticleVariant | None, channel: Channel, language: Language, situation: Situation,
+                   templates: TemplateSet, context: ReplyContext = ReplyContext(), seed: int = 0
+                   ) -> ComposedAnswer:
+    """Compose the reply.
 
     Args:
-        variant: the article variant that answers the question, or None when
-            there is no confident answer.
+        variant: the article variant that answers, or None without a confident answer.
         channel: where the customer asked.
-        language: the answer language (the variant's language when there is one).
-        customer_name: used in the email/ticket greeting when given.
+        language: the answer language (the variant's, when there is one).
+        situation: the customer's situation; picks the template.
+        templates: the knowledge base's reply templates.
+        context: placeholder values from the caller.
+        seed: picks among the variants of each part (the same seed, the same wording).
 
     Returns:
         The composed answer.
     """
-    phrases = PHRASES[language]
     style = channel.style
     if style == "terse":
         return _join({"solution": variant.summary if variant else ""})
-    if variant is None:
-        parts = {"acknowledgement": phrases["no_answer"]}
-    elif style == "chat":
-        parts = {"acknowledgement": phrases["acknowledge"], "solution": variant.summary,
-                 "closing": phrases["closing_chat"]}
-    else:
-        parts = {"acknowledgement": phrases["acknowledge"],
-                 "solution": variant.summary + "\n\n" + variant.body,
-                 "closing": phrases["closing_letter"]}
-    if style == "letter":
-        name = (customer_name or "").strip()
-        greeting = phrases["greeting"].format(name=name) if name else phrases["greeting_anonymous"]
-        parts = {"greeting": greeting, **parts, "signature": phrases["signature"]}
+    if variant is None and situation is not Situation.FAREWELL:
+        situation = Situation.UNKNOWN_ANSWER
+    template = templates.templates[situation]
+    pick = _Picker(template, templates, language, variant, context, random.Random(seed))
+
+    if style == "chat":
+        parts = {"acknowledgement": pick.part("acknowledge")}
+        if variant is not None and situation is not Situation.FAREWELL:
+            step = key_step(variant.body)
+            parts["solution"] = variant.summary + (f"\n{step}" if step and step not in variant.summary else "")
+        elif situation is Situation.UNKNOWN_ANSWER:
+            parts["agreement"] = pick.part("agreement")
+        parts["closing"] = pick.part("closing")
+        return _join(parts)
+
+    parts = {"greeting": pick.greeting(), "acknowledgement": pick.part("acknowledge")}
+    if variant is not None and situation is not Situation.FAREWELL:
+        parts["solution"] = "\n\n".join([pick.part("lead_in"), variant.summary, variant.body])
+    if situation is not Situation.FAREWELL:
+        parts["agreement"] = pick.part("agreement")
+    parts["closing"] = pick.part("closing")
+    parts["signature"] = pick.frame("signature")
     return _join(parts)
+
+
+class _Picker:
+    """Chooses a variant of each part and fills its placeholders."""
+
+    def __init__(self, template, templates: TemplateSet, language: Language, variant: ArticleVariant | None,
+                 context: ReplyContext, rng: random.Random):
+        self.template, self.letter_frame, self.language, self.rng = template, templates.frame, language, rng
+        defaults = templates.frame.defaults
+        self.customer_name = (context.customer_name or "").strip()
+        self.values = {
+            "customer_name": self.customer_name,
+            "article_title": variant.title if variant else "",
+            "timeframe": (context.timeframe or "").strip() or template.timeframe.get(language)
+            or templates.templates[Situation.GENERAL].timeframe[language],
+            "agent_name": (context.agent_name or "").strip() or defaults["agent_name"][language],
+            "company": (context.company or "").strip() or defaults["company"][language],
+        }
+
+    def part(self, name: str) -> str:
+        return self._fill(self.rng.choice(self.template.parts[self.language][name]))
+
+    def frame(self, name: str) -> str:
+        return self._fill(self.rng.choice(self.letter_frame.parts[self.language][name]))
+
+    def greeting(self) -> str:
+        return self.frame("greeting" if self.customer_name else "greeting_anonymous")
+
+    def _fill(self, text: str) -> str:
+        return text.format_map(self.values).strip()
 
 
 def _join(parts: dict[str, str]) -> ComposedAnswer:

@@ -77,3 +77,58 @@ def test_id_must_match_file_name(tmp_path):
     path = write(tmp_path, VALID, name="other-name")
     with pytest.raises(KBFormatError, match="does not match the file name"):
         load_article(path)
+
+
+def copy_templates(tmp_path):
+    import shutil
+
+    from indexer.settings import PROJECT_ROOT
+
+    shutil.copytree(PROJECT_ROOT / "kb" / "demo" / "templates", tmp_path / "templates")
+    return tmp_path / "templates"
+
+
+def edit_template(path, language, part, text):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["parts"][language][part][0] = text
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.mark.parametrize("language, text, phrase", [
+    ("en", "I don't know, sorry.", "i don't know"),
+    ("ja", "申し訳ございませんが、わかりません。", "わかりません"),
+    ("zh", "这个我不知道。", "我不知道"),
+    ("lt", "Deja, nežinau.", "nežinau"),
+    ("en", "Please hold while I transfer you.", "please hold while i transfer you"),
+])
+def test_template_failing_the_tone_guard_is_rejected_with_the_phrase(tmp_path, language, text, phrase):
+    from kb.templates import load_templates
+
+    folder = copy_templates(tmp_path)
+    edit_template(folder / "general.yaml", language, "acknowledge", text)
+    with pytest.raises(KBFormatError) as caught:
+        load_templates(tmp_path)
+    assert phrase in str(caught.value) and f"parts.{language}.acknowledge" in str(caught.value)
+
+
+def test_template_with_unknown_placeholder_is_rejected(tmp_path):
+    from kb.templates import load_templates
+
+    folder = copy_templates(tmp_path)
+    edit_template(folder / "farewell.yaml", "en", "closing", "Bye {first_name}!")
+    with pytest.raises(KBFormatError, match=r"unknown placeholder \{first_name\}"):
+        load_templates(tmp_path)
+
+
+def test_demo_templates_cover_every_situation_in_four_languages():
+    from indexer.settings import PROJECT_ROOT
+    from kb.templates import PARTS, Situation, load_templates
+
+    templates = load_templates(PROJECT_ROOT / "kb" / "demo")
+    assert set(templates.templates) == set(Situation)
+    for template in templates.templates.values():
+        assert set(template.parts) == set(Language)
+        for parts in template.parts.values():
+            assert all(len(parts[p]) >= 2 for p in PARTS)
+        if template.situation is not Situation.UNKNOWN_ANSWER:
+            assert set(template.triggers) == set(Language)

@@ -6,9 +6,9 @@ import pytest
 
 from indexer.evals.common import load_yaml
 from indexer.evals.language import our_language
-from kb.compose import PHRASES
 from kb.language import UnsupportedLanguageError, detect_language, preferred_language
 from kb.models import Language
+from kb.templates import Situation
 
 HARD_CASES = [
     ("返品したいです", "ja"),
@@ -87,15 +87,16 @@ def test_korean_gets_a_422_unless_a_language_is_given(client):
     assert client.get("/v1/search", params={"q": "환불"}).status_code == 422
 
 
-def test_missing_variant_falls_back_to_english_without_mixing_languages(english_only_client):
+def test_missing_variant_falls_back_to_english_without_mixing_languages(english_only_client, services):
     body = english_only_client.post("/v1/answer", json={
         "query": "when is the showroom open", "channel": "chat", "language": "lt"}).json()
     assert body["answered"], body
     assert body["requested_language"] == "lt"
     assert body["language"] == "en" and body["language_fallback"] is True
     # the template follows the answer language: English phrases around the English article
-    assert body["parts"]["acknowledgement"] == PHRASES[Language.EN]["acknowledge"]
-    assert body["parts"]["closing"] == PHRASES[Language.EN]["closing_chat"]
+    english = services.templates.templates[Situation(body["situation"])].parts[Language.EN]
+    assert body["parts"]["acknowledgement"] in english["acknowledge"]
+    assert body["parts"]["closing"] in english["closing"]
 
 
 def test_explicit_language_has_no_fallback_when_variant_exists(client):

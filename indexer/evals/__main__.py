@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from indexer.evals import language, paraphrases
+from indexer.evals import language, paraphrases, situations
 from indexer.evals.common import demo_index
 
-SECTIONS = {"paraphrases": paraphrases.run, "language": language.run}
+SECTIONS = {"paraphrases": paraphrases.run, "language": language.run, "situations": situations.run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,203 @@
+"""Reply templates: the empathy around an answer, chosen by the customer's situation.
+
+Files: ``<kb>/templates/<situation>.yaml`` (trigger examples and the parts
+``acknowledge``, ``lead_in``, ``agreement``, ``closing`` per language, each with
+variants) and ``<kb>/templates/_frame.yaml`` (greeting and signature of letters,
+default placeholder values). Format in README.md. Loading validates every text
+against the tone guard and the allowed placeholders.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+import yaml
+
+from kb.loader import KBFormatError
+from kb.models import Language
+from kb.tone import find_forbidden_phrase
+
+PARTS = ("acknowledge", "lead_in", "agreement", "closing")
+FRAME_PARTS = ("greeting", "greeting_anonymous", "signature")
+PLACEHOLDERS = frozenset({"customer_name", "article_title", "timeframe", "agent_name", "company"})
+MIN_VARIANTS = 2
+
+
+class Situation(str, Enum):
+    """The customer's situation; picks the reply template."""
+
+    ANGRY_CUSTOMER = "angry_customer"
+    DELIVERY_DELAY = "delivery_delay"
+    OUT_OF_STOCK = "out_of_stock"
+    DEFECTIVE_PRODUCT = "defective_product"
+    FEATURE_REQUEST_REFUSED = "feature_request_refused"
+    EXCEPTION_REQUEST = "exception_request"
+    TRANSFER_TO_SPECIALIST = "transfer_to_specialist"
+    UNKNOWN_ANSWER = "unknown_answer"
+    FAREWELL = "farewell"
+    GENERAL = "general"
+
+
+@dataclass(frozen=True)
+class ReplyTemplate:
+    """One situation's trigger examples and reply parts, per language."""
+
+    situation: Situation
+    description: str
+    triggers: dict[Language, tuple[str, ...]]
+    parts: dict[Language, dict[str, tuple[str, ...]]]
+    timeframe: dict[Language, str]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Greeting and signature of letters, and default placeholder values, per language."""
+
+    parts: dict[Language, dict[str, tuple[str, ...]]]
+    defaults: dict[str, dict[Language, str]]
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    templates: dict[Situation, ReplyTemplate]
+    frame: Frame
+
+
+def load_templates(kb_dir: Path) -> TemplateSet:
+    """Read and validate every template file of a knowledge base.
+
+    Args:
+        kb_dir: the knowledge-base directory.
+
+    Returns:
+        The templates, one per situation, and the frame.
+
+    Raises:
+        KBFormatError: naming the file and field of the first problem, including a
+            text that fails the tone guard or uses an unknown placeholder.
+    """
+    folder = Path(kb_dir) / "templates"
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{kb_dir}: no 'templates' folder (see README: reply templates)")
+    frame = parse_frame(_read(folder / "_frame.yaml"), folder / "_frame.yaml")
+    templates = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == "_frame.yaml":
+            continue
+        template = parse_template(_read(path), path)
+        templates[template.situation] = template
+    missing = sorted(s.value for s in Situation if s not in templates)
+    if missing:
+        raise KBFormatError(folder, "(files)", f"no template for situation(s): {', '.join(missing)}")
+    general_timeframe = templates[Situation.GENERAL].timeframe
+    if set(general_timeframe) != set(Language):
+        raise KBFormatError(folder / "general.yaml", "timeframe", "the default {timeframe} is needed in every language")
+    return TemplateSet(templates, frame)
+
+
+def _read(path: Path) -> dict:
+    if not path.is_file():
+        raise KBFormatError(path, "(file)", "missing")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise KBFormatError(path, "(file)", f"not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise KBFormatError(path, "(file)", "expected a mapping")
+    return data
+
+
+def parse_template(data: dict, path: Path) -> ReplyTemplate:
+    """Validate one situation's template mapping.
+
+    Args:
+        data: the mapping read from YAML.
+        path: where it came from, for error messages.
+
+    Returns:
+        The template.
+    """
+    try:
+        situation = Situation(data.get("situation"))
+    except ValueError:
+        allowed = ", ".join(s.value for s in Situation)
+        raise KBFormatError(path, "situation", f"required; one of {allowed}") from None
+    triggers = {
+        language: _texts(values, path, f"triggers.{language.value}", language, minimum=1, our_words=False)
+        for language, values in _by_language(data.get("triggers", {}), path, "triggers").items()
+    }
+    parts = {}
+    for language, fields in _by_language(data.get("parts"), path, "parts").items():
+        if not isinstance(fields, dict):
+            raise KBFormatError(path, f"parts.{language.value}", f"must map {', '.join(PARTS)} to variants")
+        parts[language] = {
+            part: _texts(fields.get(part), path, f"parts.{language.value}.{part}", language, MIN_VARIANTS)
+            for part in PARTS
+        }
+    missing = [language.value for language in Language if language not in parts]
+    if missing:
+        raise KBFormatError(path, "parts", f"missing language(s) {', '.join(missing)}: every reply needs all four")
+    timeframe = {language: str(value) for language, value in
+                 _by_language(data.get("timeframe", {}), path, "timeframe").items()}
+    return ReplyTemplate(situation, str(data.get("description", "")), triggers, parts, timeframe)
+
+
+def parse_frame(data: dict, path: Path) -> Frame:
+    """Validate the letter frame mapping (``_frame.yaml``)."""
+    parts = {}
+    for language, fields in _by_language(data.get("frame"), path, "frame").items():
+        if not isinstance(fields, dict):
+            raise KBFormatError(path, f"frame.{language.value}", f"must map {', '.join(FRAME_PARTS)} to variants")
+        parts[language] = {part: _texts(fields.get(part), path, f"frame.{language.value}.{part}", language, 1)
+                           for part in FRAME_PARTS}
+    missing = [language.value for language in Language if language not in parts]
+    if missing:
+        raise KBFormatError(path, "frame", f"missing language(s) {', '.join(missing)}")
+    defaults = {}
+    for name in ("agent_name", "company"):
+        values = _by_language((data.get("defaults") or {}).get(name), path, f"defaults.{name}")
+        defaults[name] = {language: str(value) for language, value in values.items()}
+        if set(defaults[name]) != set(Language):
+            raise KBFormatError(path, f"defaults.{name}", "required for every language (ja, zh, lt, en)")
+    return Frame(parts, defaults)
+
+
+def _by_language(value, path: Path, where: str) -> dict[Language, object]:
+    if not isinstance(value, dict) or not value:
+        raise KBFormatError(path, where, "required; a mapping from language code (ja, zh, lt, en)")
+    result = {}
+    for code, item in value.items():
+        try:
+            result[Language(code)] = item
+        except ValueError:
+            raise KBFormatError(path, f"{where}.{code}", "unknown language; use ja, zh, lt or en") from None
+    return result
+
+
+def _texts(values, path: Path, where: str, language: Language, minimum: int,
+           our_words: bool = True) -> tuple[str, ...]:
+    """A validated list of texts; ``our_words`` (reply text, not customer triggers) is tone-checked."""
+    if not isinstance(values, list) or len(values) < minimum or not all(isinstance(v, str) and v.strip()
+                                                                          for v in values):
+        raise KBFormatError(path, where, f"required; a list of at least {minimum} non-empty strings")
+    for text in values if our_words else ():
+        check_template_text(text, language, path, where)
+    return tuple(v.strip() for v in values)
+
+
+def check_template_text(text: str, language: Language, path: Path, where: str) -> None:
+    """Reject unknown placeholders and phrases the tone guard forbids."""
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(text)]
+    except ValueError as error:
+        raise KBFormatError(path, where, f"broken placeholder braces: {error}") from None
+    for name in fields:
+        if name is not None and name not in PLACEHOLDERS:
+            allowed = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
+            raise KBFormatError(path, where, f"unknown placeholder {{{name}}}; allowed: {allowed}")
+    phrase = find_forbidden_phrase(text, language)
+    if phrase:
+        raise KBFormatError(path, where, f"contains the phrase '{phrase}', which the tone guard forbids")

@@ -58,7 +58,7 @@ def load_services(settings: Settings) -> Services:
     if not index_is_current(settings.index_dir, articles, settings.model_dir):
         log.warning("index at %s is missing or stale: building it from %s", settings.index_dir, settings.kb_dir)
         build_index(articles, encoder, settings.index_dir, show_progress=False)
-    index = ArticleIndex(articles, settings.index_dir, encoder)
+    index = ArticleIndex.load(articles, settings.index_dir, encoder)
     situations = SituationDetector(templates, encoder)
     index.search("warm-up", limit=1)
     log.info("ready: %d articles, %d vectors in %.1f s", len(articles), index.backend.count(),

@@ -43,13 +43,12 @@ class Entry:
 
 
 def article_entries(article: Article) -> list[Entry]:
-    """Every indexed text of an article, in a stable order."""
+    """Every indexed (non-empty) text of an article, in a stable order."""
     entries = []
     for language, variant in sorted(article.variants.items(), key=lambda item: item[0].value):
-        entries.append(Entry(article.id, language.value, "title", variant.title))
-        entries.append(Entry(article.id, language.value, "summary", variant.summary))
-        entries.append(Entry(article.id, language.value, "body", variant.body))
-        entries.extend(Entry(article.id, language.value, "question", q) for q in variant.questions)
+        fields = [("title", variant.title), ("summary", variant.summary), ("body", variant.body)]
+        fields += [("question", q) for q in variant.questions]
+        entries.extend(Entry(article.id, language.value, name, text) for name, text in fields if text.strip())
     return entries
 
 

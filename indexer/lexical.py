@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections import Counter
 
+import numpy as np
 import Stemmer
 
 CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -67,26 +68,34 @@ def _cjk_terms(run: str) -> list[str]:
 
 
 class BM25:
-    """Okapi BM25 over a fixed set of documents.
+    """Okapi BM25 over a fixed set of documents, scored through an inverted index.
 
     Args:
         documents: one list of terms per document.
     """
 
     def __init__(self, documents: list[list[str]]):
-        self.counts = [Counter(doc) for doc in documents]
-        self.lengths = [len(doc) for doc in documents]
-        self.average_length = (sum(self.lengths) / len(documents)) if documents else 0.0
-        frequency = Counter(term for counts in self.counts for term in counts)
-        n = len(documents)
-        self.idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in frequency.items()}
+        self.size = len(documents)
+        lengths = np.array([len(doc) for doc in documents], dtype=np.float64)
+        average = lengths.mean() if self.size and lengths.mean() > 0 else 1.0
+        counts = [Counter(doc) for doc in documents]
+        frequency = Counter(term for doc_counts in counts for term in doc_counts)
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        for doc_id, doc_counts in enumerate(counts):
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[doc_id] / average)
+            for term, tf in doc_counts.items():
+                df = frequency[term]
+                idf = math.log(1 + (self.size - df + 0.5) / (df + 0.5))
+                ids, weights = postings.setdefault(term, ([], []))
+                ids.append(doc_id)
+                weights.append(idf * tf * (BM25_K1 + 1) / (tf + norm))
+        self.postings = {term: (np.array(ids), np.array(weights)) for term, (ids, weights) in postings.items()}
 
-    def scores(self, query_terms: list[str]) -> list[float]:
+    def scores(self, query_terms: list[str]) -> np.ndarray:
         """BM25 score of every document for the query terms (repeats ignored)."""
-        terms = [term for term in set(query_terms) if term in self.idf]
-        result = []
-        for counts, length in zip(self.counts, self.lengths):
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * length / (self.average_length or 1))
-            result.append(sum(
-                self.idf[t] * counts[t] * (BM25_K1 + 1) / (counts[t] + norm) for t in terms if t in counts))
+        result = np.zeros(self.size)
+        for term in set(query_terms):
+            if term in self.postings:
+                ids, weights = self.postings[term]
+                result[ids] += weights
         return result

@@ -1,4 +1,4 @@
-"""The query path: embed the question, search the vectors, rank articles."""
+"""The query path: embed the question, search the vectors and the lexical index, fuse, rank articles."""
 
 from __future__ import annotations
 
@@ -8,24 +8,23 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.backends import create_backend
+from indexer.backends import VectorBackend, create_backend
 from indexer.build import Entry
 from indexer.embeddings import Encoder
+from indexer.fusion import Fusion, fuse
 from indexer.lexical import BM25, tokenize
-from kb.models import Article, Language
+from kb.models import Article, ArticleVariant, Language
 
 # How many nearest field vectors to aggregate into article scores.
 CANDIDATE_VECTORS = 256
-# Weight of the lexical score (BM25, scaled to [0, 1] per query) added to the
-# dense cosine when ranking; the dense cosine alone feeds the confidence.
-LEXICAL_WEIGHT = 0.05
 
 
 @dataclass(frozen=True)
 class ArticleHit:
     """An article ranked for a query, with the field and language that matched best.
 
-    ``score`` is the dense cosine of the best field; ``rank_score`` adds the lexical signal.
+    ``score`` is the dense cosine of the best field (it feeds the confidence);
+    ``rank_score`` is the fused score the ranking uses.
     """
 
     article: Article
@@ -36,23 +35,25 @@ class ArticleHit:
 
 
 class ArticleIndex:
-    """A loaded index of one knowledge base.
+    """A searchable knowledge base: field vectors, a lexical index, the articles.
 
     Args:
         articles: the knowledge base.
-        index_dir: a folder written by :func:`indexer.build.build_index`.
-        encoder: the model the index was built with.
+        entries: what each vector id is (``entries[i]`` is vector ``i``).
+        backend: the vector backend holding the field vectors.
+        encoder: the model the vectors were made with.
+        fusion: how dense and lexical scores are combined.
     """
 
-    def __init__(self, articles: list[Article], index_dir: Path, encoder: Encoder):
-        manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    def __init__(self, articles: list[Article], entries: list[Entry], backend: VectorBackend, encoder: Encoder,
+                 fusion: Fusion = Fusion()):
+        if backend.count() != len(entries):
+            raise ValueError(f"{backend.count()} vectors but {len(entries)} entries")
         self.encoder = encoder
         self.articles = {article.id: article for article in articles}
-        self.entries = [Entry(**e) for e in json.loads((index_dir / "entries.json").read_text(encoding="utf-8"))]
-        self.backend = create_backend(manifest["backend"], encoder.dim)
-        self.backend.load(index_dir / "vectors.faiss")
-        if self.backend.count() != len(self.entries):
-            raise ValueError(f"{index_dir}: {self.backend.count()} vectors but {len(self.entries)} entries")
+        self.entries = entries
+        self.backend = backend
+        self.fusion = fusion
         # one lexical document per article language: all its fields together
         self.lexical_docs = [(a.id, lang) for a in articles for lang in a.variants]
         self.lexical = BM25([
@@ -60,8 +61,17 @@ class ArticleIndex:
             for article_id, lang in self.lexical_docs
         ])
 
+    @classmethod
+    def load(cls, articles: list[Article], index_dir: Path, encoder: Encoder, fusion: Fusion = Fusion()):
+        """Open an index folder written by :func:`indexer.build.build_index`."""
+        manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+        entries = [Entry(**e) for e in json.loads((index_dir / "entries.json").read_text(encoding="utf-8"))]
+        backend = create_backend(manifest["backend"], encoder.dim)
+        backend.load(index_dir / "vectors.faiss")
+        return cls(articles, entries, backend, encoder, fusion)
+
     def search(self, query: str, limit: int = 5, vector: np.ndarray | None = None) -> list[ArticleHit]:
-        """Rank articles for a question: dense similarity plus a lexical signal.
+        """Rank articles for a question: dense similarity fused with the lexical signal.
 
         Args:
             query: the customer's text.
@@ -82,22 +92,21 @@ class ArticleIndex:
             if entry.article_id in self.articles and entry.article_id not in dense:
                 dense[entry.article_id] = (float(score), entry)  # best first: first hit is the best
         lexical = self._lexical_scores(query)
-        top_lexical = max(lexical.values(), default=0.0) or 1.0
-        hits = [
-            ArticleHit(self.articles[article_id], score,
-                       score + LEXICAL_WEIGHT * lexical.get(article_id, 0.0) / top_lexical,
-                       Language(entry.language), entry.field)
-            for article_id, (score, entry) in dense.items()
-        ]
+        fused = fuse({article_id: score for article_id, (score, _) in dense.items()}, lexical, self.fusion)
+        hits = [ArticleHit(self.articles[article_id], dense[article_id][0], fused[article_id],
+                           Language(dense[article_id][1].language), dense[article_id][1].field)
+                for article_id in dense]
         hits.sort(key=lambda hit: hit.rank_score, reverse=True)
         return hits[:limit]
 
     def _lexical_scores(self, query: str) -> dict[str, float]:
         best: dict[str, float] = {}
-        for (article_id, _), score in zip(self.lexical_docs, self.lexical.scores(tokenize(query))):
-            best[article_id] = max(best.get(article_id, 0.0), score)
+        scores = self.lexical.scores(tokenize(query))
+        for position in np.flatnonzero(scores):
+            article_id = self.lexical_docs[position][0]
+            best[article_id] = max(best.get(article_id, 0.0), float(scores[position]))
         return best
 
 
-def _all_text(variant) -> str:
+def _all_text(variant: ArticleVariant) -> str:
     return "\n".join([variant.title, *variant.questions, variant.summary, variant.body])

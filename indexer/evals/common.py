@@ -27,7 +27,7 @@ def demo_index(index_dir: Path = PROJECT_ROOT / "build" / "index"):
     articles = load_articles(DEMO_KB)
     if not index_is_current(index_dir, articles, encoder.model_dir):
         build_index(articles, encoder, index_dir)
-    return ArticleIndex(articles, index_dir, encoder)
+    return ArticleIndex.load(articles, index_dir, encoder)
 
 
 def print_table(title: str, headers: list[str], rows: list[list]) -> None:

@@ -34,9 +34,10 @@ serve: index
 test: install
 	$(PY) -m pytest
 
-# Every quality number in one run (tables on stdout).
+# Every quality number in one run (tables on stdout, figures in build/eval/).
+# A subset: make eval EVAL_ARGS='--sources gnome-help,banking77'
 eval: index
-	$(PY) -m indexer.evals
+	$(PY) -m indexer.evals $(EVAL_ARGS)
 
 clean:
 	rm -rf build .pytest_cache

@@ -43,13 +43,21 @@ class Entry:
 
 
 def article_entries(article: Article) -> list[Entry]:
-    """Every indexed (non-empty) text of an article, in a stable order."""
+    """Every indexed (non-empty) text of an article, in a stable order.
+
+    Title, summary, whole body and example questions.
+    """
     entries = []
     for language, variant in sorted(article.variants.items(), key=lambda item: item[0].value):
         fields = [("title", variant.title), ("summary", variant.summary), ("body", variant.body)]
         fields += [("question", q) for q in variant.questions]
         entries.extend(Entry(article.id, language.value, name, text) for name, text in fields if text.strip())
     return entries
+
+
+def prompt_for(field: str) -> str:
+    """``query`` for short question-like fields, ``passage`` for documents."""
+    return "query" if field in QUERY_FIELDS else "passage"
 
 
 def kb_fingerprint(articles: list[Article]) -> str:
@@ -78,10 +86,9 @@ def embed_entries(encoder: Encoder, entries: list[Entry], progress=None, batch_s
         float32 array (len(entries), dim).
     """
     vectors = np.zeros((len(entries), encoder.dim), dtype=np.float32)
-    groups = {
-        "query": [i for i, e in enumerate(entries) if e.field in QUERY_FIELDS],
-        "passage": [i for i, e in enumerate(entries) if e.field in PASSAGE_FIELDS],
-    }
+    groups = {"query": [], "passage": []}
+    for i, entry in enumerate(entries):
+        groups[prompt_for(entry.field)].append(i)
     for prompt, positions in groups.items():
         # shorter texts first: batches of similar length waste less padding
         positions.sort(key=lambda i: len(entries[i].text))

@@ -84,14 +84,8 @@ class ArticleIndex:
         if vector is None:
             vector = self.encoder.encode_queries([query])[0]
         scores, ids = self.backend.search(vector.reshape(1, -1), CANDIDATE_VECTORS)
-        dense: dict[str, tuple[float, Entry]] = {}
-        for score, vector_id in zip(scores[0], ids[0]):
-            if vector_id < 0:
-                continue
-            entry = self.entries[vector_id]
-            if entry.article_id in self.articles and entry.article_id not in dense:
-                dense[entry.article_id] = (float(score), entry)  # best first: first hit is the best
-        lexical = self._lexical_scores(query)
+        dense = self._dense_scores(scores[0], ids[0])
+        lexical = self.lexical_scores(query)
         fused = fuse({article_id: score for article_id, (score, _) in dense.items()}, lexical, self.fusion)
         hits = [ArticleHit(self.articles[article_id], dense[article_id][0], fused[article_id],
                            Language(dense[article_id][1].language), dense[article_id][1].field)
@@ -99,7 +93,19 @@ class ArticleIndex:
         hits.sort(key=lambda hit: hit.rank_score, reverse=True)
         return hits[:limit]
 
-    def _lexical_scores(self, query: str) -> dict[str, float]:
+    def _dense_scores(self, scores: np.ndarray, ids: np.ndarray) -> dict[str, tuple[float, Entry]]:
+        """Per article: the score of its best-matching field and that field's entry."""
+        dense: dict[str, tuple[float, Entry]] = {}
+        for score, vector_id in zip(scores, ids):  # best first: an article's first hit is its best
+            if vector_id < 0:
+                continue
+            entry = self.entries[vector_id]
+            if entry.article_id in self.articles and entry.article_id not in dense:
+                dense[entry.article_id] = (float(score), entry)
+        return dense
+
+    def lexical_scores(self, query: str) -> dict[str, float]:
+        """BM25 score per article (best over its languages) for the query; articles without a match left out."""
         best: dict[str, float] = {}
         scores = self.lexical.scores(tokenize(query))
         for position in np.flatnonzero(scores):

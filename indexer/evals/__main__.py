@@ -1,23 +1,57 @@
-"""``python -m indexer.evals``: every quality number in one run."""
+"""``python -m indexer.evals``: every quality number in one run.
+
+Sections: the public benchmark in ../shared/eval (per source, task and direction),
+the demo knowledge base's paraphrases, language detection, situation detection
+(with bitext-cs). Figures go to build/eval/results.json as well.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
-from indexer.evals import language, paraphrases, situations
+from indexer.evals import benchmark, language, paraphrases, situations
 from indexer.evals.common import demo_index
+from indexer.settings import PROJECT_ROOT
 
-SECTIONS = {"paraphrases": paraphrases.run, "language": language.run, "situations": situations.run}
+RESULTS = PROJECT_ROOT / "build" / "eval" / "results.json"
+
+
+def run_benchmark(index, sources: list[str]) -> list[dict]:
+    if not benchmark.BENCHMARK_DIR.is_dir():
+        print(f"\nbenchmark skipped: {benchmark.BENCHMARK_DIR} not found (../shared/eval beside the project)")
+        return []
+    print(f"\nPublic benchmark ({benchmark.BENCHMARK_DIR}), sources: {', '.join(sources)}")
+    rows = benchmark.evaluate(index.encoder, sources)
+    benchmark.print_rows("Retrieval: lexical = our BM25 alone, dense = vectors alone, R@1/R@5/MRR@10 = hybrid "
+                         "(what the service uses)", rows)
+    return [row.as_json() for row in rows]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m indexer.evals", description=__doc__)
-    parser.add_argument("--only", choices=sorted(SECTIONS), action="append", help="run only these sections")
+    parser = argparse.ArgumentParser(prog="python -m indexer.evals", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append",
+                        choices=["benchmark", "paraphrases", "language", "situations"], help="run only these sections")
+    parser.add_argument("--sources", default=",".join(benchmark.SOURCES),
+                        help=f"comma-separated benchmark sources (default: all of {', '.join(benchmark.SOURCES)})")
     args = parser.parse_args(argv)
+    sources = [s.strip() for s in args.sources.split(",") if s.strip()]
+    unknown = sorted(set(sources) - set(benchmark.SOURCES))
+    if unknown:
+        parser.error(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(benchmark.SOURCES)}")
+    sections = args.only or ["benchmark", "paraphrases", "language", "situations"]
     index = demo_index()
-    for name in args.only or SECTIONS:
-        SECTIONS[name](index)
+    results = {}
+    if "benchmark" in sections:
+        results["benchmark"] = run_benchmark(index, sources)
+    for name, run in (("paraphrases", paraphrases.run), ("language", language.run), ("situations", situations.run)):
+        if name in sections:
+            results[name] = run(index)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results.get("benchmark", []), indent=1), encoding="utf-8")
+    (RESULTS.parent / "all-results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    print(f"\nwritten: {RESULTS} (benchmark rows) and {RESULTS.parent / 'all-results.json'}")
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from indexer.evals.benchmark import evaluate_source, print_rows
+from indexer.evals.benchmark import evaluate, print_rows
 from indexer.evals.common import DEMO_KB, load_yaml, print_table
 from indexer.situations import SituationDetector
 from kb.templates import Situation, load_templates
@@ -44,6 +44,6 @@ def run(index) -> dict:
     n = len(labelled_messages())
     print_table(f"Situation detection ({n} labelled messages, 9 situations, 20 per situation and language)",
                 ["lang", "accuracy"], [[lang, value] for lang, value in result.items()])
-    bitext = evaluate_source(index.encoder, "bitext-cs")
-    print_rows("bitext-cs: customer message -> reply template of its intent (dense)", bitext)
-    return {"accuracy": result, "bitext_cs": bitext}
+    bitext = evaluate(index.encoder, ["bitext-cs"], log=lambda line: None)
+    print_rows("bitext-cs: customer message -> reply template of its intent", bitext)
+    return {"accuracy": result, "bitext_cs": [row.as_json() for row in bitext]}

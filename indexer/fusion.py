@@ -2,8 +2,10 @@
 
 Two methods, chosen by measurement (``make eval`` prints both):
 
-* ``weighted``: cosine + ``weight`` × BM25 scaled to [0, 1] by the query's best
-  BM25 score; the cosine keeps its meaning, the lexical signal breaks near-ties;
+* ``weighted``: cosine + ``weight`` × the lexical match in [0, 1] (BM25 as a share
+  of the most the query could score): the cosine keeps its meaning, a query whose
+  words the article really contains gets a lift, and a query in another language
+  (few shared words) is left to the vectors;
 * ``rrf``: reciprocal rank fusion, 1/(k + dense rank) + 1/(k + lexical rank).
 """
 
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Fusion:
     method: str = "weighted"
-    weight: float = 0.05
+    weight: float = 0.3
     rrf_k: int = 60
 
 
@@ -24,15 +26,14 @@ def fuse(dense: dict[str, float], lexical: dict[str, float], fusion: Fusion) -> 
 
     Args:
         dense: article id -> best-field cosine (the candidates).
-        lexical: article id -> BM25 score (any articles; missing means 0).
+        lexical: article id -> lexical match in [0, 1] (any articles; missing means 0).
         fusion: method and parameters.
 
     Returns:
         article id -> fused score, higher is better.
     """
     if fusion.method == "weighted":
-        top = max(lexical.values(), default=0.0) or 1.0
-        return {a: score + fusion.weight * lexical.get(a, 0.0) / top for a, score in dense.items()}
+        return {a: score + fusion.weight * lexical.get(a, 0.0) for a, score in dense.items()}
     if fusion.method == "rrf":
         dense_rank = {a: r for r, a in enumerate(sorted(dense, key=dense.get, reverse=True), 1)}
         lexical_rank = {a: r for r, a in enumerate(sorted(lexical, key=lexical.get, reverse=True), 1)}

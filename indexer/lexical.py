@@ -90,6 +90,17 @@ class BM25:
                 ids.append(doc_id)
                 weights.append(idf * tf * (BM25_K1 + 1) / (tf + norm))
         self.postings = {term: (np.array(ids), np.array(weights)) for term, (ids, weights) in postings.items()}
+        self.idf = {term: math.log(1 + (self.size - frequency[term] + 0.5) / (frequency[term] + 0.5))
+                    for term in frequency}
+        self.unseen_idf = math.log(1 + (self.size + 0.5) / 0.5)
+
+    def upper_bound(self, query_terms: list[str]) -> float:
+        """The most any document could score: every query term present with a saturated frequency.
+
+        Terms the index has never seen count with the idf of an unseen term, so a query in another
+        language (few shared terms) gets a low share of the bound however its few matches score.
+        """
+        return sum(self.idf.get(term, self.unseen_idf) * (BM25_K1 + 1) for term in set(query_terms))
 
     def scores(self, query_terms: list[str]) -> np.ndarray:
         """BM25 score of every document for the query terms (repeats ignored)."""

@@ -105,9 +105,11 @@ class ArticleIndex:
         return dense
 
     def lexical_scores(self, query: str) -> dict[str, float]:
-        """BM25 score per article (best over its languages) for the query; articles without a match left out."""
+        """Lexical match per article (best over its languages) in [0, 1]: its BM25 score as a share of
+        the most the query could score; articles without a match are left out."""
         best: dict[str, float] = {}
-        scores = self.lexical.scores(tokenize(query))
+        terms = tokenize(query)
+        scores = self.lexical.scores(terms) / (self.lexical.upper_bound(terms) or 1.0)
         for position in np.flatnonzero(scores):
             article_id = self.lexical_docs[position][0]
             best[article_id] = max(best.get(article_id, 0.0), float(scores[position]))

@@ -31,7 +31,7 @@ def answer(services: Services, request: AnswerRequest, accept_language: str | No
     hits = services.index.search(request.query, limit=request.top_k, vector=vector)
     detected = resolve_language(detection, [hit.language for hit in hits])
     requested = request.language or detected
-    top_confidence = confidence(hits[0].score) if hits else 0.0
+    top_confidence = confidence(hits)
     answered = bool(hits) and top_confidence >= services.settings.answer_threshold
     if request.situation is not None:
         situation, situation_confidence = request.situation, 1.0

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from indexer.confidence import DEFAULT_ANSWER_THRESHOLD
 from indexer.settings import PROJECT_ROOT, default_model_dir
 
 
@@ -20,4 +21,5 @@ class Settings(BaseSettings):
     model_dir: Path = Field(default_factory=default_model_dir, description="converted model folder")
     torch_threads: int = Field(2, ge=1, description="threads for the encoder")
     max_query_chars: int = Field(1000, ge=1, description="longest accepted query")
-    answer_threshold: float = Field(0.5, ge=0, le=1, description="confidence below which answered=false")
+    answer_threshold: float = Field(DEFAULT_ANSWER_THRESHOLD, ge=0, le=1,
+                                    description="confidence below which answered=false")

@@ -69,13 +69,17 @@ def compose_answer(variant: ArticleVariant | None, channel: Channel, language: L
     style = channel.style
     if style == "terse":
         return _join({"solution": variant.summary if variant else ""})
+    # Without an answer the reply is the unknown_answer template ("let me check that for you"),
+    # but a feeling the customer showed (anger, a late parcel...) is still acknowledged first.
+    feeling = templates.templates[situation]
     if variant is None and situation is not Situation.FAREWELL:
         situation = Situation.UNKNOWN_ANSWER
     template = templates.templates[situation]
     pick = _Picker(template, templates, language, variant, context, random.Random(seed))
+    acknowledgement = pick.part("acknowledge", feeling if feeling.situation is not Situation.GENERAL else None)
 
     if style == "chat":
-        parts = {"acknowledgement": pick.part("acknowledge")}
+        parts = {"acknowledgement": acknowledgement}
         if variant is not None and situation is not Situation.FAREWELL:
             step = key_step(variant.body)
             parts["solution"] = variant.summary + (f"\n{step}" if step and step not in variant.summary else "")
@@ -84,7 +88,7 @@ def compose_answer(variant: ArticleVariant | None, channel: Channel, language: L
         parts["closing"] = pick.part("closing")
         return _join(parts)
 
-    parts = {"greeting": pick.greeting(), "acknowledgement": pick.part("acknowledge")}
+    parts = {"greeting": pick.greeting(), "acknowledgement": acknowledgement}
     if variant is not None and situation is not Situation.FAREWELL:
         parts["solution"] = "\n\n".join([pick.part("lead_in"), variant.summary, variant.body])
     if situation is not Situation.FAREWELL:
@@ -111,8 +115,9 @@ class _Picker:
             "company": (context.company or "").strip() or defaults["company"][language],
         }
 
-    def part(self, name: str) -> str:
-        return self._fill(self.rng.choice(self.template.parts[self.language][name]))
+    def part(self, name: str, template=None) -> str:
+        """A variant of a part of this reply's template (or of ``template``), placeholders filled."""
+        return self._fill(self.rng.choice((template or self.template).parts[self.language][name]))
 
     def frame(self, name: str) -> str:
         return self._fill(self.rng.choice(self.letter_frame.parts[self.language][name]))

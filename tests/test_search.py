@@ -23,3 +23,18 @@ def test_short_and_exact_queries_find_their_article(client, q, article_id):
 def test_lexical_signal_reranks_exact_code(services):
     """The code SPRING20 appears only in discount-code: BM25 finds it there and only there."""
     assert set(services.index.lexical_scores("SPRING20")) == {"discount-code"}
+
+
+def test_confidence_separates_in_domain_from_off_topic(services):
+    """Held-out sets: off-topic questions are left unanswered, in-domain paraphrases answered."""
+    from indexer.confidence import DEFAULT_ANSWER_THRESHOLD, confidence
+    from indexer.evals.common import load_yaml
+
+    paraphrases, off_topic = load_yaml("paraphrases.yaml"), load_yaml("off_topic.yaml")
+    inside = [confidence(services.index.search(q, limit=3)) for qs in paraphrases.values() for q in qs.values()]
+    outside = [confidence(services.index.search(q, limit=3)) for qs in off_topic.values() for q in qs]
+    answered = sum(c >= DEFAULT_ANSWER_THRESHOLD for c in inside) / len(inside)
+    refused = sum(c < DEFAULT_ANSWER_THRESHOLD for c in outside) / len(outside)
+    print(f"\nin-domain answered {answered:.2f}, off-topic refused {refused:.2f}")
+    assert answered >= 0.9 and refused >= 0.9
+    assert all(0.0 <= c <= 1.0 for c in inside + outside)

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from indexer.evals import benchmark, language, paraphrases, situations
+from indexer.evals import answerable, benchmark, language, paraphrases, situations
 from indexer.evals.common import demo_index
 from indexer.settings import PROJECT_ROOT
 
@@ -32,7 +32,7 @@ def run_benchmark(index, sources: list[str]) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indexer.evals", description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append",
-                        choices=["benchmark", "paraphrases", "language", "situations"], help="run only these sections")
+                        choices=["benchmark", "paraphrases", "answerable", "language", "situations"], help="run only these sections")
     parser.add_argument("--sources", default=",".join(benchmark.SOURCES),
                         help=f"comma-separated benchmark sources (default: all of {', '.join(benchmark.SOURCES)})")
     args = parser.parse_args(argv)
@@ -40,18 +40,22 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(sources) - set(benchmark.SOURCES))
     if unknown:
         parser.error(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(benchmark.SOURCES)}")
-    sections = args.only or ["benchmark", "paraphrases", "language", "situations"]
+    sections = args.only or ["benchmark", "paraphrases", "answerable", "language", "situations"]
     index = demo_index()
     results = {}
     if "benchmark" in sections:
         results["benchmark"] = run_benchmark(index, sources)
-    for name, run in (("paraphrases", paraphrases.run), ("language", language.run), ("situations", situations.run)):
+    for name, run in (("paraphrases", paraphrases.run), ("answerable", answerable.run), ("language", language.run),
+                      ("situations", situations.run)):
         if name in sections:
             results[name] = run(index)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results.get("benchmark", []), indent=1), encoding="utf-8")
-    (RESULTS.parent / "all-results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
-    print(f"\nwritten: {RESULTS} (benchmark rows) and {RESULTS.parent / 'all-results.json'}")
+    written = [RESULTS.parent / "all-results.json"]
+    written[0].write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    if results.get("benchmark"):
+        RESULTS.write_text(json.dumps(results["benchmark"], indent=1), encoding="utf-8")
+        written.insert(0, RESULTS)
+    print(f"\nwritten: {', '.join(map(str, written))}")
     return 0
 
 

@@ -1,0 +1,100 @@
+"""Fit the confidence model (``python -m indexer.evals.calibrate``) and print its coefficients.
+
+Positives and hard cases: every example question of the demo knowledge base, searched in an
+index built without that question's half of the questions (two folds); label 1 when the top
+article is the question's own. Negatives: FLORES sentences and gnome-help titles (all four
+languages) searched in the full demo index; label 0. None of this is test data.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+
+from indexer.backends import create_backend
+from indexer.build import article_entries, embed_entries
+from indexer.confidence import features
+from indexer.evals.benchmark import BENCHMARK_DIR
+from indexer.evals.common import DEMO_KB, demo_index
+from indexer.search import ArticleIndex
+from kb.loader import load_articles
+from kb.models import Article
+
+NEGATIVES_PER_LANGUAGE = 150
+LANGUAGES = ("en", "ja", "zh", "lt")
+
+
+def fold_index(articles: list[Article], held_out: set[tuple[str, str, str]], encoder) -> ArticleIndex:
+    """The demo index without the held-out (article, language, question) entries."""
+    entries = [e for a in articles for e in article_entries(a)
+               if not (e.field == "question" and (e.article_id, e.language, e.text) in held_out)]
+    backend = create_backend("faiss", encoder.dim)
+    backend.add(np.arange(len(entries)), embed_entries(encoder, entries))
+    return ArticleIndex(articles, entries, backend, encoder)
+
+
+def collect(encoder) -> tuple[np.ndarray, np.ndarray]:
+    articles = load_articles(DEMO_KB)
+    questions = [(a.id, lang.value, q) for a in articles for lang, v in a.variants.items() for q in v.questions]
+    random.Random(0).shuffle(questions)
+    x, y = [], []
+    for fold in (questions[::2], questions[1::2]):
+        index = fold_index(articles, set(fold), encoder)
+        vectors = encoder.encode_queries([q for _, _, q in fold])
+        for (article_id, _, question), vector in zip(fold, vectors):
+            hits = index.search(question, limit=3, vector=vector)
+            x.append(features(hits))
+            y.append(int(hits[0].article.id == article_id))
+    full = demo_index()
+    negatives = []
+    with open(BENCHMARK_DIR / "queries.jsonl", encoding="utf-8") as handle:
+        pools = {(s, lang): [] for s in ("flores", "gnome-help") for lang in LANGUAGES}
+        for line in handle:
+            row = json.loads(line)
+            key = (row["source"], row["lang"])
+            if key in pools and len(pools[key]) < NEGATIVES_PER_LANGUAGE:
+                pools[key].append(row["query"])
+    negatives = [q for texts in pools.values() for q in texts]
+    for question, vector in zip(negatives, encoder.encode_queries(negatives)):
+        x.append(features(full.search(question, limit=3, vector=vector)))
+        y.append(0)
+    return np.array(x), np.array(y)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, steps: int = 20000, rate: float = 0.5) -> np.ndarray:
+    """Gradient-descent logistic regression with the two classes weighted equally (a service sees
+    mostly answerable questions, so the many easy negatives must not set the prior).
+
+    Returns:
+        (intercept, *weights) for raw features.
+    """
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = (x - mean) / std
+    sample = np.where(y == 1, 0.5 / y.sum(), 0.5 / (1 - y).sum())
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        w -= rate * (z.T @ (sample * (p - y)) + 1e-4 * w)
+        b -= rate * float((sample * (p - y)).sum())
+    weights = w / std
+    return np.concatenate([[b - float((w * mean / std).sum())], weights])
+
+
+def main() -> int:
+    index = demo_index()
+    x, y = collect(index.encoder)
+    coefficients = fit_logistic(x, y)
+    p = 1 / (1 + np.exp(-(coefficients[0] + x @ coefficients[1:])))
+    print(f"examples: {len(y)} ({int(y.sum())} right top answers, {int((1 - y).sum())} wrong or off-topic)")
+    print(f"training accuracy at 0.5: {((p >= 0.5) == y).mean():.3f}")
+    print("COEFFICIENTS = (" + ", ".join(f"{c:.2f}" for c in coefficients) + ")")
+    print("threshold  right answers kept  wrong/off-topic refused")
+    for threshold in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
+        print(f"{threshold:9.1f}  {(p[y == 1] >= threshold).mean():18.3f}  {(p[y == 0] < threshold).mean():23.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

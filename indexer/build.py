@@ -28,8 +28,8 @@ from indexer.embeddings import Encoder
 from kb.models import Article
 
 INDEX_FORMAT = 1
+# Short, question-like fields get the ``query:`` prompt; every other field is a passage.
 QUERY_FIELDS = ("title", "question")
-PASSAGE_FIELDS = ("summary", "body")
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,8 @@ def embed_entries(encoder: Encoder, entries: list[Entry], progress=None, batch_s
     """Embed entries with the prompt of their field, keeping their order.
 
     Args:
-        encoder: the model.
+        encoder: the model, or anything with its ``dim``, ``encode_queries`` and
+            ``encode_passages`` (the evaluation's embedding cache).
         entries: what to embed.
         progress: optional callable(n_done) called after each batch.
         batch_size: texts per forward pass.

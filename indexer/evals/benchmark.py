@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.backends import create_backend
-from indexer.build import article_entries, prompt_for
+from indexer.build import article_entries, embed_entries
 from indexer.evals.cache import EmbeddingCache
 from indexer.evals.common import print_table
 from indexer.fusion import Fusion
@@ -63,13 +63,8 @@ def kb_index(docs: list[dict], cache: EmbeddingCache) -> ArticleIndex:
         Language(d["lang"]): ArticleVariant(Language(d["lang"]), title="", summary="", body=d["text"], questions=())})
         for d in docs]
     entries = [entry for article in articles for entry in article_entries(article)]
-    vectors = np.zeros((len(entries), cache.encoder.dim), dtype=np.float32)
-    for prompt in ("query", "passage"):
-        positions = [i for i, e in enumerate(entries) if prompt_for(e.field) == prompt]
-        if positions:
-            vectors[positions] = cache.encode([entries[i].text for i in positions], prompt)
-    backend = create_backend("faiss", cache.encoder.dim)
-    backend.add(np.arange(len(entries)), vectors)
+    backend = create_backend("faiss", cache.dim)
+    backend.add(np.arange(len(entries)), embed_entries(cache, entries))
     return ArticleIndex(articles, entries, backend, cache.encoder)
 
 

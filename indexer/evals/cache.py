@@ -24,9 +24,18 @@ class EmbeddingCache:
         self.encoder = encoder
         self.folder = Path(folder) / model_fingerprint(encoder.model_dir)[:16]
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.dim = encoder.dim
         self.tables: dict[str, tuple[dict[str, int], list[np.ndarray]]] = {}
 
-    def encode(self, texts: list[str], prompt: str) -> np.ndarray:
+    def encode_queries(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """As :meth:`Encoder.encode_queries`, through the cache."""
+        return self.encode(texts, "query", batch_size)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """As :meth:`Encoder.encode_passages`, through the cache."""
+        return self.encode(texts, "passage", batch_size)
+
+    def encode(self, texts: list[str], prompt: str, batch_size: int = 64) -> np.ndarray:
         """Vectors for ``texts`` with the ``query`` or ``passage`` prompt, embedding only unseen texts."""
         keys, rows = self._table(prompt)
         hashes = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in texts]
@@ -34,7 +43,7 @@ class EmbeddingCache:
         if missing:
             encode = self.encoder.encode_queries if prompt == "query" else self.encoder.encode_passages
             order = sorted(missing, key=lambda h: len(missing[h]))  # similar lengths batch better
-            vectors = encode([missing[h] for h in order], batch_size=64)
+            vectors = encode([missing[h] for h in order], batch_size=max(batch_size, 64))
             for h, vector in zip(order, vectors):
                 keys[h] = len(rows)
                 rows.append(vector)

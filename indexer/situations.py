@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indexer.embeddings import Encoder
+from indexer.encoders import Encoder
 from indexer.lexical import BM25, tokenize
 from kb.cues import anger_score
 from kb.templates import Situation, TemplateSet

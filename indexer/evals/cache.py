@@ -8,8 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.build import model_fingerprint
-from indexer.embeddings import Encoder
+from indexer.encoders import Encoder
 
 
 class EmbeddingCache:
@@ -22,7 +21,7 @@ class EmbeddingCache:
 
     def __init__(self, folder: Path, encoder: Encoder):
         self.encoder = encoder
-        self.folder = Path(folder) / model_fingerprint(encoder.model_dir)[:16]
+        self.folder = Path(folder) / encoder.vectors_fingerprint[:16] / encoder.precision
         self.folder.mkdir(parents=True, exist_ok=True)
         self.dim = encoder.dim
         self.tables: dict[str, tuple[dict[str, int], list[np.ndarray]]] = {}

@@ -19,13 +19,13 @@ def load_yaml(name: str):
 def demo_index(index_dir: Path = PROJECT_ROOT / "build" / "index"):
     """The demo knowledge base's index, built first when missing or stale."""
     from indexer.build import build_index, index_is_current
-    from indexer.embeddings import Encoder
+    from indexer.encoders import create_encoder
     from indexer.search import ArticleIndex
     from kb.loader import load_articles
 
-    encoder = Encoder(default_model_dir())
+    encoder = create_encoder()
     articles = load_articles(DEMO_KB)
-    if not index_is_current(index_dir, articles, encoder.model_dir):
+    if not index_is_current(index_dir, articles, encoder):
         build_index(articles, encoder, index_dir)
     return ArticleIndex.load(articles, index_dir, encoder)
 

@@ -1,0 +1,55 @@
+"""Encoders of the converted model, one per runtime, chosen by name.
+
+* ``onnx`` (default): the model exported to ONNX, run by onnxruntime — the same
+  vectors as PyTorch at about half the latency;
+* ``onnx-int8``: the ONNX model with int8 weights — faster, vectors at cosine ≈ 0.99;
+* ``torch``: sentence-transformers on PyTorch — the reference, and the fallback when
+  the ONNX export is missing.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from indexer.encoders.base import Encoder, ModelMissingError, model_fingerprint
+
+ENCODERS = ("onnx", "onnx-int8", "torch")
+DEFAULT_ENCODER = "onnx"
+
+log = logging.getLogger(__name__)
+
+
+def create_encoder(name: str = DEFAULT_ENCODER, model_dir: Path | None = None, threads: int | None = None) -> Encoder:
+    """The encoder called ``name`` over the converted model.
+
+    Args:
+        name: one of :data:`ENCODERS`.
+        model_dir: the converted model folder (default: ``build/models/multilingual-e5-small``).
+        threads: intra-op threads for the runtime; None keeps its default.
+
+    Returns:
+        The encoder; the torch one, with a warning, when an ONNX export is asked for but missing.
+
+    Raises:
+        ModelMissingError: the converted model itself is missing.
+        ValueError: an unknown name.
+    """
+    from indexer.settings import default_model_dir
+
+    model_dir = Path(model_dir) if model_dir else default_model_dir()
+    if name not in ENCODERS:
+        raise ValueError(f"unknown encoder '{name}'; use one of {', '.join(ENCODERS)}")
+    if name.startswith("onnx"):
+        from indexer.encoders.onnx import OnnxEncoder, OnnxExportMissingError
+
+        try:
+            return OnnxEncoder(model_dir, "int8" if name == "onnx-int8" else "fp32", threads)
+        except (OnnxExportMissingError, ImportError) as error:
+            log.warning("encoder %s unavailable (%s); falling back to torch", name, error)
+    from indexer.encoders.torch import TorchEncoder
+
+    return TorchEncoder(model_dir, threads)
+
+
+__all__ = ["ENCODERS", "DEFAULT_ENCODER", "Encoder", "ModelMissingError", "create_encoder", "model_fingerprint"]

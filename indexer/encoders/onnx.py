@@ -1,0 +1,83 @@
+"""The converted model exported to ONNX and run by onnxruntime: same vectors as PyTorch, faster.
+
+``python -m indexer export-onnx`` (run by ``make install``, see :mod:`indexer.encoders.onnx_export`)
+writes ``onnx/model.onnx`` and ``onnx/model_int8.onnx`` into the model folder.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from indexer.encoders.base import Encoder, ModelMissingError, model_fingerprint
+
+ONNX_DIR = "onnx"
+EXPORT_STAMP = "export.json"
+FILES = {"fp32": "model.onnx", "int8": "model_int8.onnx"}
+
+
+class OnnxExportMissingError(ModelMissingError):
+    """The converted model is there but its ONNX export is not (or is stale)."""
+
+
+class OnnxEncoder(Encoder):
+    """The model run by onnxruntime on the CPU, with the fast tokenizer of the model folder.
+
+    Args:
+        model_dir: a converted model folder with an ``onnx/`` export.
+        precision: ``fp32`` (same vectors as PyTorch) or ``int8`` (quantised weights).
+        threads: onnxruntime intra-op threads; None lets onnxruntime choose.
+    """
+
+    name = "onnx"
+
+    def __init__(self, model_dir: Path, precision: str = "fp32", threads: int | None = None):
+        super().__init__(model_dir)
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        if precision not in FILES:
+            raise ValueError(f"unknown ONNX precision '{precision}'; use one of {', '.join(FILES)}")
+        path = self.model_dir / ONNX_DIR / FILES[precision]
+        if not export_is_current(self.model_dir):
+            raise OnnxExportMissingError(f"no current ONNX export at {path}: run `make install` "
+                                    "(or `python -m indexer export-onnx`)")
+        self.precision = precision
+        self.name = "onnx" if precision == "fp32" else f"onnx-{precision}"
+        options = onnxruntime.SessionOptions()
+        options.inter_op_num_threads = 1
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        max_length = json.loads((self.model_dir / "sentence_bert_config.json").read_text())["max_seq_length"]
+        self.tokenizer.enable_truncation(max_length)
+        self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id("<pad>"), pad_token="<pad>")
+
+    def _encode(self, texts: list[str], prompt_name: str, batch_size: int) -> np.ndarray:
+        prompt = self.prompts[prompt_name]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            chosen = order[start:start + batch_size]
+            encodings = self.tokenizer.encode_batch([prompt + texts[i] for i in chosen])
+            feed = {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                    "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64)}
+            vectors[chosen] = self.session.run(None, feed)[0]
+        return vectors
+
+
+def export_is_current(model_dir: Path) -> bool:
+    """True when the ONNX files exist and were exported from the model's current weights."""
+    stamp = Path(model_dir) / ONNX_DIR / EXPORT_STAMP
+    if not stamp.is_file() or not all((stamp.parent / name).is_file() for name in FILES.values()):
+        return False
+    return json.loads(stamp.read_text(encoding="utf-8")).get("weights") == model_fingerprint(model_dir)
+
+
+def write_export_stamp(model_dir: Path) -> None:
+    """Mark the ONNX files as exported from the current weights."""
+    (Path(model_dir) / ONNX_DIR / EXPORT_STAMP).write_text(
+        json.dumps({"weights": model_fingerprint(model_dir)}), encoding="utf-8")

@@ -1,0 +1,59 @@
+"""The encoders: ONNX gives PyTorch's vectors, int8 stays close, the factory falls back to torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer.encoders import create_encoder
+from indexer.settings import default_model_dir
+
+# four languages and very different lengths, so batches are padded
+TEXTS = [
+    "Where is my parcel?",
+    "退货需要多长时间？我上周寄回了包裹，但还没有收到退款。",
+    "Kaip grąžinti prekę?",
+    "注文をキャンセルしたいのですが、もう発送されましたか。",
+    "invoice",
+]
+
+
+@pytest.fixture(scope="module")
+def torch_encoder():
+    return create_encoder("torch")
+
+
+@pytest.mark.parametrize("prompt", ["query", "passage"])
+def test_onnx_gives_the_vectors_of_torch(torch_encoder, prompt):
+    onnx = create_encoder("onnx")
+    assert onnx.name == "onnx" and onnx.precision == "fp32"
+    encode = {"query": "encode_queries", "passage": "encode_passages"}[prompt]
+    reference = getattr(torch_encoder, encode)(TEXTS)
+    batched = getattr(onnx, encode)(TEXTS, batch_size=len(TEXTS))
+    one_by_one = np.vstack([getattr(onnx, encode)([text]) for text in TEXTS])
+    assert np.min(np.sum(batched * reference, axis=1)) > 0.9999
+    assert np.min(np.sum(one_by_one * reference, axis=1)) > 0.9999
+    assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-5)
+
+
+def test_int8_stays_close_and_keys_its_own_vectors(torch_encoder):
+    int8 = create_encoder("onnx-int8")
+    assert int8.precision == "int8"
+    cosines = np.sum(int8.encode_queries(TEXTS) * torch_encoder.encode_queries(TEXTS), axis=1)
+    assert np.min(cosines) > 0.97
+    # an index built with fp32 vectors is not taken for an int8 one
+    assert int8.vectors_fingerprint != torch_encoder.vectors_fingerprint
+
+
+def test_missing_onnx_export_falls_back_to_torch(tmp_path):
+    model = default_model_dir()
+    for item in model.iterdir():
+        if item.name != "onnx":
+            (tmp_path / item.name).symlink_to(item)
+    encoder = create_encoder("onnx", tmp_path)
+    assert encoder.name == "torch"
+
+
+def test_unknown_encoder_is_refused():
+    with pytest.raises(ValueError, match="unknown encoder 'gpu'"):
+        create_encoder("gpu")

@@ -6,8 +6,10 @@ match them symmetrically; summaries and bodies are documents and get the
 ``passage: `` prompt.
 
 On disk (``<index_dir>``): ``vectors.faiss``, ``entries.json`` (what each
-vector id is) and ``manifest.json`` (model and knowledge-base fingerprints, so a
-stale index is detected and rebuilt).
+vector id is), ``lexical.npz`` and ``lexical.json`` (the BM25 index and its
+documents, so a restart does not re-tokenise the knowledge base) and
+``manifest.json`` (model and knowledge-base fingerprints, so a stale index is
+detected and rebuilt).
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from indexer.backends import create_backend
-from indexer.convert import STAMP_FILE
-from indexer.embeddings import Encoder
-from kb.models import Article
+from indexer.encoders import Encoder
+from indexer.lexical import BM25, tokenize
+from kb.models import Article, ArticleVariant, Language
 
 INDEX_FORMAT = 1
 # Short, question-like fields get the ``query:`` prompt; every other field is a passage.
@@ -55,6 +57,23 @@ def article_entries(article: Article) -> list[Entry]:
     return entries
 
 
+def lexical_text(variant: ArticleVariant) -> str:
+    """All fields of a variant as one lexical document."""
+    return "\n".join([variant.title, *variant.questions, variant.summary, variant.body])
+
+
+def lexical_index(articles: list[Article]) -> tuple[list[tuple[str, Language]], BM25]:
+    """One BM25 document per article variant, tokenised for its language.
+
+    Returns:
+        (article id, language) of each document, and the index.
+    """
+    documents = [(article.id, language) for article in articles for language in article.variants]
+    by_id = {article.id: article for article in articles}
+    return documents, BM25([tokenize(lexical_text(by_id[article_id].variants[language]), (language.value,))
+                            for article_id, language in documents])
+
+
 def prompt_for(field: str) -> str:
     """``query`` for short question-like fields, ``passage`` for documents."""
     return "query" if field in QUERY_FIELDS else "passage"
@@ -67,10 +86,6 @@ def kb_fingerprint(articles: list[Article]) -> str:
         for entry in article_entries(article):
             digest.update(json.dumps(asdict(entry), ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()
-
-
-def model_fingerprint(model_dir: Path) -> str:
-    return hashlib.sha256((Path(model_dir) / STAMP_FILE).read_bytes()).hexdigest()
 
 
 def embed_entries(encoder: Encoder, entries: list[Entry], progress=None, batch_size: int = 32) -> np.ndarray:
@@ -129,12 +144,15 @@ def build_index(articles: list[Article], encoder: Encoder, index_dir: Path, back
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     store.save(staging / "vectors.faiss")
+    documents, lexical = lexical_index(articles)
+    lexical.save(staging / "lexical.npz")
+    (staging / "lexical.json").write_text(json.dumps([[a, lang.value] for a, lang in documents]), encoding="utf-8")
     (staging / "entries.json").write_text(
         json.dumps([asdict(e) for e in entries], ensure_ascii=False), encoding="utf-8")
     manifest = {
         "format": INDEX_FORMAT,
         "backend": backend,
-        "model": model_fingerprint(encoder.model_dir),
+        "model": encoder.vectors_fingerprint,
         "kb": kb_fingerprint(articles),
         "articles": len(articles),
         "vectors": len(entries),
@@ -153,15 +171,15 @@ def build_index(articles: list[Article], encoder: Encoder, index_dir: Path, back
     return manifest
 
 
-def index_is_current(index_dir: Path, articles: list[Article], model_dir: Path) -> bool:
-    """True when ``index_dir`` holds a complete index of these articles made with this model."""
+def index_is_current(index_dir: Path, articles: list[Article], encoder: Encoder) -> bool:
+    """True when ``index_dir`` holds a complete index of these articles with this encoder's vectors."""
     try:
         manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     return (
         manifest.get("format") == INDEX_FORMAT
-        and manifest.get("model") == model_fingerprint(model_dir)
+        and manifest.get("model") == encoder.vectors_fingerprint
         and manifest.get("kb") == kb_fingerprint(articles)
         and (index_dir / "vectors.faiss").is_file()
         and (index_dir / "entries.json").is_file()

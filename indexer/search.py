@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from indexer.backends import VectorBackend, create_backend
-from indexer.build import Entry
-from indexer.embeddings import Encoder
+from indexer.build import Entry, article_entries, embed_entries, lexical_index, lexical_text
+from indexer.encoders import Encoder
 from indexer.fusion import Fusion, fuse
-from indexer.lexical import BM25, tokenize
-from kb.models import Article, ArticleVariant, Language
+from indexer.lexical import BM25, tokenize, verbatim_terms
+from kb.models import Article, Language
 
 # How many nearest field vectors to aggregate into article scores.
 CANDIDATE_VECTORS = 256
+# Chinese and Japanese share Han words (注文, 配送), so all their terms match each other;
+# English and Lithuanian share the Latin script, so names; any two languages share codes and numbers.
+SCRIPTS = {Language.EN: "latin", Language.LT: "latin", Language.JA: "han", Language.ZH: "han"}
+SHARED_VOCABULARY = {Language.JA: {Language.JA, Language.ZH}, Language.ZH: {Language.JA, Language.ZH}}
+LANGUAGE_CODES = {language: code for code, language in enumerate(Language)}
 
 
 @dataclass(frozen=True)
@@ -37,29 +43,39 @@ class ArticleHit:
 class ArticleIndex:
     """A searchable knowledge base: field vectors, a lexical index, the articles.
 
+    Articles can be added, replaced and removed in place (:meth:`upsert`, :meth:`remove`);
+    ``version`` counts those changes, so callers can key caches on it.
+
     Args:
         articles: the knowledge base.
         entries: what each vector id is (``entries[i]`` is vector ``i``).
         backend: the vector backend holding the field vectors.
         encoder: the model the vectors were made with.
         fusion: how dense and lexical scores are combined.
+        lexical: the articles' lexical index as :func:`indexer.build.lexical_index` makes it
+            (built here when None).
     """
 
     def __init__(self, articles: list[Article], entries: list[Entry], backend: VectorBackend, encoder: Encoder,
-                 fusion: Fusion = Fusion()):
+                 fusion: Fusion = Fusion(), lexical: tuple[list[tuple[str, Language]], BM25] | None = None):
         if backend.count() != len(entries):
             raise ValueError(f"{backend.count()} vectors but {len(entries)} entries")
         self.encoder = encoder
         self.articles = {article.id: article for article in articles}
-        self.entries = entries
+        self.entries: list[Entry | None] = list(entries)  # None: the vector was removed
         self.backend = backend
         self.fusion = fusion
+        self.version = 0
+        self._lock = threading.Lock()
+        self._vector_ids: dict[str, list[int]] = {}
+        for vector_id, entry in enumerate(self.entries):
+            self._vector_ids.setdefault(entry.article_id, []).append(vector_id)
         # one lexical document per article language: all its fields together
-        self.lexical_docs = [(a.id, lang) for a in articles for lang in a.variants]
-        self.lexical = BM25([
-            tokenize(_all_text(self.articles[article_id].variants[lang]), (lang.value,))
-            for article_id, lang in self.lexical_docs
-        ])
+        self.lexical_docs, self.lexical = lexical or lexical_index(articles)
+        self._lexical_positions: dict[str, list[int]] = {}
+        for position, (article_id, _) in enumerate(self.lexical_docs):
+            self._lexical_positions.setdefault(article_id, []).append(position)
+        self._lexical_languages = np.array([LANGUAGE_CODES[lang] for _, lang in self.lexical_docs], dtype=np.int8)
 
     @classmethod
     def load(cls, articles: list[Article], index_dir: Path, encoder: Encoder, fusion: Fusion = Fusion()):
@@ -68,30 +84,97 @@ class ArticleIndex:
         entries = [Entry(**e) for e in json.loads((index_dir / "entries.json").read_text(encoding="utf-8"))]
         backend = create_backend(manifest["backend"], encoder.dim)
         backend.load(index_dir / "vectors.faiss")
-        return cls(articles, entries, backend, encoder, fusion)
+        return cls(articles, entries, backend, encoder, fusion, _saved_lexical(index_dir, articles))
 
-    def search(self, query: str, limit: int = 5, vector: np.ndarray | None = None) -> list[ArticleHit]:
+    def nearest(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The nearest field vectors of each query vector, in one backend call.
+
+        Args:
+            vectors: (n, dim) query vectors.
+
+        Returns:
+            (scores, ids), each (n, k), best first; id -1 pads when the index is small.
+        """
+        return self.backend.search(np.ascontiguousarray(vectors, dtype=np.float32), CANDIDATE_VECTORS)
+
+    def search(self, query: str, limit: int = 5, vector: np.ndarray | None = None,
+               language: Language | None = None,
+               neighbours: tuple[np.ndarray, np.ndarray] | None = None) -> list[ArticleHit]:
         """Rank articles for a question: dense similarity fused with the lexical signal.
 
         Args:
             query: the customer's text.
             limit: how many articles to return.
             vector: the query's ``query:`` embedding when the caller already has it.
+            language: the query's detected language; variants in languages that do not share
+                its words are then matched lexically only on what translations keep verbatim
+                (codes and numbers; names too within one script).
+            neighbours: the query's row of :meth:`nearest` when the caller searched in a batch.
 
         Returns:
             Articles by descending ``rank_score``.
         """
-        if vector is None:
-            vector = self.encoder.encode_queries([query])[0]
-        scores, ids = self.backend.search(vector.reshape(1, -1), CANDIDATE_VECTORS)
-        dense = self._dense_scores(scores[0], ids[0])
-        lexical = self.lexical_scores(query)
+        if neighbours is None:
+            if vector is None:
+                vector = self.encoder.encode_queries([query])[0]
+            scores, ids = self.nearest(vector.reshape(1, -1))
+            neighbours = scores[0], ids[0]
+        dense = self._dense_scores(*neighbours)
+        lexical = self.lexical_scores(query, language)
         fused = fuse({article_id: score for article_id, (score, _) in dense.items()}, lexical, self.fusion)
         hits = [ArticleHit(self.articles[article_id], dense[article_id][0], fused[article_id],
                            Language(dense[article_id][1].language), dense[article_id][1].field)
                 for article_id in dense]
         hits.sort(key=lambda hit: hit.rank_score, reverse=True)
         return hits[:limit]
+
+    def upsert(self, article: Article) -> None:
+        """Add an article, or replace the one with its id; searchable when this returns.
+
+        Args:
+            article: the new or changed article (its fields are embedded here).
+        """
+        entries = article_entries(article)
+        vectors = embed_entries(self.encoder, entries)
+        documents = [(lang, tokenize(lexical_text(variant), (lang.value,))) for lang, variant in article.variants.items()]
+        with self._lock:
+            self._forget(article.id)
+            start = len(self.entries)
+            ids = np.arange(start, start + len(entries), dtype=np.int64)
+            self.backend.add(ids, vectors)
+            self.entries.extend(entries)
+            self._vector_ids[article.id] = ids.tolist()
+            positions = []
+            for lang, terms in documents:
+                positions.append(self.lexical.add(terms))
+                self.lexical_docs.append((article.id, lang))
+            self._lexical_positions[article.id] = positions
+            self._lexical_languages = np.append(
+                self._lexical_languages, np.array([LANGUAGE_CODES[lang] for lang, _ in documents], dtype=np.int8))
+            self.articles[article.id] = article
+            self.version += 1
+
+    def remove(self, article_id: str) -> bool:
+        """Take an article out of the index.
+
+        Returns:
+            False when there was no such article.
+        """
+        with self._lock:
+            found = article_id in self.articles
+            self._forget(article_id)
+            self.version += found
+            return found
+
+    def _forget(self, article_id: str) -> None:
+        ids = self._vector_ids.pop(article_id, [])
+        if ids:
+            self.backend.remove(np.array(ids, dtype=np.int64))
+            for vector_id in ids:
+                self.entries[vector_id] = None
+        for position in self._lexical_positions.pop(article_id, []):
+            self.lexical.remove(position)
+        self.articles.pop(article_id, None)
 
     def _dense_scores(self, scores: np.ndarray, ids: np.ndarray) -> dict[str, tuple[float, Entry]]:
         """Per article: the score of its best-matching field and that field's entry."""
@@ -100,21 +183,44 @@ class ArticleIndex:
             if vector_id < 0:
                 continue
             entry = self.entries[vector_id]
-            if entry.article_id in self.articles and entry.article_id not in dense:
+            if entry is not None and entry.article_id in self.articles and entry.article_id not in dense:
                 dense[entry.article_id] = (float(score), entry)
         return dense
 
-    def lexical_scores(self, query: str) -> dict[str, float]:
+    def lexical_scores(self, query: str, language: Language | None = None) -> dict[str, float]:
         """Lexical match per article (best over its languages) in [0, 1]: its BM25 score as a share of
-        the most the query could score; articles without a match are left out."""
+        the most the query could score; articles without a match are left out.
+
+        Args:
+            query: the customer's text.
+            language: the query's language; None matches every variant on all terms.
+        """
         best: dict[str, float] = {}
         terms = tokenize(query)
-        scores = self.lexical.scores(terms) / (self.lexical.upper_bound(terms) or 1.0)
+        bound = self.lexical.upper_bound(terms) or 1.0
+        scores = self.lexical.scores(terms) / bound
+        if language is not None:
+            codes, names = verbatim_terms(query, names=False), verbatim_terms(query, names=True)
+            other_script = self.lexical.scores(codes) / bound if codes else 0.0
+            same_script = self.lexical.scores(names) / bound if names else 0.0
+            languages = self._lexical_languages
+            shared_vocabulary = np.isin(languages, [LANGUAGE_CODES[lang]
+                                                    for lang in SHARED_VOCABULARY.get(language, {language})])
+            shared_script = np.isin(languages, [LANGUAGE_CODES[lang] for lang in Language
+                                                if SCRIPTS[lang] == SCRIPTS[language]])
+            scores = np.where(shared_vocabulary, scores, np.where(shared_script, same_script, other_script))
         for position in np.flatnonzero(scores):
             article_id = self.lexical_docs[position][0]
             best[article_id] = max(best.get(article_id, 0.0), float(scores[position]))
         return best
 
 
-def _all_text(variant: ArticleVariant) -> str:
-    return "\n".join([variant.title, *variant.questions, variant.summary, variant.body])
+def _saved_lexical(index_dir: Path, articles: list[Article]) -> tuple[list[tuple[str, Language]], BM25] | None:
+    """The lexical index saved beside the vectors, when it is there and lists these articles' variants."""
+    try:
+        saved = [(a, Language(lang)) for a, lang in json.loads((index_dir / "lexical.json").read_text("utf-8"))]
+        if saved != [(article.id, language) for article in articles for language in article.variants]:
+            return None
+        return saved, BM25.load(index_dir / "lexical.npz")
+    except (OSError, ValueError, KeyError):
+        return None

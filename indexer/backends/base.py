@@ -16,6 +16,10 @@ class VectorBackend(ABC):
         """Add vectors under the given int64 ids."""
 
     @abstractmethod
+    def remove(self, ids: np.ndarray) -> None:
+        """Delete the vectors with these ids (unknown ids are ignored)."""
+
+    @abstractmethod
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k by inner product.
 

@@ -25,6 +25,9 @@ class FaissBackend(VectorBackend):
         self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
                                 np.ascontiguousarray(ids, dtype=np.int64))
 
+    def remove(self, ids: np.ndarray) -> None:
+        self.index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64))
+
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         k = max(1, min(k, self.count()))
         return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)

@@ -25,6 +25,7 @@ from indexer.evals.common import print_table
 from indexer.fusion import Fusion
 from indexer.search import ArticleIndex
 from indexer.settings import PROJECT_ROOT
+from kb.language import detect_language
 from kb.models import Article, ArticleVariant, Language
 
 BENCHMARK_DIR = PROJECT_ROOT.parent / "shared" / "eval"
@@ -69,15 +70,18 @@ def kb_index(docs: list[dict], cache: EmbeddingCache) -> ArticleIndex:
 
 
 def ranks_for(index: ArticleIndex, queries: list[dict], vectors: np.ndarray, method: str) -> list[int | None]:
-    """Rank (1-based, within the top 10) of each query's gold document, None when outside."""
+    """Rank (1-based, within the top 10) of each query's gold document, None when outside.
+
+    The query's language is detected as the API detects it, not read from the benchmark."""
     ranks = []
     for query, vector in zip(queries, vectors):
+        language = detect_language(query["query"]).language
         if METHODS[method] is None:
-            lexical = index.lexical_scores(query["query"])
+            lexical = index.lexical_scores(query["query"], language)
             ranked = sorted(lexical, key=lexical.get, reverse=True)[:10]
         else:
             index.fusion = METHODS[method]
-            ranked = [hit.article.id for hit in index.search(query["query"], limit=10, vector=vector)]
+            ranked = [hit.article.id for hit in index.search(query["query"], 10, vector, language)]
         ranks.append(ranked.index(query["gold_doc_id"]) + 1 if query["gold_doc_id"] in ranked else None)
     return ranks
 

@@ -24,11 +24,11 @@ def detect(query: str, explicit: Language | None, accept_language: str | None) -
         return Detection(explicit, "explicit")
 
 
-def answer(services: Services, request: AnswerRequest, accept_language: str | None = None) -> AnswerResponse:
+async def answer(services: Services, request: AnswerRequest, accept_language: str | None = None) -> AnswerResponse:
     """Find the article for a question, read the customer's situation, compose the reply for the channel."""
     detection = detect(request.query, request.language, accept_language)
-    vector = services.encoder.encode_queries([request.query])[0]
-    hits = services.index.search(request.query, limit=request.top_k, vector=vector)
+    retrieval = await services.retriever.retrieve(request.query, detection.language, request.top_k)
+    vector, hits = retrieval.vector, retrieval.hits
     detected = resolve_language(detection, [hit.language for hit in hits])
     requested = request.language or detected
     top_confidence = confidence(hits)
@@ -64,11 +64,11 @@ def answer(services: Services, request: AnswerRequest, accept_language: str | No
     )
 
 
-def search(services: Services, query: str, language: Language | None, limit: int,
-           accept_language: str | None = None) -> SearchResponse:
+async def search(services: Services, query: str, language: Language | None, limit: int,
+                 accept_language: str | None = None) -> SearchResponse:
     """Rank articles for a search box: titles and summaries in the query's language."""
     detection = detect(query, language, accept_language)
-    hits = services.index.search(query, limit=limit)
+    hits = (await services.retriever.retrieve(query, detection.language, limit)).hits
     language = language or resolve_language(detection, [hit.language for hit in hits])
     results = []
     for hit in hits:

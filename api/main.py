@@ -29,6 +29,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: FastAPI):
         app.state.services = services or load_services(settings)
         yield
+        if services is None:
+            await app.state.services.retriever.close()
         app.state.services = None
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -16,10 +16,10 @@ router = APIRouter(prefix="/v1", tags=["answers"])
 
 
 @router.post("/answer", response_model=AnswerResponse, summary="Answer a question, shaped for the channel")
-def post_answer(
+async def post_answer(
     request: AnswerRequest,
     accept_language: Annotated[str | None, Header(description="tie-breaker for undecidable text")] = None,
     services: Services = Depends(get_services),
 ) -> AnswerResponse:
     check_query_length(request.query, services.settings.max_query_chars)
-    return answering.answer(services, request, accept_language)
+    return await answering.answer(services, request, accept_language)

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1", tags=["search"])
 
 
 @router.get("/search", response_model=SearchResponse, summary="Search articles (search-as-you-type)")
-def get_search(
+async def get_search(
     q: Annotated[str, Query(description="the text typed so far")],
     lang: Annotated[Language | None, Query(description="result language; detected when absent")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_TOP_K, description="how many results")] = 5,
@@ -27,4 +27,4 @@ def get_search(
     if not q.strip():
         raise HTTPException(status_code=422, detail="q must contain some text, not only whitespace")
     check_query_length(q, services.settings.max_query_chars)
-    return answering.search(services, q.strip(), lang, limit, accept_language)
+    return await answering.search(services, q.strip(), lang, limit, accept_language)

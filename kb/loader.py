@@ -1,11 +1,13 @@
-"""Load a knowledge-base directory of YAML article files into domain objects.
+"""Load a knowledge-base directory into domain objects.
 
-Layout: ``<kb>/articles/<id>.yaml``, one article per file (format in README.md).
+Layout: ``<kb>/articles/<id>.yaml``, one article per file, and/or ``<kb>/articles.jsonl``,
+one article per line (same fields; format in README.md).
 Every problem is reported as a :class:`KBFormatError` naming the file and field.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import yaml
 
 from kb.models import Article, ArticleVariant, Language
 
+JSONL_FILE = "articles.jsonl"
 ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 VARIANT_FIELDS = ("title", "summary", "body", "questions")
 MIN_QUESTIONS = 3
@@ -28,7 +31,7 @@ class KBFormatError(ValueError):
 
 
 def load_articles(kb_dir: Path) -> list[Article]:
-    """Read every ``articles/*.yaml`` file of a knowledge base.
+    """Read a knowledge base: every ``articles/*.yaml`` file and every line of ``articles.jsonl``.
 
     Args:
         kb_dir: the knowledge-base directory.
@@ -37,18 +40,37 @@ def load_articles(kb_dir: Path) -> list[Article]:
         Articles sorted by id.
 
     Raises:
-        KBFormatError: on the first malformed file.
-        FileNotFoundError: when the directory has no ``articles`` folder.
+        KBFormatError: on the first malformed file or line, or a duplicate id.
+        FileNotFoundError: when the directory has neither an ``articles`` folder nor ``articles.jsonl``.
     """
-    folder = Path(kb_dir) / "articles"
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{kb_dir}: no 'articles' folder (see README: knowledge-base format)")
-    articles = [load_article(path) for path in sorted(folder.glob("*.yaml"))]
+    folder, lines = Path(kb_dir) / "articles", Path(kb_dir) / JSONL_FILE
+    if not folder.is_dir() and not lines.is_file():
+        raise FileNotFoundError(f"{kb_dir}: no 'articles' folder or {JSONL_FILE} (see README: knowledge-base format)")
+    sources = [(load_article(path), path) for path in sorted(folder.glob("*.yaml"))] if folder.is_dir() else []
+    if lines.is_file():
+        sources += _load_jsonl(lines)
     seen: dict[str, Path] = {}
-    for article, path in zip(articles, sorted(folder.glob("*.yaml"))):
+    for article, path in sources:
         if article.id in seen:
             raise KBFormatError(path, "id", f"duplicate id '{article.id}' (also in {seen[article.id]})")
         seen[article.id] = path
+    return sorted((article for article, _ in sources), key=lambda article: article.id)
+
+
+def _load_jsonl(path: Path) -> list[tuple[Article, Path]]:
+    articles = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            where = path.with_name(f"{path.name}:{number}")
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except ValueError as error:
+                raise KBFormatError(where, "(line)", f"not valid JSON: {error}") from None
+            if not isinstance(data, dict):
+                raise KBFormatError(where, "(line)", "expected an object with id, category, tags, variants")
+            articles.append((parse_article(data, where), where))
     return articles
 
 

@@ -59,6 +59,12 @@ class Article:
     tags: tuple[str, ...]
     variants: dict[Language, ArticleVariant] = field(hash=False)
 
+    def as_mapping(self) -> dict:
+        """The article in the knowledge-base file format (YAML or JSONL)."""
+        return {"id": self.id, "category": self.category, "tags": list(self.tags), "variants": {
+            language.value: {"title": v.title, "summary": v.summary, "body": v.body, "questions": list(v.questions)}
+            for language, v in self.variants.items()}}
+
     def variant_for(self, language: Language) -> ArticleVariant:
         """The variant in ``language``, else the first available in ``FALLBACK_ORDER``."""
         if language in self.variants:

@@ -14,6 +14,7 @@ from indexer.build import Entry, article_entries, embed_entries, lexical_index, 
 from indexer.encoders import Encoder
 from indexer.fusion import Fusion, fuse
 from indexer.lexical import BM25, tokenize, verbatim_terms
+from kb.language import UnsupportedLanguageError, detect_language
 from kb.models import Article, Language
 
 # How many nearest field vectors to aggregate into article scores.
@@ -106,14 +107,16 @@ class ArticleIndex:
             query: the customer's text.
             limit: how many articles to return.
             vector: the query's ``query:`` embedding when the caller already has it.
-            language: the query's detected language; variants in languages that do not share
-                its words are then matched lexically only on what translations keep verbatim
-                (codes and numbers; names too within one script).
+            language: the query's language (detected here when None); variants in languages that
+                do not share its words are matched lexically only on what translations keep
+                verbatim (codes and numbers; names too within one script).
             neighbours: the query's row of :meth:`nearest` when the caller searched in a batch.
 
         Returns:
             Articles by descending ``rank_score``.
         """
+        if language is None:
+            language = _detected_language(query)
         if neighbours is None:
             if vector is None:
                 vector = self.encoder.encode_queries([query])[0]
@@ -213,6 +216,13 @@ class ArticleIndex:
             article_id = self.lexical_docs[position][0]
             best[article_id] = max(best.get(article_id, 0.0), float(scores[position]))
         return best
+
+
+def _detected_language(query: str) -> Language | None:
+    try:
+        return detect_language(query).language
+    except UnsupportedLanguageError:
+        return None
 
 
 def _saved_lexical(index_dir: Path, articles: list[Article]) -> tuple[list[tuple[str, Language]], BM25] | None:

@@ -38,3 +38,31 @@ def test_confidence_separates_in_domain_from_off_topic(services):
     print(f"\nin-domain answered {answered:.2f}, off-topic refused {refused:.2f}")
     assert answered >= 0.9 and refused >= 0.9
     assert all(0.0 <= c <= 1.0 for c in inside + outside)
+
+
+@pytest.mark.parametrize("text, names, expected", [
+    ("How do I use SPRING20?", False, ["spring20"]),
+    ("How do I use SPRING20?", True, ["spring20"]),          # "I" and the sentence's first word are not names
+    ("Tomas went to Vilnius. He was happy", True, ["vilnius", "viln"]),
+    ("Tomas went to Vilnius. He was happy", False, []),
+    ("Wi-Fiに接続できない", False, ["wi", "fi"]),             # Latin inside Japanese is kept as typed
+    ("退货 iPhone 12", False, ["iphon", "12"]),
+    ("where is my order", True, []),
+])
+def test_verbatim_terms_are_codes_numbers_and_names(text, names, expected):
+    from indexer.lexical import verbatim_terms
+
+    assert verbatim_terms(text, names) == expected
+
+
+def test_words_of_another_language_are_not_lexical_evidence(services):
+    from kb.models import Language
+
+    index = services.index
+    assert "return-item" in index.lexical_scores("kaip grąžinti prekę", Language.LT)
+    # the same words, taken as English, match no variant: Lithuanian words do not count for English
+    # text, and toward other languages only names, codes and numbers do
+    assert index.lexical_scores("kaip grąžinti prekę", Language.EN) == {}
+    # a code counts in every language: in a Japanese sentence it still finds the article best
+    scores = index.lexical_scores("SPRING20 が使えない", Language.JA)
+    assert max(scores, key=scores.get) == "discount-code"

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 
+from indexer.encoders import DEFAULT_ENCODER, ENCODERS
 from indexer.evals import answerable, benchmark, language, paraphrases, situations
 from indexer.evals.common import demo_index
 from indexer.settings import PROJECT_ROOT
@@ -35,13 +36,16 @@ def main(argv: list[str] | None = None) -> int:
                         choices=["benchmark", "paraphrases", "answerable", "language", "situations"], help="run only these sections")
     parser.add_argument("--sources", default=",".join(benchmark.SOURCES),
                         help=f"comma-separated benchmark sources (default: all of {', '.join(benchmark.SOURCES)})")
+    parser.add_argument("--encoder", choices=ENCODERS, default=DEFAULT_ENCODER,
+                        help="model runtime to evaluate (the service's default: %(default)s)")
     args = parser.parse_args(argv)
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
     unknown = sorted(set(sources) - set(benchmark.SOURCES))
     if unknown:
         parser.error(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(benchmark.SOURCES)}")
     sections = args.only or ["benchmark", "paraphrases", "answerable", "language", "situations"]
-    index = demo_index()
+    index = demo_index(args.encoder)
+    print(f"encoder: {index.encoder.name} ({index.encoder.precision})")
     results = {}
     if "benchmark" in sections:
         results["benchmark"] = run_benchmark(index, sources)
@@ -49,12 +53,15 @@ def main(argv: list[str] | None = None) -> int:
                       ("situations", situations.run)):
         if name in sections:
             results[name] = run(index)
+    # the service's encoder writes the tracked files; another encoder writes its own beside them
+    suffix = "" if args.encoder == DEFAULT_ENCODER else f"-{args.encoder}"
+    results_file = RESULTS.with_name(f"results{suffix}.json")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    written = [RESULTS.parent / "all-results.json"]
+    written = [RESULTS.parent / f"all-results{suffix}.json"]
     written[0].write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
     if results.get("benchmark"):
-        RESULTS.write_text(json.dumps(results["benchmark"], indent=1), encoding="utf-8")
-        written.insert(0, RESULTS)
+        results_file.write_text(json.dumps(results["benchmark"], indent=1), encoding="utf-8")
+        written.insert(0, results_file)
     print(f"\nwritten: {', '.join(map(str, written))}")
     return 0
 

@@ -72,7 +72,7 @@ def kb_index(docs: list[dict], cache: EmbeddingCache) -> ArticleIndex:
 def ranks_for(index: ArticleIndex, queries: list[dict], vectors: np.ndarray, method: str) -> list[int | None]:
     """Rank (1-based, within the top 10) of each query's gold document, None when outside.
 
-    The query's language is detected as the API detects it, not read from the benchmark."""
+    The query's language is detected as the service detects it, not read from the benchmark."""
     ranks = []
     for query, vector in zip(queries, vectors):
         language = detect_language(query["query"]).language
@@ -81,7 +81,7 @@ def ranks_for(index: ArticleIndex, queries: list[dict], vectors: np.ndarray, met
             ranked = sorted(lexical, key=lexical.get, reverse=True)[:10]
         else:
             index.fusion = METHODS[method]
-            ranked = [hit.article.id for hit in index.search(query["query"], 10, vector, language)]
+            ranked = [hit.article.id for hit in index.search(query["query"], 10, vector)]
         ranks.append(ranked.index(query["gold_doc_id"]) + 1 if query["gold_doc_id"] in ranked else None)
     return ranks
 

@@ -16,14 +16,17 @@ def load_yaml(name: str):
     return yaml.safe_load((TEST_DATA / name).read_text(encoding="utf-8"))
 
 
-def demo_index(index_dir: Path = PROJECT_ROOT / "build" / "index"):
-    """The demo knowledge base's index, built first when missing or stale."""
+def demo_index(encoder_name: str | None = None):
+    """The demo knowledge base's index with the named encoder (default: the service's), built first
+    when missing or stale — in ``build/index`` for the default encoder, beside it for the others."""
     from indexer.build import build_index, index_is_current
-    from indexer.encoders import create_encoder
+    from indexer.encoders import DEFAULT_ENCODER, create_encoder
     from indexer.search import ArticleIndex
     from kb.loader import load_articles
 
-    encoder = create_encoder()
+    encoder_name = encoder_name or DEFAULT_ENCODER
+    index_dir = PROJECT_ROOT / "build" / ("index" if encoder_name == DEFAULT_ENCODER else f"index-{encoder_name}")
+    encoder = create_encoder(encoder_name)
     articles = load_articles(DEMO_KB)
     if not index_is_current(index_dir, articles, encoder):
         build_index(articles, encoder, index_dir)

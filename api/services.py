@@ -65,7 +65,7 @@ def load_services(settings: Settings) -> Services:
         log.warning("index at %s is missing or stale: building it from %s", settings.index_dir, settings.kb_dir)
         build_index(articles, encoder, settings.index_dir, show_progress=False)
     index = ArticleIndex.load(articles, settings.index_dir, encoder)
-    situations = SituationDetector(templates, encoder)
+    situations = SituationDetector(templates, encoder, cache_dir=settings.index_dir)
     for warm_up in ("warm-up", "Where is my parcel? I ordered it two weeks ago"):  # first calls allocate
         index.search(warm_up, limit=1)
     retriever = Retriever(encoder, index, settings.batch_max, settings.batch_wait_ms, settings.cache_size)

@@ -15,7 +15,10 @@ The weights were picked on ``tests/data/situations_*.yaml`` from a small grid
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -46,22 +49,39 @@ class SituationDetector:
     Args:
         templates: the reply templates with their trigger examples.
         encoder: the model.
+        cache_dir: where the centroids are kept between starts (keyed by the encoder's vectors
+            and the trigger texts); None embeds the triggers every time.
     """
 
-    def __init__(self, templates: TemplateSet, encoder: Encoder):
+    def __init__(self, templates: TemplateSet, encoder: Encoder, cache_dir: Path | None = None):
         self.encoder = encoder
-        centroids, documents, owners = [], [], []
-        for index, situation in enumerate(DETECTABLE):
-            triggers = templates.templates[situation].triggers
-            vectors = encoder.encode_queries([t for texts in triggers.values() for t in texts])
-            centroid = vectors.mean(axis=0)
-            centroids.append(centroid / np.linalg.norm(centroid))
-            for language, texts in triggers.items():
+        triggers = [templates.templates[situation].triggers for situation in DETECTABLE]
+        documents, owners = [], []
+        for index, by_language in enumerate(triggers):
+            for language, texts in by_language.items():
                 documents.append(tokenize(" ".join(texts), (language.value,)))
                 owners.append(index)
-        self.centroids = np.stack(centroids)
+        self.centroids = self._centroids(triggers, cache_dir)
         self.lexical = BM25(documents)
         self.lexical_owner = np.array(owners)
+
+    def _centroids(self, triggers: list[dict], cache_dir: Path | None) -> np.ndarray:
+        texts = [[text for by_language in situation.values() for text in by_language] for situation in triggers]
+        key = hashlib.sha256(json.dumps([self.encoder.vectors_fingerprint, texts], ensure_ascii=False)
+                             .encode("utf-8")).hexdigest()[:16]
+        cached = Path(cache_dir) / f"situations-{key}.npy" if cache_dir else None
+        if cached and cached.is_file():
+            return np.load(cached)
+        vectors = self.encoder.encode_queries([text for situation in texts for text in situation])
+        centroids, start = [], 0
+        for situation in texts:
+            centroid = vectors[start:start + len(situation)].mean(axis=0)
+            centroids.append(centroid / np.linalg.norm(centroid))
+            start += len(situation)
+        result = np.stack(centroids).astype(np.float32)
+        if cached and cached.parent.is_dir():
+            np.save(cached, result)
+        return result
 
     def detect(self, text: str, vector: np.ndarray | None = None) -> SituationGuess:
         """The most likely situation of a message.

@@ -1,5 +1,5 @@
-"""Live index changes: an upserted article is found at once, a removed one never again; the lexical
-index survives a restart without re-tokenising."""
+"""Live index changes: an upserted article is found at once, a removed one never again; a restart
+neither re-tokenises the knowledge base nor re-embeds the situation triggers."""
 
 from __future__ import annotations
 
@@ -86,3 +86,17 @@ def test_loading_an_index_does_not_re_tokenise_the_knowledge_base(services, demo
 
     monkeypatch.setattr("indexer.search.lexical_index", refuse)
     assert ArticleIndex.load(articles, tmp_path / "index", services.encoder).search("invoice", 1)
+
+
+def test_situation_centroids_are_embedded_once_and_reused(services, tmp_path, monkeypatch):
+    from indexer.situations import SituationDetector
+
+    first = SituationDetector(services.templates, services.encoder, cache_dir=tmp_path)
+    assert list(tmp_path.glob("situations-*.npy"))
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the cached centroids should have been used")
+
+    monkeypatch.setattr(services.encoder, "encode_queries", refuse)
+    second = SituationDetector(services.templates, services.encoder, cache_dir=tmp_path)
+    np.testing.assert_array_equal(first.centroids, second.centroids)

@@ -1,0 +1,145 @@
+"""Load generation over loopback HTTP: a uvicorn server in a child process, N keep-alive clients."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import numpy as np
+
+from indexer.settings import PROJECT_ROOT
+
+
+@dataclass(frozen=True)
+class Call:
+    """One HTTP request: ``GET path`` or ``POST path`` with a JSON body."""
+
+    method: str
+    path: str
+    body: dict | None = None
+
+
+def search_call(query: str) -> Call:
+    return Call("GET", f"/v1/search?q={quote(query)}&limit=5")
+
+
+def answer_call(query: str, channel: str) -> Call:
+    return Call("POST", "/v1/answer", {"query": query, "channel": channel})
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Latencies (ms) and throughput of a run."""
+
+    latencies_ms: list[float]
+    seconds: float
+    errors: int
+
+    def percentile(self, q: float) -> float:
+        return float(np.percentile(self.latencies_ms, q))
+
+    @property
+    def requests_per_s(self) -> float:
+        return len(self.latencies_ms) / self.seconds
+
+
+class Server:
+    """``uvicorn --factory api.main:create_app`` with the given ``KB_*`` environment, as in production.
+
+    Args:
+        port: loopback port.
+        env: extra environment (``KB_KB_DIR``, ``KB_INDEX_DIR``, ...).
+    """
+
+    def __init__(self, port: int, env: dict[str, str]):
+        self.port = port
+        self.env = {**os.environ, **env}
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 600) -> float:
+        """Start the process and wait for ``/readyz``.
+
+        Returns:
+            Seconds from process start to ready.
+        """
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--host", "127.0.0.1",
+             "--port", str(self.port), "--no-access-log", "--log-level", "warning"],
+            cwd=PROJECT_ROOT, env=self.env)
+        while time.perf_counter() - started < timeout:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with code {self.process.returncode} before it was ready")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+                connection.request("GET", "/readyz")
+                if connection.getresponse().status == 200:
+                    return time.perf_counter() - started
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise TimeoutError(f"the server was not ready after {timeout} s")
+
+    def peak_rss_mb(self) -> float:
+        """The process's peak resident set size (VmHWM) so far."""
+        with open(f"/proc/{self.process.pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        raise RuntimeError("VmHWM not found")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def run_load(port: int, calls: list[Call], clients: int) -> LoadResult:
+    """Send every call once, from ``clients`` threads with one keep-alive connection each.
+
+    Returns:
+        Per-request latencies, wall time and the number of failed requests (not 200, or no response).
+    """
+    lock = threading.Lock()
+    pending = iter(calls)
+    latencies: list[float] = []
+    errors = 0
+
+    def client() -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                call = next(pending, None)
+            if call is None:
+                break
+            body = json.dumps(call.body).encode() if call.body is not None else None
+            headers = {"Content-Type": "application/json"} if body else {}
+            started = time.perf_counter()
+            try:
+                connection.request(call.method, call.path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+                errors += not ok
+        connection.close()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for future in [pool.submit(client) for _ in range(clients)]:
+            future.result()
+    return LoadResult(latencies, time.perf_counter() - started, errors)

@@ -1,0 +1,63 @@
+"""What ``make bench`` runs on: the scaled knowledge base, its index, and a query mix.
+
+The knowledge base is the demo KB scaled to 10,000 articles × 4 languages by
+:mod:`kb.scaled`; its index is built once and reused while current. The query mix
+is made from the 100 demo-KB paraphrases of ``tests/data/paraphrases.yaml`` (25 per
+language): each paraphrase as typed, its first 60 % (a search box mid-typing), and
+the paraphrase followed by each of the 20 product names of its language — 2,200
+distinct queries, shuffled with a fixed seed, so no measured request is a cache hit.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import yaml
+
+from indexer.build import build_index, index_is_current
+from indexer.encoders import Encoder
+from indexer.settings import PROJECT_ROOT
+from kb.loader import load_articles
+from kb.models import Article, Language
+from kb.scaled import PRODUCTS, scaled_articles, write_jsonl
+
+BENCH_DIR = PROJECT_ROOT / "build" / "bench"
+KB_DIR = BENCH_DIR / "kb"
+INDEX_DIR = BENCH_DIR / "index"
+PARAPHRASES = PROJECT_ROOT / "tests" / "data" / "paraphrases.yaml"
+SEED = 20261123
+
+
+def scaled_kb(count: int, log=print) -> list[Article]:
+    """The scaled knowledge base of ``count`` articles, written to ``build/bench/kb`` when it differs."""
+    articles = scaled_articles(load_articles(PROJECT_ROOT / "kb" / "demo"), count)
+    existing = KB_DIR / "articles.jsonl"
+    if not existing.is_file() or load_articles(KB_DIR) != sorted(articles, key=lambda a: a.id):
+        log(f"writing {count} articles to {existing}")
+        write_jsonl(articles, existing)
+    return load_articles(KB_DIR)
+
+
+def scaled_index(articles: list[Article], encoder: Encoder, log=print) -> Path:
+    """The index of the scaled knowledge base, built (with a progress bar) when missing or stale."""
+    if not index_is_current(INDEX_DIR, articles, encoder):
+        log(f"building the index of {len(articles)} articles in {INDEX_DIR} (once; reused while current)")
+        build_index(articles, encoder, INDEX_DIR)
+    return INDEX_DIR
+
+
+def query_mix() -> list[tuple[str, Language]]:
+    """The distinct benchmark queries with their language, in a fixed shuffled order."""
+    paraphrases = yaml.safe_load(PARAPHRASES.read_text(encoding="utf-8"))
+    queries = []
+    for by_language in paraphrases.values():
+        for code, text in by_language.items():
+            language = Language(code)
+            queries.append((text, language))
+            queries.append((text[: max(2, int(len(text) * 0.6))].strip(), language))
+            separator = "" if language in (Language.JA, Language.ZH) else " "
+            queries.extend((f"{text}{separator}{product}", language) for product in PRODUCTS[language])
+    unique = list(dict.fromkeys(queries))
+    random.Random(SEED).shuffle(unique)
+    return unique

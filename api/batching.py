@@ -24,10 +24,11 @@ class MicroBatcher(Generic[Item, Result]):
         function: maps a list of items to a list of results of the same length, in order.
         max_batch: most items per call.
         max_wait_ms: how long a batch waits for more items once its first one arrived.
+        thread_setup: called once in the worker thread before its first batch (per-thread settings).
     """
 
     def __init__(self, function: Callable[[Sequence[Item]], Sequence[Result]], max_batch: int = 32,
-                 max_wait_ms: float = 0.0):
+                 max_wait_ms: float = 0.0, thread_setup: Callable[[], None] | None = None):
         self.function = function
         self.max_batch = max_batch
         self.max_wait = max_wait_ms / 1000
@@ -35,7 +36,7 @@ class MicroBatcher(Generic[Item, Result]):
         self._queue: asyncio.Queue | None = None
         self._worker: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch", initializer=thread_setup)
 
     async def submit(self, item: Item) -> Result:
         """The function's result for one item, computed in a batch with whatever else is waiting."""

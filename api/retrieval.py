@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
+import faiss
 import numpy as np
 
 from api.batching import MicroBatcher
@@ -87,7 +88,9 @@ class Retriever:
                  cache_size: int = 4096):
         self.encoder = encoder
         self.index = index
-        self.batcher = MicroBatcher(self._retrieve_batch, max_batch, max_wait_ms)
+        # OpenMP thread counts are per thread: FAISS in the worker must be told, not only the main thread
+        self.batcher = MicroBatcher(self._retrieve_batch, max_batch, max_wait_ms,
+                                    thread_setup=lambda: faiss.omp_set_num_threads(1))
         self.vectors = LRUCache(cache_size)
         self.results = LRUCache(cache_size)
 

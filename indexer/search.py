@@ -122,12 +122,13 @@ class ArticleIndex:
                 vector = self.encoder.encode_queries([query])[0]
             scores, ids = self.nearest(vector.reshape(1, -1))
             neighbours = scores[0], ids[0]
-        dense = self._dense_scores(*neighbours)
-        lexical = self.lexical_scores(query, language)
-        fused = fuse({article_id: score for article_id, (score, _) in dense.items()}, lexical, self.fusion)
-        hits = [ArticleHit(self.articles[article_id], dense[article_id][0], fused[article_id],
-                           Language(dense[article_id][1].language), dense[article_id][1].field)
-                for article_id in dense]
+        with self._lock:  # a concurrent upsert or remove waits until this ranking is done
+            dense = self._dense_scores(*neighbours)
+            lexical = self.lexical_scores(query, language)
+            fused = fuse({article_id: score for article_id, (score, _) in dense.items()}, lexical, self.fusion)
+            hits = [ArticleHit(self.articles[article_id], dense[article_id][0], fused[article_id],
+                               Language(dense[article_id][1].language), dense[article_id][1].field)
+                    for article_id in dense]
         hits.sort(key=lambda hit: hit.rank_score, reverse=True)
         return hits[:limit]
 

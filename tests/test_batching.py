@@ -101,3 +101,16 @@ def test_lru_of_size_zero_keeps_nothing():
     cache = LRUCache(0)
     cache.put("a", 1)
     assert cache.get("a") is None
+
+
+def test_thread_setup_runs_once_in_the_worker_thread():
+    setups = []
+
+    async def main():
+        batcher = MicroBatcher(lambda items: items, thread_setup=lambda: setups.append(threading.current_thread()))
+        for item in range(3):
+            await batcher.submit(item)
+        await batcher.close()
+
+    run(main())
+    assert len(setups) == 1 and setups[0] is not threading.main_thread()

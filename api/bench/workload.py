@@ -31,12 +31,12 @@ SEED = 20261123
 
 def scaled_kb(count: int, log=print) -> list[Article]:
     """The scaled knowledge base of ``count`` articles, written to ``build/bench/kb`` when it differs."""
-    articles = scaled_articles(load_articles(PROJECT_ROOT / "kb" / "demo"), count)
+    articles = sorted(scaled_articles(load_articles(PROJECT_ROOT / "kb" / "demo"), count), key=lambda a: a.id)
     existing = KB_DIR / "articles.jsonl"
-    if not existing.is_file() or load_articles(KB_DIR) != sorted(articles, key=lambda a: a.id):
+    if not existing.is_file() or load_articles(KB_DIR) != articles:
         log(f"writing {count} articles to {existing}")
         write_jsonl(articles, existing)
-    return load_articles(KB_DIR)
+    return articles
 
 
 def scaled_index(articles: list[Article], encoder: Encoder, log=print) -> Path:

@@ -62,24 +62,24 @@ def tokenize(text: str, languages: tuple[str, ...] = ("en", "lt")) -> list[str]:
     return terms
 
 
-def verbatim_terms(text: str, names: bool) -> list[str]:
+def verbatim_terms(text: str, terms: list[str] | None = None) -> tuple[list[str], list[str]]:
     """The terms of a query a translation would keep as they are.
 
     Args:
         text: the query.
-        names: also capitalised words inside a Latin-script sentence (names), which
-            translations into another Latin-script language keep but Chinese and
-            Japanese transliterate.
+        terms: its :func:`tokenize` terms, when the caller has them already.
 
     Returns:
-        Words with digits (``SPRING20``, ``2024``), Latin words inside Chinese or
-        Japanese text (``Wi-Fi``) and, when asked, names.
+        ``(codes, codes_and_names)``: words with digits (``SPRING20``, ``2024``) and Latin
+        words inside Chinese or Japanese text (``Wi-Fi``), kept by any translation; then the
+        same plus capitalised words inside a Latin-script sentence (names), which translations
+        into another Latin-script language keep but Chinese and Japanese transliterate.
     """
-    terms = [term for term in tokenize(text) if any(ch.isdigit() for ch in term)
-             or (CJK.search(text) and not CJK.search(term))]
-    if names and not CJK.search(text):
-        terms += [term for name in NAME.findall(text.strip()) for term in tokenize(name)]
-    return list(dict.fromkeys(terms))
+    has_cjk = bool(CJK.search(text))
+    codes = [term for term in (tokenize(text) if terms is None else terms)
+             if any(ch.isdigit() for ch in term) or (has_cjk and not CJK.search(term))]
+    names = [] if has_cjk else [term for name in NAME.findall(text.strip()) for term in tokenize(name)]
+    return list(dict.fromkeys(codes)), list(dict.fromkeys(codes + names))
 
 
 def _cjk_terms(run: str) -> list[str]:

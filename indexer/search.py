@@ -204,9 +204,9 @@ class ArticleIndex:
         bound = self.lexical.upper_bound(terms) or 1.0
         scores = self.lexical.scores(terms) / bound
         if language is not None:
-            codes, names = verbatim_terms(query, names=False), verbatim_terms(query, names=True)
+            codes, codes_and_names = verbatim_terms(query, terms)
             other_script = self.lexical.scores(codes) / bound if codes else 0.0
-            same_script = self.lexical.scores(names) / bound if names else 0.0
+            same_script = self.lexical.scores(codes_and_names) / bound if codes_and_names else 0.0
             languages = self._lexical_languages
             shared_vocabulary = np.isin(languages, [LANGUAGE_CODES[lang]
                                                     for lang in SHARED_VOCABULARY.get(language, {language})])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from indexer.encoders import create_encoder
+from indexer.encoders.onnx import EXPORT_STAMP, FILES, LAYOUT, ONNX_DIR, export_is_current, weights_file
 from indexer.settings import default_model_dir
 
 # four languages and very different lengths, so batches are padded
@@ -57,3 +60,23 @@ def test_missing_onnx_export_falls_back_to_torch(tmp_path):
 def test_unknown_encoder_is_refused():
     with pytest.raises(ValueError, match="unknown encoder 'gpu'"):
         create_encoder("gpu")
+
+
+def test_the_export_keeps_its_weights_beside_the_graph_and_an_older_layout_is_stale(tmp_path):
+    model = default_model_dir()
+    for precision, name in FILES.items():
+        graph = model / ONNX_DIR / name
+        assert graph.stat().st_size < 5_000_000, f"{precision}: weights inside the graph"
+        assert weights_file(graph).stat().st_size > 100_000_000
+    # a copy whose stamp was written before the external-data layout must be exported again
+    for item in model.iterdir():
+        if item.name != ONNX_DIR:
+            (tmp_path / item.name).symlink_to(item)
+    (tmp_path / ONNX_DIR).mkdir()
+    for item in (model / ONNX_DIR).iterdir():
+        if item.name != EXPORT_STAMP:
+            (tmp_path / ONNX_DIR / item.name).symlink_to(item)
+    stamp = json.loads((model / ONNX_DIR / EXPORT_STAMP).read_text(encoding="utf-8"))
+    assert export_is_current(model) and stamp["layout"] == LAYOUT
+    (tmp_path / ONNX_DIR / EXPORT_STAMP).write_text(json.dumps({"weights": stamp["weights"]}), encoding="utf-8")
+    assert not export_is_current(tmp_path)

@@ -16,6 +16,8 @@ from indexer.encoders.base import Encoder, ModelMissingError, model_fingerprint
 ONNX_DIR = "onnx"
 EXPORT_STAMP = "export.json"
 FILES = {"fp32": "model.onnx", "int8": "model_int8.onnx"}
+# the weights live beside each graph, mapped into memory by onnxruntime (see onnx_export)
+LAYOUT = "external-data"
 
 
 class OnnxExportMissingError(ModelMissingError):
@@ -72,12 +74,19 @@ class OnnxEncoder(Encoder):
 def export_is_current(model_dir: Path) -> bool:
     """True when the ONNX files exist and were exported from the model's current weights."""
     stamp = Path(model_dir) / ONNX_DIR / EXPORT_STAMP
-    if not stamp.is_file() or not all((stamp.parent / name).is_file() for name in FILES.values()):
+    graphs = [stamp.parent / name for name in FILES.values()]
+    if not stamp.is_file() or not all(path.is_file() and weights_file(path).is_file() for path in graphs):
         return False
-    return json.loads(stamp.read_text(encoding="utf-8")).get("weights") == model_fingerprint(model_dir)
+    written = json.loads(stamp.read_text(encoding="utf-8"))
+    return written.get("weights") == model_fingerprint(model_dir) and written.get("layout") == LAYOUT
 
 
 def write_export_stamp(model_dir: Path) -> None:
     """Mark the ONNX files as exported from the current weights."""
     (Path(model_dir) / ONNX_DIR / EXPORT_STAMP).write_text(
-        json.dumps({"weights": model_fingerprint(model_dir)}), encoding="utf-8")
+        json.dumps({"weights": model_fingerprint(model_dir), "layout": LAYOUT}), encoding="utf-8")
+
+
+def weights_file(graph: Path) -> Path:
+    """The external data file holding a graph's weights."""
+    return graph.with_name(graph.name + ".data")

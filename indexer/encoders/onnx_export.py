@@ -1,15 +1,21 @@
 """Export the converted model to ONNX: float32 (the PyTorch graph with mean pooling and
-normalisation inside, same vectors) and int8 (dynamic quantisation of its weights)."""
+normalisation inside, same vectors) and int8 (dynamic quantisation of its weights).
+
+The weights go to a separate file beside each graph (ONNX external data), which onnxruntime
+maps into memory instead of reading a copy: the service starts faster and holds only the
+weights it touches (most rows of the 250,000-token embedding table never are).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import onnx
 import torch
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from transformers import AutoModel
 
-from indexer.encoders.onnx import FILES, ONNX_DIR, export_is_current, write_export_stamp
+from indexer.encoders.onnx import FILES, ONNX_DIR, export_is_current, weights_file, write_export_stamp
 
 
 class PooledModel(torch.nn.Module):
@@ -56,5 +62,15 @@ def export(model_dir: Path, log=print) -> Path:
     )
     log(f"onnx: quantising to {folder / FILES['int8']} ...")
     quantize_dynamic(str(fp32), str(folder / FILES["int8"]), weight_type=QuantType.QInt8)
+    for name in FILES.values():
+        _move_weights_out(folder / name)
     write_export_stamp(model_dir)
     return folder
+
+
+def _move_weights_out(graph: Path) -> None:
+    """Rewrite an ONNX file with its tensors in one external data file beside it."""
+    model = onnx.load(str(graph))
+    weights_file(graph).unlink(missing_ok=True)
+    onnx.save_model(model, str(graph), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location=weights_file(graph).name, size_threshold=1024)

@@ -5,8 +5,8 @@ texts and are embedded with the ``query: `` prompt, so customer questions
 match them symmetrically; summaries and bodies are documents and get the
 ``passage: `` prompt.
 
-On disk (``<index_dir>``): ``vectors.faiss``, ``entries.json`` (what each
-vector id is), ``lexical.npz`` and ``lexical.json`` (the BM25 index and its
+On disk (``<index_dir>``): ``vectors.faiss``, ``owners.json`` (which article
+field each vector id is), ``lexical.npz`` and ``lexical.json`` (the BM25 index and its
 documents, so a restart does not re-tokenise the knowledge base) and
 ``manifest.json`` (model and knowledge-base fingerprints, so a stale index is
 detected and rebuilt).
@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,25 +27,15 @@ import numpy as np
 from indexer.backends import create_backend
 from indexer.encoders import Encoder
 from indexer.lexical import BM25, tokenize
+from indexer.owners import Entry, VectorOwners
 from kb.models import Article, ArticleVariant, Language
 
-INDEX_FORMAT = 1
+log = logging.getLogger(__name__)
+
+INDEX_FORMAT = 2  # 2: owners.json replaced entries.json (format 1), which also held every text
+OWNERS_FILE = "owners.json"
 # Short, question-like fields get the ``query:`` prompt; every other field is a passage.
 QUERY_FIELDS = ("title", "question")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """What one vector is: a field of one language variant of one article."""
-
-    article_id: str
-    language: str
-    field: str
-    text: str
-
-    def as_dict(self) -> dict:
-        """The entry as stored in ``entries.json`` (``dataclasses.asdict`` is much slower at this scale)."""
-        return {"article_id": self.article_id, "language": self.language, "field": self.field, "text": self.text}
 
 
 def article_entries(article: Article) -> list[Entry]:
@@ -151,8 +141,7 @@ def build_index(articles: list[Article], encoder: Encoder, index_dir: Path, back
     documents, lexical = lexical_index(articles)
     lexical.save(staging / "lexical.npz")
     (staging / "lexical.json").write_text(json.dumps([[a, lang.value] for a, lang in documents]), encoding="utf-8")
-    (staging / "entries.json").write_text(
-        json.dumps([e.as_dict() for e in entries], ensure_ascii=False), encoding="utf-8")
+    VectorOwners.of_entries(entries).save(staging / OWNERS_FILE)
     manifest = {
         "format": INDEX_FORMAT,
         "backend": backend,
@@ -176,15 +165,38 @@ def build_index(articles: list[Article], encoder: Encoder, index_dir: Path, back
 
 
 def index_is_current(index_dir: Path, articles: list[Article], encoder: Encoder) -> bool:
-    """True when ``index_dir`` holds a complete index of these articles with this encoder's vectors."""
-    try:
-        manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+    """True when ``index_dir`` holds a complete index of these articles with this encoder's vectors.
+
+    An index of format 1 with current vectors is upgraded in place first (no re-embedding).
+    """
+    manifest = _manifest(index_dir)
+    if manifest.get("format") == 1 and (index_dir / "entries.json").is_file():
+        manifest = _upgrade_from_format_1(index_dir, manifest)
     return (
         manifest.get("format") == INDEX_FORMAT
         and manifest.get("model") == encoder.vectors_fingerprint
         and manifest.get("kb") == kb_fingerprint(articles)
         and (index_dir / "vectors.faiss").is_file()
-        and (index_dir / "entries.json").is_file()
+        and (index_dir / OWNERS_FILE).is_file()
     )
+
+
+def _manifest(index_dir: Path) -> dict:
+    try:
+        return json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _upgrade_from_format_1(index_dir: Path, manifest: dict) -> dict:
+    """Write ``owners.json`` from a format-1 ``entries.json``; the manifest goes last, so a crash
+    half-way leaves an index that is upgraded again on the next start."""
+    entries = [Entry(**entry) for entry in json.loads((index_dir / "entries.json").read_text(encoding="utf-8"))]
+    VectorOwners.of_entries(entries).save(index_dir / OWNERS_FILE)
+    manifest = {**manifest, "format": INDEX_FORMAT}
+    staged = index_dir / "manifest.json.tmp"
+    staged.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    os.replace(staged, index_dir / "manifest.json")
+    (index_dir / "entries.json").unlink()
+    log.warning("upgraded the index at %s from format 1 to %d (no re-embedding)", index_dir, INDEX_FORMAT)
+    return manifest

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from indexer.backends import VectorBackend, create_backend
-from indexer.build import Entry, article_entries, embed_entries, lexical_index, lexical_text
+from indexer.build import OWNERS_FILE, article_entries, embed_entries, lexical_index, lexical_text
 from indexer.encoders import Encoder
 from indexer.fusion import Fusion, fuse
 from indexer.lexical import BM25, tokenize, verbatim_terms
+from indexer.owners import VectorOwners
 from kb.language import UnsupportedLanguageError, detect_language
 from kb.models import Article, Language
 
@@ -49,7 +51,7 @@ class ArticleIndex:
 
     Args:
         articles: the knowledge base.
-        entries: what each vector id is (``entries[i]`` is vector ``i``).
+        owners: which article field each vector id is.
         backend: the vector backend holding the field vectors.
         encoder: the model the vectors were made with.
         fusion: how dense and lexical scores are combined.
@@ -57,20 +59,17 @@ class ArticleIndex:
             (built here when None).
     """
 
-    def __init__(self, articles: list[Article], entries: list[Entry], backend: VectorBackend, encoder: Encoder,
+    def __init__(self, articles: list[Article], owners: VectorOwners, backend: VectorBackend, encoder: Encoder,
                  fusion: Fusion = Fusion(), lexical: tuple[list[tuple[str, Language]], BM25] | None = None):
-        if backend.count() != len(entries):
-            raise ValueError(f"{backend.count()} vectors but {len(entries)} entries")
+        if backend.count() != owners.live_count():
+            raise ValueError(f"{backend.count()} vectors but {owners.live_count()} owners")
         self.encoder = encoder
         self.articles = {article.id: article for article in articles}
-        self.entries: list[Entry | None] = list(entries)  # None: the vector was removed
+        self.owners = owners
         self.backend = backend
         self.fusion = fusion
         self.version = 0
         self._lock = threading.Lock()
-        self._vector_ids: dict[str, list[int]] = {}
-        for vector_id, entry in enumerate(self.entries):
-            self._vector_ids.setdefault(entry.article_id, []).append(vector_id)
         # one lexical document per article language: all its fields together
         self.lexical_docs, self.lexical = lexical or lexical_index(articles)
         self._lexical_positions: dict[str, list[int]] = {}
@@ -82,10 +81,10 @@ class ArticleIndex:
     def load(cls, articles: list[Article], index_dir: Path, encoder: Encoder, fusion: Fusion = Fusion()):
         """Open an index folder written by :func:`indexer.build.build_index`."""
         manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
-        entries = [Entry(**e) for e in json.loads((index_dir / "entries.json").read_text(encoding="utf-8"))]
         backend = create_backend(manifest["backend"], encoder.dim)
         backend.load(index_dir / "vectors.faiss")
-        return cls(articles, entries, backend, encoder, fusion, _saved_lexical(index_dir, articles))
+        return cls(articles, VectorOwners.load(index_dir / OWNERS_FILE), backend, encoder, fusion,
+                   _saved_lexical(index_dir, articles))
 
     def nearest(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The nearest field vectors of each query vector, in one backend call.
@@ -123,14 +122,13 @@ class ArticleIndex:
             scores, ids = self.nearest(vector.reshape(1, -1))
             neighbours = scores[0], ids[0]
         with self._lock:  # a concurrent upsert or remove waits until this ranking is done
-            dense = self._dense_scores(*neighbours)
-            lexical = self.lexical_scores(query, language)
-            fused = fuse({article_id: score for article_id, (score, _) in dense.items()}, lexical, self.fusion)
-            hits = [ArticleHit(self.articles[article_id], dense[article_id][0], fused[article_id],
-                               Language(dense[article_id][1].language), dense[article_id][1].field)
-                    for article_id in dense]
-        hits.sort(key=lambda hit: hit.rank_score, reverse=True)
-        return hits[:limit]
+            best = {article_id: (score, language, field) for article_id, score, language, field
+                    in self.owners.best_per_article(*neighbours)}
+            lexical = self.lexical_scores(query, language, best)
+            fused = fuse({article_id: score for article_id, (score, _, _) in best.items()}, lexical, self.fusion)
+            ranked = sorted(fused, key=fused.get, reverse=True)[:limit]
+            return [ArticleHit(self.articles[article_id], best[article_id][0], fused[article_id], *best[article_id][1:])
+                    for article_id in ranked]
 
     def upsert(self, article: Article) -> None:
         """Add an article, or replace the one with its id; searchable when this returns.
@@ -143,11 +141,7 @@ class ArticleIndex:
         documents = [(lang, tokenize(lexical_text(variant), (lang.value,))) for lang, variant in article.variants.items()]
         with self._lock:
             self._forget(article.id)
-            start = len(self.entries)
-            ids = np.arange(start, start + len(entries), dtype=np.int64)
-            self.backend.add(ids, vectors)
-            self.entries.extend(entries)
-            self._vector_ids[article.id] = ids.tolist()
+            self.backend.add(self.owners.extend(entries), vectors)
             positions = []
             for lang, terms in documents:
                 positions.append(self.lexical.add(terms))
@@ -171,51 +165,45 @@ class ArticleIndex:
             return found
 
     def _forget(self, article_id: str) -> None:
-        ids = self._vector_ids.pop(article_id, [])
-        if ids:
-            self.backend.remove(np.array(ids, dtype=np.int64))
-            for vector_id in ids:
-                self.entries[vector_id] = None
+        ids = self.owners.vectors_of(article_id)
+        if len(ids):
+            self.backend.remove(ids)
+            self.owners.remove(ids)
         for position in self._lexical_positions.pop(article_id, []):
             self.lexical.remove(position)
         self.articles.pop(article_id, None)
 
-    def _dense_scores(self, scores: np.ndarray, ids: np.ndarray) -> dict[str, tuple[float, Entry]]:
-        """Per article: the score of its best-matching field and that field's entry."""
-        dense: dict[str, tuple[float, Entry]] = {}
-        for score, vector_id in zip(scores, ids):  # best first: an article's first hit is its best
-            if vector_id < 0:
-                continue
-            entry = self.entries[vector_id]
-            if entry is not None and entry.article_id in self.articles and entry.article_id not in dense:
-                dense[entry.article_id] = (float(score), entry)
-        return dense
-
-    def lexical_scores(self, query: str, language: Language | None = None) -> dict[str, float]:
+    def lexical_scores(self, query: str, language: Language | None = None,
+                       candidates: Iterable[str] | None = None) -> dict[str, float]:
         """Lexical match per article (best over its languages) in [0, 1]: its BM25 score as a share of
         the most the query could score; articles without a match are left out.
 
         Args:
             query: the customer's text.
             language: the query's language; None matches every variant on all terms.
+            candidates: score only these articles (the dense candidates of a search); None scores all.
         """
-        best: dict[str, float] = {}
         terms = tokenize(query)
         bound = self.lexical.upper_bound(terms) or 1.0
-        scores = self.lexical.scores(terms) / bound
+        if candidates is None:
+            positions = np.arange(len(self.lexical_docs))
+        else:
+            positions = np.array([p for a in candidates for p in self._lexical_positions.get(a, ())], dtype=np.int64)
+        scores = self.lexical.scores(terms)[positions] / bound
         if language is not None:
             codes, codes_and_names = verbatim_terms(query, terms)
-            other_script = self.lexical.scores(codes) / bound if codes else 0.0
-            same_script = self.lexical.scores(codes_and_names) / bound if codes_and_names else 0.0
-            languages = self._lexical_languages
+            other_script = self.lexical.scores(codes)[positions] / bound if codes else 0.0
+            same_script = self.lexical.scores(codes_and_names)[positions] / bound if codes_and_names else 0.0
+            languages = self._lexical_languages[positions]
             shared_vocabulary = np.isin(languages, [LANGUAGE_CODES[lang]
                                                     for lang in SHARED_VOCABULARY.get(language, {language})])
             shared_script = np.isin(languages, [LANGUAGE_CODES[lang] for lang in Language
                                                 if SCRIPTS[lang] == SCRIPTS[language]])
             scores = np.where(shared_vocabulary, scores, np.where(shared_script, same_script, other_script))
-        for position in np.flatnonzero(scores):
+        best: dict[str, float] = {}
+        for position, score in zip(positions[scores > 0].tolist(), scores[scores > 0].tolist()):
             article_id = self.lexical_docs[position][0]
-            best[article_id] = max(best.get(article_id, 0.0), float(scores[position]))
+            best[article_id] = max(best.get(article_id, 0.0), score)
         return best
 
 

@@ -4,12 +4,14 @@ neither re-tokenises the knowledge base nor re-embeds the situation triggers."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
 
-from indexer.build import build_index, lexical_index
+from indexer.build import INDEX_FORMAT, OWNERS_FILE, article_entries, build_index, index_is_current, lexical_index
 from indexer.lexical import BM25, tokenize
+from indexer.owners import LANGUAGES, Entry, VectorOwners
 from indexer.search import ArticleIndex
 from kb.models import Language
 
@@ -44,9 +46,10 @@ def test_replacing_an_article_drops_its_old_text(small_index, demo_articles):
     small_index.upsert(dataclasses.replace(old, variants={Language.EN: english}))
     assert top_id(small_index, "when does the ferry to Nida leave") == "gift-card"
     assert "gift-card" not in small_index.lexical_scores("ギフトカードの残高", Language.JA)
-    live = [entry for entry in small_index.entries if entry is not None and entry.article_id == "gift-card"]
-    assert {entry.language for entry in live} == {"en"} and live[0].text == "Ferry timetable to Nida"
-    assert small_index.backend.count() == len([e for e in small_index.entries if e is not None])
+    live = small_index.owners.vectors_of("gift-card")
+    assert {LANGUAGES[code] for code in small_index.owners.languages[live]} == {Language.EN}
+    assert len(live) == len(article_entries(dataclasses.replace(old, variants={Language.EN: english})))
+    assert small_index.backend.count() == small_index.owners.live_count()
 
 
 def test_a_removed_article_is_never_found_again(small_index):
@@ -100,3 +103,39 @@ def test_situation_centroids_are_embedded_once_and_reused(services, tmp_path, mo
     monkeypatch.setattr(services.encoder, "encode_queries", refuse)
     second = SituationDetector(services.templates, services.encoder, cache_dir=tmp_path)
     np.testing.assert_array_equal(first.centroids, second.centroids)
+
+
+def test_an_index_of_format_1_is_upgraded_in_place_without_re_embedding(services, demo_articles, tmp_path,
+                                                                         monkeypatch):
+    articles = [demo_articles[article_id] for article_id in KEPT]
+    folder = tmp_path / "index"
+    build_index(articles, services.encoder, folder, show_progress=False)
+    expected = VectorOwners.load(folder / OWNERS_FILE)
+    # the same index as format 1 wrote it: every entry with its text, no owners file
+    entries = [entry for article in articles for entry in article_entries(article)]
+    (folder / "entries.json").write_text(json.dumps([entry.as_dict() for entry in entries]), encoding="utf-8")
+    (folder / OWNERS_FILE).unlink()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "format": 1}), encoding="utf-8")
+    monkeypatch.setattr("indexer.build.embed_entries", lambda *_: pytest.fail("the upgrade must not re-embed"))
+
+    assert index_is_current(folder, articles, services.encoder)
+    upgraded = VectorOwners.load(folder / OWNERS_FILE)
+    assert upgraded.article_ids == expected.article_ids
+    np.testing.assert_array_equal(upgraded.articles, expected.articles)
+    np.testing.assert_array_equal(upgraded.fields, expected.fields)
+    assert not (folder / "entries.json").exists()
+    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["format"] == INDEX_FORMAT
+    assert top_id(ArticleIndex.load(articles, folder, services.encoder), "I forgot my password") == "reset-password"
+
+
+def test_vector_owners_keep_each_articles_best_field_and_forget_removed_vectors(tmp_path):
+    owners = VectorOwners.of_entries([Entry("a", "en", "title", "A"), Entry("a", "lt", "body", "A"),
+                                      Entry("b", "ja", "question", "B"), Entry("c", "zh", "summary", "C")])
+    owners.remove(owners.vectors_of("c"))
+    owners.save(tmp_path / "owners.json")
+    loaded = VectorOwners.load(tmp_path / "owners.json")
+    scores, ids = np.array([0.9, 0.8, 0.7, 0.6, 0.0]), np.array([1, 3, 2, 0, -1])
+    assert loaded.best_per_article(scores, ids) == [("a", 0.9, Language.LT, "body"),
+                                                    ("b", 0.7, Language.JA, "question")]
+    assert loaded.live_count() == 3 and list(loaded.vectors_of("c")) == []

@@ -20,6 +20,7 @@ import numpy as np
 
 from indexer.backends import create_backend
 from indexer.build import article_entries, embed_entries
+from indexer.owners import VectorOwners
 from indexer.evals.cache import EmbeddingCache
 from indexer.evals.common import print_table
 from indexer.fusion import Fusion
@@ -66,7 +67,7 @@ def kb_index(docs: list[dict], cache: EmbeddingCache) -> ArticleIndex:
     entries = [entry for article in articles for entry in article_entries(article)]
     backend = create_backend("faiss", cache.dim)
     backend.add(np.arange(len(entries)), embed_entries(cache, entries))
-    return ArticleIndex(articles, entries, backend, cache.encoder)
+    return ArticleIndex(articles, VectorOwners.of_entries(entries), backend, cache.encoder)
 
 
 def ranks_for(index: ArticleIndex, queries: list[dict], vectors: np.ndarray, method: str) -> list[int | None]:

@@ -1,8 +1,10 @@
 """The retrieval step of a request: query embedding and article search, batched and cached.
 
-Concurrent requests are embedded and searched together (see :mod:`api.batching`); two bounded
-LRU caches remember query embeddings (search boxes resend the same prefixes and questions)
-and whole retrievals of the current index version.
+Concurrent requests are embedded together and then searched together (see :mod:`api.batching`),
+in two stages with a worker thread each: while one batch is being ranked (one core), the next
+is already being embedded (the encoder's threads), so under load neither stage waits for the
+other. Two bounded LRU caches remember query embeddings (search boxes resend the same prefixes
+and questions) and whole retrievals of the current index version.
 """
 
 from __future__ import annotations
@@ -67,19 +69,20 @@ class Retrieval:
 
 
 @dataclass(frozen=True)
-class _Request:
+class _Search:
     query: str
+    vector: np.ndarray
     language: Language | None
     limit: int
 
 
 class Retriever:
-    """Embeds and searches queries in micro-batches, through the caches.
+    """Embeds and then searches queries in micro-batches, through the caches.
 
     Args:
         encoder: the model.
         index: the searchable knowledge base.
-        max_batch: most queries embedded in one call.
+        max_batch: most queries embedded (or searched) in one call.
         max_wait_ms: how long a batch waits for company once its first query arrived.
         cache_size: entries of each LRU cache (query embeddings, retrievals).
     """
@@ -88,9 +91,9 @@ class Retriever:
                  cache_size: int = 4096):
         self.encoder = encoder
         self.index = index
+        self.encoding = MicroBatcher(self._encode_batch, max_batch, max_wait_ms)
         # OpenMP thread counts are per thread: FAISS in the worker must be told, not only the main thread
-        self.batcher = MicroBatcher(self._retrieve_batch, max_batch, max_wait_ms,
-                                    thread_setup=lambda: faiss.omp_set_num_threads(1))
+        self.searching = MicroBatcher(self._search_batch, max_batch, thread_setup=lambda: faiss.omp_set_num_threads(1))
         self.vectors = LRUCache(cache_size)
         self.results = LRUCache(cache_size)
 
@@ -99,22 +102,24 @@ class Retriever:
         key = (query, language, limit, self.index.version)
         cached = self.results.get(key)
         if cached is None:
-            cached = await self.batcher.submit(_Request(query, language, limit))
+            vector = self.vectors.get(query)
+            if vector is None:
+                vector = await self.encoding.submit(query)
+                self.vectors.put(query, vector)
+            cached = Retrieval(vector, await self.searching.submit(_Search(query, vector, language, limit)))
             self.results.put(key, cached)
         return cached
 
-    def _retrieve_batch(self, requests: Sequence[_Request]) -> list[Retrieval]:
-        vectors = {request.query: self.vectors.get(request.query) for request in requests}
-        missing = [query for query, vector in vectors.items() if vector is None]
-        if missing:
-            for query, vector in zip(missing, self.encoder.encode_queries(missing, batch_size=len(missing))):
-                vectors[query] = vector
-                self.vectors.put(query, vector)
-        matrix = np.stack([vectors[request.query] for request in requests])
-        scores, ids = self.index.nearest(matrix)
-        return [Retrieval(matrix[i], self.index.search(request.query, request.limit, matrix[i], request.language,
-                                                       neighbours=(scores[i], ids[i])))
-                for i, request in enumerate(requests)]
+    def _encode_batch(self, queries: Sequence[str]) -> list[np.ndarray]:
+        unique = list(dict.fromkeys(queries))
+        vectors = dict(zip(unique, self.encoder.encode_queries(unique, batch_size=len(unique))))
+        return [vectors[query] for query in queries]
+
+    def _search_batch(self, searches: Sequence[_Search]) -> list[list[ArticleHit]]:
+        scores, ids = self.index.nearest(np.stack([search.vector for search in searches]))
+        return [self.index.search(search.query, search.limit, search.vector, search.language,
+                                  neighbours=(scores[i], ids[i])) for i, search in enumerate(searches)]
 
     async def close(self) -> None:
-        await self.batcher.close()
+        await self.encoding.close()
+        await self.searching.close()

@@ -31,7 +31,7 @@ def test_concurrent_requests_are_batched_and_answered_like_single_ones(settings,
     assert [r.status_code for r in responses] == [200] * len(queries)
     for (_, text), response in zip(queries, responses):
         assert [hit["id"] for hit in response.json()["results"]] == [hit["id"] for hit in alone[text]["results"]]
-    assert max(uncached.retriever.batcher.batch_sizes) > 1
+    assert max(uncached.retriever.encoding.batch_sizes) > 1
 
 
 def test_a_repeated_query_is_served_from_the_cache(client, services):

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 import yaml
 
-from kb.models import Article, ArticleVariant, Language
+from kb.models import Article, ArticleVariant, Language, Visibility
 
 JSONL_FILE = "articles.jsonl"
 ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 VARIANT_FIELDS = ("title", "summary", "body", "questions")
+ARTICLE_FIELDS = ("id", "category", "tags", "product", "visibility", "valid_from", "valid_until", "variants")
 MIN_QUESTIONS = 3
 
 
@@ -115,6 +117,18 @@ def parse_article(data: dict, path: Path) -> Article:
     tags = data.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise KBFormatError(path, "tags", "must be a list of strings")
+    unknown = set(data) - set(ARTICLE_FIELDS)
+    if unknown:
+        raise KBFormatError(path, sorted(unknown)[0], f"unknown field; allowed: {', '.join(ARTICLE_FIELDS)}")
+    product = data.get("product")
+    if product is not None and (not isinstance(product, str) or not product.strip()):
+        raise KBFormatError(path, "product", "must be a non-empty string when given")
+    visibility = data.get("visibility", Visibility.PUBLISHED.value)
+    if visibility not in {v.value for v in Visibility}:
+        raise KBFormatError(path, "visibility", f"use one of {', '.join(v.value for v in Visibility)}")
+    valid_from, valid_until = (_moment(data.get(name), path, name) for name in ("valid_from", "valid_until"))
+    if valid_from and valid_until and valid_until <= valid_from:
+        raise KBFormatError(path, "valid_until", "must be later than valid_from")
     variants_data = data.get("variants")
     if not isinstance(variants_data, dict) or not variants_data:
         raise KBFormatError(path, "variants", "required; a mapping from language code to title/summary/body/questions")
@@ -126,7 +140,24 @@ def parse_article(data: dict, path: Path) -> Article:
             supported = ", ".join(lang.value for lang in Language)
             raise KBFormatError(path, f"variants.{code}", f"unknown language; use one of {supported}") from None
         variants[language] = _parse_variant(language, fields, path)
-    return Article(id=article_id, category=category.strip(), tags=tuple(tags), variants=variants)
+    return Article(id=article_id, category=category.strip(), tags=tuple(tags), variants=variants,
+                   product=product.strip() if product else None, visibility=Visibility(visibility),
+                   valid_from=valid_from, valid_until=valid_until)
+
+
+def _moment(value, path: Path, name: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):  # YAML reads unquoted timestamps itself
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise KBFormatError(path, name, "an ISO 8601 date-time such as 2026-12-01T00:00:00+00:00") from None
+    if moment.tzinfo is None:
+        raise KBFormatError(path, name, "needs a time zone, e.g. 2026-12-01T00:00:00+00:00 or ...Z")
+    return moment
 
 
 def _parse_variant(language: Language, fields, path: Path) -> ArticleVariant:

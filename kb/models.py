@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 
 
@@ -50,20 +51,49 @@ class ArticleVariant:
     questions: tuple[str, ...]
 
 
+class Visibility(str, Enum):
+    """Who may see an article."""
+
+    PUBLISHED = "published"  # everyone, public search boxes included
+    DRAFT = "draft"  # nobody yet: kept in the store, never searched
+    INTERNAL = "internal"  # agents only: ticket and email replies may use it, public widgets may not
+
+
 @dataclass(frozen=True)
 class Article:
-    """A knowledge-base article with its language variants."""
+    """A knowledge-base article with its language variants.
+
+    ``valid_from`` / ``valid_until`` (timezone-aware, optional) bound when it may be shown.
+    """
 
     id: str
     category: str
     tags: tuple[str, ...]
     variants: dict[Language, ArticleVariant] = field(hash=False)
+    product: str | None = None
+    visibility: Visibility = Visibility.PUBLISHED
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
 
     def as_mapping(self) -> dict:
-        """The article in the knowledge-base file format (YAML or JSONL)."""
-        return {"id": self.id, "category": self.category, "tags": list(self.tags), "variants": {
+        """The article in the knowledge-base file format (YAML or JSONL); optional fields only when set."""
+        mapping = {"id": self.id, "category": self.category, "tags": list(self.tags)}
+        if self.product is not None:
+            mapping["product"] = self.product
+        if self.visibility is not Visibility.PUBLISHED:
+            mapping["visibility"] = self.visibility.value
+        for name in ("valid_from", "valid_until"):
+            if getattr(self, name) is not None:
+                mapping[name] = getattr(self, name).isoformat()
+        mapping["variants"] = {
             language.value: {"title": v.title, "summary": v.summary, "body": v.body, "questions": list(v.questions)}
-            for language, v in self.variants.items()}}
+            for language, v in self.variants.items()}
+        return mapping
+
+    def shown_at(self, moment: datetime) -> bool:
+        """True when ``moment`` lies inside the article's validity window."""
+        return ((self.valid_from is None or self.valid_from <= moment)
+                and (self.valid_until is None or moment < self.valid_until))
 
     def variant_for(self, language: Language) -> ArticleVariant:
         """The variant in ``language``, else the first available in ``FALLBACK_ORDER``."""

@@ -1,0 +1,193 @@
+"""The embedded store: one SQLite file in WAL mode, zero set-up.
+
+Every write is one transaction committed with ``synchronous=FULL`` before the call returns, so an
+acknowledged write survives a crash of the process (or of the machine). The schema is versioned
+(``PRAGMA user_version``): :data:`MIGRATIONS` are applied in order, each in its own transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kb.loader import parse_article
+from kb.models import Article
+from kb.stores.base import (ApiKey, Scope, Store, StoredArticle, UnknownTenantError, VersionConflict, key_hash,
+                            new_key_secret)
+
+# Schema migrations: migration i (1-based) brings the schema from version i - 1 to i.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE tenants (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE articles (
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, id)
+    );
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        hash TEXT NOT NULL UNIQUE,
+        scopes TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    """,
+]
+
+
+class SQLiteStore(Store):
+    """The store in one SQLite file.
+
+    Args:
+        path: the database file (created with its folder when missing).
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        with self._lock:
+            for version in range(self.schema_version + 1, len(MIGRATIONS) + 1):
+                with self._transaction() as db:
+                    for statement in MIGRATIONS[version - 1].split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {version}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (taken at once, so conditional writes cannot interleave)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def ensure_tenant(self, tenant: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO tenants (id, created_at) VALUES (?, ?)", (tenant, _now()))
+
+    def tenants(self) -> list[str]:
+        with self._lock:
+            return [row[0] for row in self._db.execute("SELECT id FROM tenants ORDER BY id")]
+
+    def put_article(self, tenant: str, article: Article, if_match: int | None = None) -> StoredArticle:
+        document = json.dumps(article.as_mapping(), ensure_ascii=False)
+        with self._transaction() as db:
+            self._require_tenant(db, tenant)
+            current = self._version(db, tenant, article.id)
+            if if_match is not None and (current or 0) != if_match:
+                raise VersionConflict(article.id, current)
+            version, updated_at = (current or 0) + 1, _now()
+            db.execute("INSERT INTO articles (tenant, id, version, document, updated_at) VALUES (?, ?, ?, ?, ?) "
+                       "ON CONFLICT (tenant, id) DO UPDATE SET version = excluded.version, "
+                       "document = excluded.document, updated_at = excluded.updated_at",
+                       (tenant, article.id, version, document, updated_at))
+        return StoredArticle(article, version, datetime.fromisoformat(updated_at))
+
+    def get_article(self, tenant: str, article_id: str) -> StoredArticle | None:
+        with self._lock:
+            row = self._db.execute("SELECT document, version, updated_at FROM articles WHERE tenant = ? AND id = ?",
+                                   (tenant, article_id)).fetchone()
+        return _stored(row) if row else None
+
+    def list_articles(self, tenant: str, offset: int = 0, limit: int | None = None) -> tuple[list[StoredArticle], int]:
+        with self._lock:
+            total = self._db.execute("SELECT COUNT(*) FROM articles WHERE tenant = ?", (tenant,)).fetchone()[0]
+            rows = self._db.execute("SELECT document, version, updated_at FROM articles WHERE tenant = ? "
+                                    "ORDER BY id LIMIT ? OFFSET ?", (tenant, -1 if limit is None else limit, offset))
+            return [_stored(row) for row in rows], total
+
+    def delete_article(self, tenant: str, article_id: str, if_match: int | None = None) -> bool:
+        with self._transaction() as db:
+            current = self._version(db, tenant, article_id)
+            if if_match is not None and (current or 0) != if_match:
+                raise VersionConflict(article_id, current)
+            db.execute("DELETE FROM articles WHERE tenant = ? AND id = ?", (tenant, article_id))
+        return current is not None
+
+    def create_key(self, tenant: str, scopes: set[Scope], name: str = "") -> tuple[str, ApiKey]:
+        secret = new_key_secret()
+        key = ApiKey(id=secrets.token_hex(4), tenant=tenant, scopes=frozenset(scopes), name=name,
+                     created_at=datetime.now(UTC))
+        with self._transaction() as db:
+            self._require_tenant(db, tenant)
+            db.execute("INSERT INTO api_keys (id, tenant, hash, scopes, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                       (key.id, tenant, key_hash(secret), ",".join(sorted(s.value for s in key.scopes)), name,
+                        key.created_at.isoformat()))
+        return secret, key
+
+    def find_key(self, secret: str) -> ApiKey | None:
+        with self._lock:
+            row = self._db.execute("SELECT id, tenant, scopes, name, created_at, revoked_at FROM api_keys "
+                                   "WHERE hash = ? AND revoked_at IS NULL", (key_hash(secret),)).fetchone()
+        return _key(row) if row else None
+
+    def list_keys(self, tenant: str) -> list[ApiKey]:
+        with self._lock:
+            rows = self._db.execute("SELECT id, tenant, scopes, name, created_at, revoked_at FROM api_keys "
+                                    "WHERE tenant = ? ORDER BY created_at, id", (tenant,))
+            return [_key(row) for row in rows]
+
+    def revoke_key(self, tenant: str, key_id: str) -> bool:
+        with self._transaction() as db:
+            changed = db.execute("UPDATE api_keys SET revoked_at = ? WHERE tenant = ? AND id = ? AND revoked_at IS NULL",
+                                 (_now(), tenant, key_id)).rowcount
+        return changed == 1
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @staticmethod
+    def _version(db: sqlite3.Connection, tenant: str, article_id: str) -> int | None:
+        row = db.execute("SELECT version FROM articles WHERE tenant = ? AND id = ?", (tenant, article_id)).fetchone()
+        return row[0] if row else None
+
+    @staticmethod
+    def _require_tenant(db: sqlite3.Connection, tenant: str) -> None:
+        if db.execute("SELECT 1 FROM tenants WHERE id = ?", (tenant,)).fetchone() is None:
+            raise UnknownTenantError(f"no tenant '{tenant}'")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _stored(row) -> StoredArticle:
+    document, version, updated_at = row
+    return StoredArticle(parse_article(json.loads(document), Path("store")), version, datetime.fromisoformat(updated_at))
+
+
+def _key(row) -> ApiKey:
+    key_id, tenant, scopes, name, created_at, revoked_at = row
+    return ApiKey(key_id, tenant, frozenset(Scope(s) for s in scopes.split(",") if s), name,
+                  datetime.fromisoformat(created_at), datetime.fromisoformat(revoked_at) if revoked_at else None)

@@ -16,7 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="embed a knowledge base and write its index")
     build.add_argument("--kb", type=Path, default=PROJECT_ROOT / "kb" / "demo", help="knowledge-base directory")
-    build.add_argument("--out", type=Path, default=PROJECT_ROOT / "build" / "index", help="index directory")
+    build.add_argument("--out", type=Path, default=PROJECT_ROOT / "build" / "index" / "demo",
+                       help="index directory (default: the demo tenant's, which the service then reuses)")
     build.add_argument("--model", type=Path, default=default_model_dir(), help="converted model folder")
     build.add_argument("--encoder", choices=ENCODERS, default=DEFAULT_ENCODER, help="model runtime")
     build.add_argument("--force", action="store_true", help="rebuild even if the index is current")

@@ -7,9 +7,10 @@ match them symmetrically; summaries and bodies are documents and get the
 
 On disk (``<index_dir>``): ``vectors.faiss``, ``owners.json`` (which article
 field each vector id is), ``lexical.npz`` and ``lexical.json`` (the BM25 index and its
-documents, so a restart does not re-tokenise the knowledge base) and
-``manifest.json`` (model and knowledge-base fingerprints, so a stale index is
-detected and rebuilt).
+documents, so a restart does not re-tokenise the knowledge base), ``digests.json``
+(a hash of each indexed article, so a changed knowledge base is caught up article by
+article) and ``manifest.json`` (format and model, so an index of another model is
+rebuilt).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.backends import create_backend
+from indexer.backends import VectorBackend, create_backend
 from indexer.encoders import Encoder
 from indexer.lexical import BM25, tokenize
 from indexer.owners import Entry, VectorOwners
@@ -32,8 +33,12 @@ from kb.models import Article, ArticleVariant, Language
 
 log = logging.getLogger(__name__)
 
-INDEX_FORMAT = 2  # 2: owners.json replaced entries.json (format 1), which also held every text
+# 3: a digest per article (digests.json), so a changed knowledge base is caught up article by article;
+# 2: owners.json replaced entries.json (format 1), which also held every text.
+INDEX_FORMAT = 3
+VECTORS_FILE = "vectors.faiss"
 OWNERS_FILE = "owners.json"
+DIGESTS_FILE = "digests.json"
 # Short, question-like fields get the ``query:`` prompt; every other field is a passage.
 QUERY_FIELDS = ("title", "question")
 
@@ -73,13 +78,13 @@ def prompt_for(field: str) -> str:
     return "query" if field in QUERY_FIELDS else "passage"
 
 
-def kb_fingerprint(articles: list[Article]) -> str:
-    """A hash of everything indexed, so a changed knowledge base is noticed."""
-    digest = hashlib.sha256()
-    for article in articles:
-        for entry in article_entries(article):
-            digest.update(json.dumps(entry.as_dict(), ensure_ascii=False).encode("utf-8"))
-    return digest.hexdigest()
+def article_digest(article: Article) -> str:
+    """A hash of everything of an article that is indexed, so a changed article is noticed."""
+    return hashlib.sha256(b"".join(_indexed_bytes(article))).hexdigest()
+
+
+def _indexed_bytes(article: Article) -> list[bytes]:
+    return [json.dumps(entry.as_dict(), ensure_ascii=False).encode("utf-8") for entry in article_entries(article)]
 
 
 def embed_entries(encoder: Encoder, entries: list[Entry], progress=None, batch_size: int = 32) -> np.ndarray:
@@ -133,24 +138,38 @@ def build_index(articles: list[Article], encoder: Encoder, index_dir: Path, back
         vectors = embed_entries(encoder, entries, progress=bar.update)
     store = create_backend(backend, encoder.dim)
     store.add(np.arange(len(entries), dtype=np.int64), vectors)
+    documents, lexical = lexical_index(articles)
+    return write_index(index_dir, encoder, store, VectorOwners.of_entries(entries), documents, lexical, articles,
+                       build_seconds=round(time.perf_counter() - started, 2))
 
+
+def write_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, owners: VectorOwners,
+                documents: list[tuple[str, Language]], lexical: BM25, articles: list[Article], **facts) -> dict:
+    """Write an index folder atomically: a staging folder, then a swap (a crash leaves the old one).
+
+    Args:
+        index_dir: where the index lives.
+        encoder: the model of the vectors.
+        backend: the vectors.
+        owners: which article field each vector is.
+        documents: (article id, language) of each lexical document.
+        lexical: the BM25 index over them.
+        articles: the articles indexed (their digests are recorded).
+        facts: more manifest entries.
+
+    Returns:
+        The manifest written.
+    """
     staging = index_dir.with_name(index_dir.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    store.save(staging / "vectors.faiss")
-    documents, lexical = lexical_index(articles)
+    backend.save(staging / VECTORS_FILE)
     lexical.save(staging / "lexical.npz")
     (staging / "lexical.json").write_text(json.dumps([[a, lang.value] for a, lang in documents]), encoding="utf-8")
-    VectorOwners.of_entries(entries).save(staging / OWNERS_FILE)
-    manifest = {
-        "format": INDEX_FORMAT,
-        "backend": backend,
-        "model": encoder.vectors_fingerprint,
-        "kb": kb_fingerprint(articles),
-        "articles": len(articles),
-        "vectors": len(entries),
-        "build_seconds": round(time.perf_counter() - started, 2),
-    }
+    owners.save(staging / OWNERS_FILE)
+    (staging / DIGESTS_FILE).write_text(json.dumps({a.id: article_digest(a) for a in articles}), encoding="utf-8")
+    manifest = {"format": INDEX_FORMAT, "backend": backend.name, "model": encoder.vectors_fingerprint,
+                "articles": len(articles), "vectors": backend.count(), **facts}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     if index_dir.exists():
         old = index_dir.with_name(index_dir.name + ".old")
@@ -164,21 +183,31 @@ def build_index(articles: list[Article], encoder: Encoder, index_dir: Path, back
     return manifest
 
 
-def index_is_current(index_dir: Path, articles: list[Article], encoder: Encoder) -> bool:
-    """True when ``index_dir`` holds a complete index of these articles with this encoder's vectors.
+def saved_digests(index_dir: Path, articles: list[Article], encoder: Encoder) -> dict[str, str] | None:
+    """The article digests of the index saved in ``index_dir``, or None when it cannot be reused
+    (missing, another format or model, files gone). Older formats are upgraded in place first.
 
-    An index of format 1 with current vectors is upgraded in place first (no re-embedding).
+    Args:
+        index_dir: the index folder.
+        articles: the knowledge base now (an index of format 1 or 2 recorded one fingerprint of
+            the whole knowledge base: its digests are those of these articles when it matches).
+        encoder: the model the vectors must come from.
     """
     manifest = _manifest(index_dir)
-    if manifest.get("format") == 1 and (index_dir / "entries.json").is_file():
-        manifest = _upgrade_from_format_1(index_dir, manifest)
-    return (
-        manifest.get("format") == INDEX_FORMAT
-        and manifest.get("model") == encoder.vectors_fingerprint
-        and manifest.get("kb") == kb_fingerprint(articles)
-        and (index_dir / "vectors.faiss").is_file()
-        and (index_dir / OWNERS_FILE).is_file()
-    )
+    if manifest.get("format") in (1, 2) and manifest.get("model") == encoder.vectors_fingerprint:
+        manifest = _upgrade(index_dir, manifest, articles)
+    if (manifest.get("format") != INDEX_FORMAT or manifest.get("model") != encoder.vectors_fingerprint
+            or not all((index_dir / name).is_file() for name in (VECTORS_FILE, OWNERS_FILE, DIGESTS_FILE))):
+        return None
+    try:
+        return json.loads((index_dir / DIGESTS_FILE).read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+
+
+def index_is_current(index_dir: Path, articles: list[Article], encoder: Encoder) -> bool:
+    """True when ``index_dir`` holds a complete index of exactly these articles with this encoder's vectors."""
+    return saved_digests(index_dir, articles, encoder) == {a.id: article_digest(a) for a in articles}
 
 
 def _manifest(index_dir: Path) -> dict:
@@ -188,15 +217,27 @@ def _manifest(index_dir: Path) -> dict:
         return {}
 
 
-def _upgrade_from_format_1(index_dir: Path, manifest: dict) -> dict:
-    """Write ``owners.json`` from a format-1 ``entries.json``; the manifest goes last, so a crash
+def _upgrade(index_dir: Path, manifest: dict, articles: list[Article]) -> dict:
+    """Bring a format-1 or -2 index to the current format without re-embedding: ``owners.json``
+    from format 1's ``entries.json``, digests when its knowledge-base fingerprint matches
+    ``articles`` (else the index is left to be rebuilt). The manifest is replaced last, so a crash
     half-way leaves an index that is upgraded again on the next start."""
-    entries = [Entry(**entry) for entry in json.loads((index_dir / "entries.json").read_text(encoding="utf-8"))]
-    VectorOwners.of_entries(entries).save(index_dir / OWNERS_FILE)
-    manifest = {**manifest, "format": INDEX_FORMAT}
+    if manifest.get("kb") != _whole_kb_fingerprint(articles):
+        return manifest
+    if manifest["format"] == 1:
+        entries = [Entry(**entry) for entry in json.loads((index_dir / "entries.json").read_text(encoding="utf-8"))]
+        VectorOwners.of_entries(entries).save(index_dir / OWNERS_FILE)
+    (index_dir / DIGESTS_FILE).write_text(json.dumps({a.id: article_digest(a) for a in articles}), encoding="utf-8")
+    upgraded = {**{k: v for k, v in manifest.items() if k != "kb"}, "format": INDEX_FORMAT}
     staged = index_dir / "manifest.json.tmp"
-    staged.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    staged.write_text(json.dumps(upgraded, indent=2), encoding="utf-8")
     os.replace(staged, index_dir / "manifest.json")
-    (index_dir / "entries.json").unlink()
-    log.warning("upgraded the index at %s from format 1 to %d (no re-embedding)", index_dir, INDEX_FORMAT)
-    return manifest
+    (index_dir / "entries.json").unlink(missing_ok=True)
+    log.warning("upgraded the index at %s from format %d to %d (no re-embedding)", index_dir, manifest["format"],
+                INDEX_FORMAT)
+    return upgraded
+
+
+def _whole_kb_fingerprint(articles: list[Article]) -> str:
+    """The one knowledge-base hash that formats 1 and 2 recorded."""
+    return hashlib.sha256(b"".join(part for article in articles for part in _indexed_bytes(article))).hexdigest()

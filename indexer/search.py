@@ -11,11 +11,13 @@ from pathlib import Path
 import numpy as np
 
 from indexer.backends import VectorBackend, create_backend
-from indexer.build import OWNERS_FILE, article_entries, embed_entries, lexical_index, lexical_text
+from indexer.build import (OWNERS_FILE, VECTORS_FILE, article_entries, embed_entries, lexical_index, lexical_text,
+                           write_index)
 from indexer.encoders import Encoder
 from indexer.fusion import Fusion, fuse
 from indexer.lexical import BM25, tokenize, verbatim_terms
 from indexer.owners import VectorOwners
+from kb.filters import ArticleFilter
 from kb.language import UnsupportedLanguageError, detect_language
 from kb.models import Article, Language
 
@@ -79,12 +81,29 @@ class ArticleIndex:
 
     @classmethod
     def load(cls, articles: list[Article], index_dir: Path, encoder: Encoder, fusion: Fusion = Fusion()):
-        """Open an index folder written by :func:`indexer.build.build_index`."""
+        """Open an index folder written by :func:`indexer.build.write_index`.
+
+        Args:
+            articles: the knowledge base now; articles the saved index lacks or holds in an older
+                form are caught up by the caller (see :func:`indexer.sync.open_index`).
+
+        Raises:
+            OSError, ValueError, RuntimeError: a file is missing or corrupt.
+        """
         manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
         backend = create_backend(manifest["backend"], encoder.dim)
-        backend.load(index_dir / "vectors.faiss")
-        return cls(articles, VectorOwners.load(index_dir / OWNERS_FILE), backend, encoder, fusion,
-                   _saved_lexical(index_dir, articles))
+        backend.load(index_dir / VECTORS_FILE)
+        documents = [(a, Language(lang)) for a, lang in json.loads((index_dir / "lexical.json").read_text("utf-8"))]
+        lexical = BM25.load(index_dir / "lexical.npz")
+        if lexical.size != len(documents):
+            raise ValueError(f"{index_dir}: {lexical.size} lexical documents but {len(documents)} listed")
+        return cls(articles, VectorOwners.load(index_dir / OWNERS_FILE), backend, encoder, fusion, (documents, lexical))
+
+    def save(self, index_dir: Path) -> None:
+        """Write the index as it is now (vectors, owners, lexical index, article digests), atomically."""
+        with self._lock:
+            write_index(index_dir, self.encoder, self.backend, self.owners, self.lexical_docs,
+                        self.lexical, list(self.articles.values()))
 
     def nearest(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The nearest field vectors of each query vector, in one backend call.
@@ -99,7 +118,8 @@ class ArticleIndex:
 
     def search(self, query: str, limit: int = 5, vector: np.ndarray | None = None,
                language: Language | None = None,
-               neighbours: tuple[np.ndarray, np.ndarray] | None = None) -> list[ArticleHit]:
+               neighbours: tuple[np.ndarray, np.ndarray] | None = None,
+               allowed: ArticleFilter | None = None) -> list[ArticleHit]:
         """Rank articles for a question: dense similarity fused with the lexical signal.
 
         Args:
@@ -110,6 +130,7 @@ class ArticleIndex:
                 do not share its words are matched lexically only on what translations keep
                 verbatim (codes and numbers; names too within one script).
             neighbours: the query's row of :meth:`nearest` when the caller searched in a batch.
+            allowed: only articles this filter allows are ranked (None: all).
 
         Returns:
             Articles by descending ``rank_score``.
@@ -123,7 +144,8 @@ class ArticleIndex:
             neighbours = scores[0], ids[0]
         with self._lock:  # a concurrent upsert or remove waits until this ranking is done
             best = {article_id: (score, language, field) for article_id, score, language, field
-                    in self.owners.best_per_article(*neighbours)}
+                    in self.owners.best_per_article(*neighbours)
+                    if allowed is None or allowed.allows(self.articles[article_id])}
             lexical = self.lexical_scores(query, language, best)
             fused = fuse({article_id: score for article_id, (score, _, _) in best.items()}, lexical, self.fusion)
             ranked = sorted(fused, key=fused.get, reverse=True)[:limit]
@@ -211,15 +233,4 @@ def _detected_language(query: str) -> Language | None:
     try:
         return detect_language(query).language
     except UnsupportedLanguageError:
-        return None
-
-
-def _saved_lexical(index_dir: Path, articles: list[Article]) -> tuple[list[tuple[str, Language]], BM25] | None:
-    """The lexical index saved beside the vectors, when it is there and lists these articles' variants."""
-    try:
-        saved = [(a, Language(lang)) for a, lang in json.loads((index_dir / "lexical.json").read_text("utf-8"))]
-        if saved != [(article.id, language) for article in articles for language in article.variants]:
-            return None
-        return saved, BM25.load(index_dir / "lexical.npz")
-    except (OSError, ValueError, KeyError):
         return None

@@ -1,18 +1,23 @@
 """Live index changes: an upserted article is found at once, a removed one never again; a restart
-neither re-tokenises the knowledge base nor re-embeds the situation triggers."""
+neither re-tokenises the knowledge base nor re-embeds the situation triggers, embeds again only the
+articles that changed, and rebuilds a corrupt index."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 
 import numpy as np
 import pytest
 
-from indexer.build import INDEX_FORMAT, OWNERS_FILE, article_entries, build_index, index_is_current, lexical_index
+import indexer.search
+from indexer.build import (DIGESTS_FILE, INDEX_FORMAT, OWNERS_FILE, VECTORS_FILE, _whole_kb_fingerprint,
+                           article_entries, build_index, index_is_current, lexical_index)
 from indexer.lexical import BM25, tokenize
 from indexer.owners import LANGUAGES, Entry, VectorOwners
 from indexer.search import ArticleIndex
+from indexer.sync import open_index
 from kb.models import Language
 
 KEPT = ("return-item", "reset-password", "invoice", "gift-card", "order-status")
@@ -105,18 +110,23 @@ def test_situation_centroids_are_embedded_once_and_reused(services, tmp_path, mo
     np.testing.assert_array_equal(first.centroids, second.centroids)
 
 
-def test_an_index_of_format_1_is_upgraded_in_place_without_re_embedding(services, demo_articles, tmp_path,
-                                                                         monkeypatch):
+@pytest.mark.parametrize("old_format", [1, 2])
+def test_an_index_of_an_older_format_is_upgraded_in_place_without_re_embedding(services, demo_articles, tmp_path,
+                                                                                monkeypatch, old_format):
     articles = [demo_articles[article_id] for article_id in KEPT]
     folder = tmp_path / "index"
     build_index(articles, services.encoder, folder, show_progress=False)
     expected = VectorOwners.load(folder / OWNERS_FILE)
-    # the same index as format 1 wrote it: every entry with its text, no owners file
-    entries = [entry for article in articles for entry in article_entries(article)]
-    (folder / "entries.json").write_text(json.dumps([entry.as_dict() for entry in entries]), encoding="utf-8")
-    (folder / OWNERS_FILE).unlink()
+    # the same index as the older format wrote it: one fingerprint of the whole KB, no digests;
+    # format 1 also kept every entry with its text instead of the owners file
+    if old_format == 1:
+        entries = [entry for article in articles for entry in article_entries(article)]
+        (folder / "entries.json").write_text(json.dumps([entry.as_dict() for entry in entries]), encoding="utf-8")
+        (folder / OWNERS_FILE).unlink()
+    (folder / DIGESTS_FILE).unlink()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    (folder / "manifest.json").write_text(json.dumps({**manifest, "format": 1}), encoding="utf-8")
+    (folder / "manifest.json").write_text(json.dumps(
+        {**manifest, "format": old_format, "kb": _whole_kb_fingerprint(articles)}), encoding="utf-8")
     monkeypatch.setattr("indexer.build.embed_entries", lambda *_: pytest.fail("the upgrade must not re-embed"))
 
     assert index_is_current(folder, articles, services.encoder)
@@ -139,3 +149,47 @@ def test_vector_owners_keep_each_articles_best_field_and_forget_removed_vectors(
     assert loaded.best_per_article(scores, ids) == [("a", 0.9, Language.LT, "body"),
                                                     ("b", 0.7, Language.JA, "question")]
     assert loaded.live_count() == 3 and list(loaded.vectors_of("c")) == []
+
+
+def test_a_restart_embeds_again_only_the_articles_that_changed(services, demo_articles, tmp_path, monkeypatch):
+    articles = [demo_articles[article_id] for article_id in KEPT]
+    folder = tmp_path / "index"
+    open_index(articles, services.encoder, folder)
+    english = articles[0].variants[Language.EN]
+    edited = dataclasses.replace(articles[0], variants={
+        **articles[0].variants, Language.EN: dataclasses.replace(english, title="Returning a parcel to the shop")})
+    now = [edited, *articles[1:3], demo_articles["delivery-delay"]]  # two removed, one added, one edited
+    embedded: list[str] = []
+    real_embed = indexer.search.embed_entries
+
+    def recording_embed(encoder, entries, *args, **kwargs):
+        embedded.extend({entry.article_id for entry in entries})
+        return real_embed(encoder, entries, *args, **kwargs)
+
+    monkeypatch.setattr("indexer.search.embed_entries", recording_embed)
+    monkeypatch.setattr("indexer.sync.build_index", lambda *_, **__: pytest.fail("no full rebuild"))
+    index = open_index(now, services.encoder, folder)
+    assert sorted(embedded) == sorted([edited.id, "delivery-delay"])
+    assert top_id(index, "my package is late, when will it arrive?") == "delivery-delay"
+    assert KEPT[3] not in [hit.article.id for hit in index.search("I forgot my password", 10, language=Language.EN)]
+    assert index_is_current(folder, now, services.encoder)
+    embedded.clear()
+    again = open_index(now, services.encoder, folder)
+    assert embedded == [] and top_id(again, "my package is late, when will it arrive?") == "delivery-delay"
+
+
+def test_a_corrupt_index_file_is_rebuilt_with_a_log_line(services, demo_articles, tmp_path, caplog):
+    articles = [demo_articles[article_id] for article_id in KEPT]
+    folder = tmp_path / "index"
+    open_index(articles, services.encoder, folder)
+    vectors = folder / VECTORS_FILE
+    vectors.write_bytes(vectors.read_bytes()[:100])
+    with caplog.at_level(logging.WARNING, logger="indexer.sync"):
+        index = open_index(articles, services.encoder, folder)
+    assert "unreadable" in caplog.text and "rebuilding" in caplog.text
+    assert top_id(index, "I forgot my password") == "reset-password"
+    (folder / OWNERS_FILE).unlink()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="indexer.sync"):
+        assert top_id(open_index(articles, services.encoder, folder), "I forgot my password") == "reset-password"
+    assert "missing" in caplog.text

@@ -11,6 +11,8 @@ import numpy as np
 class VectorBackend(ABC):
     """Inner-product search over L2-normalised vectors, addressed by integer ids."""
 
+    name = "base"  # the name create_backend knows it by
+
     @abstractmethod
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors under the given int64 ids."""

@@ -32,6 +32,8 @@ class FaissBackend(VectorBackend):
         nprobe: how many of its lists a query scans.
     """
 
+    name = "faiss"
+
     def __init__(self, dim: int, ivf_min_vectors: int = IVF_MIN_VECTORS, nprobe: int = NPROBE):
         self.dim = dim
         self.ivf_min_vectors = ivf_min_vectors

@@ -18,14 +18,15 @@ def load_yaml(name: str):
 
 def demo_index(encoder_name: str | None = None):
     """The demo knowledge base's index with the named encoder (default: the service's), built first
-    when missing or stale — in ``build/index`` for the default encoder, beside it for the others."""
+    when missing or stale — the demo tenant's index ``build/index/demo`` for the default encoder,
+    ``build/index-<encoder>`` for the others."""
     from indexer.build import build_index, index_is_current
     from indexer.encoders import DEFAULT_ENCODER, create_encoder
     from indexer.search import ArticleIndex
     from kb.loader import load_articles
 
     encoder_name = encoder_name or DEFAULT_ENCODER
-    index_dir = PROJECT_ROOT / "build" / ("index" if encoder_name == DEFAULT_ENCODER else f"index-{encoder_name}")
+    index_dir = PROJECT_ROOT / "build" / ("index/demo" if encoder_name == DEFAULT_ENCODER else f"index-{encoder_name}")
     encoder = create_encoder(encoder_name)
     articles = load_articles(DEMO_KB)
     if not index_is_current(index_dir, articles, encoder):

@@ -28,9 +28,12 @@ install: model
 index: install
 	$(PY) -m indexer build
 
+# The demo tenant (created from kb/demo in build/store.sqlite3 on first start) and its keys,
+# printed and written to build/demo-keys.json, then the API.
 serve: index
+	$(PY) -m api.admin demo-keys
 	@echo "API on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/docs)"
-	@echo "try:  curl -s -X POST http://$(HOST):$(PORT)/v1/answer -H 'Content-Type: application/json' -d '{\"query\": \"Where is my parcel?\", \"channel\": \"chat\"}'"
+	@echo "try:  curl -s -X POST http://$(HOST):$(PORT)/v1/answer -H 'Authorization: Bearer <the answer key above>' -H 'Content-Type: application/json' -d '{\"query\": \"Where is my parcel?\", \"channel\": \"chat\"}'"
 	$(VENV)/bin/uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT)
 
 test: install

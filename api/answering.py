@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 
 from api.schemas import AnswerRequest, AnswerResponse, ArticleRef, SearchResponse, SearchResult
-from api.services import Services
+from api.services import Services, TenantSpace
 from indexer.confidence import confidence
 from indexer.search import ArticleHit
 from kb.compose import ReplyContext, compose_answer
+from kb.filters import ArticleFilter
 from kb.language import Detection, UnsupportedLanguageError, detect_language, resolve_language
 from kb.models import Language
 from kb.templates import Situation
@@ -24,10 +25,19 @@ def detect(query: str, explicit: Language | None, accept_language: str | None) -
         return Detection(explicit, "explicit")
 
 
-async def answer(services: Services, request: AnswerRequest, accept_language: str | None = None) -> AnswerResponse:
-    """Find the article for a question, read the customer's situation, compose the reply for the channel."""
+async def answer(services: Services, space: TenantSpace, request: AnswerRequest, allowed: ArticleFilter,
+                 accept_language: str | None = None) -> AnswerResponse:
+    """Find the article for a question, read the customer's situation, compose the reply for the channel.
+
+    Args:
+        services: the loaded services.
+        space: the caller's tenant.
+        request: the question.
+        allowed: the articles the caller may be answered from.
+        accept_language: the request's Accept-Language header.
+    """
     detection = detect(request.query, request.language, accept_language)
-    retrieval = await services.retriever.retrieve(request.query, detection.language, request.top_k)
+    retrieval = await space.retriever.retrieve(request.query, detection.language, request.top_k, allowed)
     vector, hits = retrieval.vector, retrieval.hits
     detected = resolve_language(detection, [hit.language for hit in hits])
     requested = request.language or detected
@@ -64,11 +74,11 @@ async def answer(services: Services, request: AnswerRequest, accept_language: st
     )
 
 
-async def search(services: Services, query: str, language: Language | None, limit: int,
+async def search(space: TenantSpace, query: str, language: Language | None, limit: int, allowed: ArticleFilter,
                  accept_language: str | None = None) -> SearchResponse:
-    """Rank articles for a search box: titles and summaries in the query's language."""
+    """Rank the articles ``allowed`` lets through for a search box: titles and summaries in the query's language."""
     detection = detect(query, language, accept_language)
-    hits = (await services.retriever.retrieve(query, detection.language, limit)).hits
+    hits = (await space.retriever.retrieve(query, detection.language, limit, allowed)).hits
     language = language or resolve_language(detection, [hit.language for hit in hits])
     results = []
     for hit in hits:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routers import answers, articles, health, search
+from api.routers import answers, articles, health, keys, search
 from api.services import Services, load_services
 from api.settings import Settings
 
@@ -30,7 +30,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.services = services or load_services(settings)
         yield
         if services is None:
-            await app.state.services.retriever.close()
+            for space in app.state.services.spaces.values():
+                await space.retriever.close()
+            app.state.services.store.close()
         app.state.services = None
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -43,6 +45,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = None
     install_error_handlers(app)
-    for router in (answers.router, search.router, articles.router, health.router):
+    for router in (answers.router, search.router, articles.router, keys.router, health.router):
         app.include_router(router)
     return app

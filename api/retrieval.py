@@ -20,6 +20,7 @@ import numpy as np
 from api.batching import MicroBatcher
 from indexer.encoders import Encoder
 from indexer.search import ArticleHit, ArticleIndex
+from kb.filters import ArticleFilter
 from kb.models import Language
 
 
@@ -74,6 +75,7 @@ class _Search:
     vector: np.ndarray
     language: Language | None
     limit: int
+    allowed: ArticleFilter | None
 
 
 class Retriever:
@@ -97,16 +99,18 @@ class Retriever:
         self.vectors = LRUCache(cache_size)
         self.results = LRUCache(cache_size)
 
-    async def retrieve(self, query: str, language: Language | None, limit: int) -> Retrieval:
-        """The query's vector and its ``limit`` best articles (searching with ``language``'s lexical rules)."""
-        key = (query, language, limit, self.index.version)
+    async def retrieve(self, query: str, language: Language | None, limit: int,
+                       allowed: ArticleFilter | None = None) -> Retrieval:
+        """The query's vector and its ``limit`` best articles among those ``allowed`` lets through
+        (searching with ``language``'s lexical rules)."""
+        key = (query, language, limit, allowed, self.index.version)
         cached = self.results.get(key)
         if cached is None:
             vector = self.vectors.get(query)
             if vector is None:
                 vector = await self.encoding.submit(query)
                 self.vectors.put(query, vector)
-            cached = Retrieval(vector, await self.searching.submit(_Search(query, vector, language, limit)))
+            cached = Retrieval(vector, await self.searching.submit(_Search(query, vector, language, limit, allowed)))
             self.results.put(key, cached)
         return cached
 
@@ -118,7 +122,8 @@ class Retriever:
     def _search_batch(self, searches: Sequence[_Search]) -> list[list[ArticleHit]]:
         scores, ids = self.index.nearest(np.stack([search.vector for search in searches]))
         return [self.index.search(search.query, search.limit, search.vector, search.language,
-                                  neighbours=(scores[i], ids[i])) for i, search in enumerate(searches)]
+                                  neighbours=(scores[i], ids[i]), allowed=search.allowed)
+                for i, search in enumerate(searches)]
 
     async def close(self) -> None:
         await self.encoding.close()

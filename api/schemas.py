@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kb.models import Channel, Language
+from kb.models import Channel, Language, Visibility
+from kb.stores import Scope
 from kb.templates import Situation
 
 MAX_TOP_K = 20
@@ -26,6 +30,9 @@ class AnswerRequest(BaseModel):
     timeframe: str | None = Field(None, max_length=100,
                                   description="when the next step happens, in the answer language "
                                               "(e.g. 'within two business days'); the template's default otherwise")
+    category: str | None = Field(None, max_length=100, description="answer only from articles of this category")
+    product: str | None = Field(None, max_length=100, description="answer only from articles about this product")
+    tags: list[str] = Field([], max_length=20, description="answer only from articles with all of these tags")
 
     @field_validator("query")
     @classmethod
@@ -81,11 +88,65 @@ class ArticleVariantOut(BaseModel):
     questions: list[str]
 
 
-class ArticleOut(BaseModel):
+class ArticleIn(BaseModel):
+    """An article's content (its id is in the path). Checked like a knowledge-base file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(..., description="e.g. delivery, payment, returns")
+    tags: list[str] = Field([], description="free labels, usable as search filters")
+    product: str | None = Field(None, description="the product it is about, usable as a search filter")
+    visibility: Visibility = Field(Visibility.PUBLISHED, description="published, draft or internal (agents only)")
+    valid_from: datetime | None = Field(None, description="not shown before this moment (ISO 8601 with time zone)")
+    valid_until: datetime | None = Field(None, description="not shown from this moment on")
+    variants: dict[Language, ArticleVariantOut] = Field(..., description="the article per language")
+
+
+class ArticleOut(ArticleIn):
     id: str
-    category: str
-    tags: list[str]
-    variants: dict[Language, ArticleVariantOut]
+    version: int = Field(..., description="1 on creation, +1 per change; send it back in If-Match to update safely")
+    updated_at: datetime
+
+
+class ArticlePage(BaseModel):
+    items: list[ArticleOut]
+    total: int = Field(..., description="articles in all")
+    offset: int
+    limit: int
+
+
+class ImportItem(BaseModel):
+    id: str | None = Field(..., description="the article id (None when the item had none)")
+    status: Literal["created", "updated", "unchanged", "rejected"]
+    version: int | None = None
+    error: str | None = Field(None, description="why the item was rejected")
+
+
+class ImportReport(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    items: list[ImportItem]
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scopes: list[Scope] = Field(..., min_length=1, description="search, answer and/or admin")
+    name: str = Field("", max_length=100, description="what the key is for, e.g. 'help centre widget'")
+
+
+class KeyOut(BaseModel):
+    id: str
+    scopes: list[Scope]
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class NewKey(KeyOut):
+    key: str = Field(..., description="the secret: shown only now, store it safely")
 
 
 class Health(BaseModel):

@@ -1,24 +1,25 @@
-"""What a request needs, loaded once at start: the model, the knowledge base, its index."""
+"""What a request needs, loaded once at start: the model, the store, each tenant's index."""
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
 
 from api.retrieval import Retriever
 from api.settings import Settings
-from indexer.build import build_index, index_is_current
 from indexer.encoders import Encoder, create_encoder
 from indexer.search import ArticleIndex
 from indexer.settings import PROJECT_ROOT
 from indexer.situations import SituationDetector
+from indexer.sync import open_index
 from kb.loader import load_articles
-from kb.models import Article
+from kb.stores import Store, UnknownTenantError, create_store
 from kb.templates import TemplateSet, load_templates
 
 log = logging.getLogger("kb_api")
@@ -26,14 +27,49 @@ DEFAULT_TEMPLATES_KB = PROJECT_ROOT / "kb" / "demo"
 
 
 @dataclass
+class TenantSpace:
+    """One tenant's searchable knowledge base.
+
+    Writes go to the store first and then to the index, one at a time (``write_lock``), so the
+    index never applies two versions of an article out of order.
+    """
+
+    tenant: str
+    index: ArticleIndex
+    retriever: Retriever
+    index_dir: Path
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
 class Services:
     settings: Settings
     encoder: Encoder
-    articles: dict[str, Article]
-    index: ArticleIndex
-    retriever: Retriever
+    store: Store
     templates: TemplateSet
     situations: SituationDetector
+    spaces: dict[str, TenantSpace] = field(default_factory=dict)
+    _opening: threading.Lock = field(default_factory=threading.Lock)
+
+    def space(self, tenant: str) -> TenantSpace:
+        """The tenant's index, opened (and caught up with the store) on first use.
+
+        Raises:
+            UnknownTenantError: no such tenant in the store.
+        """
+        if tenant in self.spaces:
+            return self.spaces[tenant]
+        with self._opening:
+            if tenant not in self.spaces:
+                if tenant not in self.store.tenants():
+                    raise UnknownTenantError(f"no tenant '{tenant}'")
+                self.spaces[tenant] = open_space(self, tenant)
+            return self.spaces[tenant]
+
+    @property
+    def default(self) -> TenantSpace:
+        """The tenant the service was started for (``KB_TENANT``)."""
+        return self.space(self.settings.tenant)
 
 
 def templates_home(settings: Settings) -> Path:
@@ -45,8 +81,34 @@ def templates_home(settings: Settings) -> Path:
     return DEFAULT_TEMPLATES_KB
 
 
+def seed_tenant(store: Store, tenant: str, kb_dir: Path) -> int:
+    """Create ``tenant`` with the articles of ``kb_dir`` when the store does not have it yet.
+
+    Returns:
+        How many articles were imported (0 when the tenant existed).
+    """
+    if tenant in store.tenants():
+        return 0
+    articles = load_articles(kb_dir)
+    store.ensure_tenant(tenant)
+    for article in articles:
+        store.put_article(tenant, article)
+    log.info("tenant %s created with the %d articles of %s", tenant, len(articles), kb_dir)
+    return len(articles)
+
+
+def open_space(services: Services, tenant: str) -> TenantSpace:
+    """Open a tenant's index from its folder, catching up with the store."""
+    settings = services.settings
+    index_dir = settings.index_dir / tenant
+    articles = [stored.article for stored in services.store.list_articles(tenant)[0]]
+    index = open_index(articles, services.encoder, index_dir)
+    retriever = Retriever(services.encoder, index, settings.batch_max, settings.batch_wait_ms, settings.cache_size)
+    return TenantSpace(tenant, index, retriever, index_dir)
+
+
 def load_services(settings: Settings) -> Services:
-    """Load the model and the knowledge base; build the index when missing or stale.
+    """Load the model, the store and the default tenant's index (built or caught up as needed).
 
     Args:
         settings: the service settings.
@@ -59,16 +121,14 @@ def load_services(settings: Settings) -> Services:
     os.environ.setdefault("OMP_NUM_THREADS", str(settings.encoder_threads))
     faiss.omp_set_num_threads(1)
     encoder = create_encoder(settings.encoder, settings.model_dir, threads=settings.encoder_threads)
-    articles = load_articles(settings.kb_dir)
+    store = create_store(settings.store, settings.store_path)
+    seed_tenant(store, settings.tenant, settings.kb_dir)
     templates = load_templates(templates_home(settings))
-    if not index_is_current(settings.index_dir, articles, encoder):
-        log.warning("index at %s is missing or stale: building it from %s", settings.index_dir, settings.kb_dir)
-        build_index(articles, encoder, settings.index_dir, show_progress=False)
-    index = ArticleIndex.load(articles, settings.index_dir, encoder)
     situations = SituationDetector(templates, encoder, cache_dir=settings.index_dir)
+    services = Services(settings, encoder, store, templates, situations)
+    index = services.default.index
     for warm_up in ("warm-up", "Where is my parcel? I ordered it two weeks ago"):  # first calls allocate
         index.search(warm_up, limit=1)
-    retriever = Retriever(encoder, index, settings.batch_max, settings.batch_wait_ms, settings.cache_size)
-    log.info("ready: %d articles, %d vectors, encoder %s in %.1f s", len(articles), index.backend.count(),
-             encoder.name, time.perf_counter() - started)
-    return Services(settings, encoder, {a.id: a for a in articles}, index, retriever, templates, situations)
+    log.info("ready: tenant %s, %d articles, %d vectors, encoder %s in %.1f s", settings.tenant,
+             len(index.articles), index.backend.count(), encoder.name, time.perf_counter() - started)
+    return services

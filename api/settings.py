@@ -18,8 +18,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KB_")
 
-    kb_dir: Path = Field(PROJECT_ROOT / "kb" / "demo", description="knowledge-base directory")
-    index_dir: Path = Field(PROJECT_ROOT / "build" / "index", description="index directory (built if missing)")
+    kb_dir: Path = Field(PROJECT_ROOT / "kb" / "demo",
+                         description="knowledge-base directory the default tenant is created from on first start")
+    tenant: str = Field("demo", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="the default tenant")
+    store: Literal["sqlite"] = Field("sqlite", description="the store backend (the source of truth)")
+    store_path: Path = Field(PROJECT_ROOT / "build" / "store.sqlite3", description="the SQLite store file")
+    index_dir: Path = Field(PROJECT_ROOT / "build" / "index",
+                            description="index root: one folder per tenant, derived from the store")
     model_dir: Path = Field(default_factory=default_model_dir, description="converted model folder")
     encoder: Literal["onnx", "onnx-int8", "torch"] = Field(
         DEFAULT_ENCODER, description="model runtime: onnx (default), onnx-int8 or torch")

@@ -11,6 +11,8 @@ import socket
 
 import pytest
 
+from tests.helpers import bearer, new_key
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
@@ -39,7 +41,8 @@ socket.socket.connect = _guarded_connect
 def settings(tmp_path_factory):
     from api.settings import Settings
 
-    return Settings(index_dir=tmp_path_factory.mktemp("index") / "demo")
+    folder = tmp_path_factory.mktemp("service")
+    return Settings(index_dir=folder / "index", store_path=folder / "store.sqlite3")
 
 
 @pytest.fixture(scope="session")
@@ -52,11 +55,13 @@ def services(settings):
 
 @pytest.fixture(scope="session")
 def client(settings, services):
+    """The API in process, called with a key that holds every scope."""
     from fastapi.testclient import TestClient
 
     from api.main import create_app
 
-    with TestClient(create_app(settings, services)) as test_client:
+    with TestClient(create_app(settings, services),
+                    headers=bearer(new_key(services, "search", "answer", "admin"))) as test_client:
         yield test_client
 
 
@@ -98,6 +103,7 @@ def english_only_client(tmp_path_factory, services):
     (kb / "articles").mkdir()
     for article in ENGLISH_ONLY_ARTICLES:
         (kb / "articles" / f"{article['id']}.yaml").write_text(yaml.safe_dump(article), encoding="utf-8")
-    settings = Settings(kb_dir=kb, index_dir=kb / "index")
-    with TestClient(create_app(settings, load_services(settings))) as test_client:
+    settings = Settings(kb_dir=kb, index_dir=kb / "index", store_path=kb / "store.sqlite3")
+    services = load_services(settings)
+    with TestClient(create_app(settings, services), headers=bearer(new_key(services, "answer"))) as test_client:
         yield test_client

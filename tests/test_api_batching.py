@@ -17,13 +17,15 @@ def test_concurrent_requests_are_batched_and_answered_like_single_ones(settings,
                for text in by_language.values()][:24]
     alone = {text: client.get("/v1/search", params={"q": text, "limit": 3}).json() for _, text in queries}
     # no caches: every request goes through the batcher
-    uncached = dataclasses.replace(services, retriever=Retriever(services.encoder, services.index, cache_size=0))
+    space = dataclasses.replace(services.default,
+                                retriever=Retriever(services.encoder, services.default.index, cache_size=0))
+    uncached = dataclasses.replace(services, spaces={space.tenant: space})
     app = create_app(settings, uncached)
     app.state.services = uncached  # the transport below does not run the lifespan
 
     async def main():
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=client.headers) as http:
             return await asyncio.gather(*(http.get("/v1/search", params={"q": text, "limit": 3})
                                           for _, text in queries))
 
@@ -31,12 +33,12 @@ def test_concurrent_requests_are_batched_and_answered_like_single_ones(settings,
     assert [r.status_code for r in responses] == [200] * len(queries)
     for (_, text), response in zip(queries, responses):
         assert [hit["id"] for hit in response.json()["results"]] == [hit["id"] for hit in alone[text]["results"]]
-    assert max(uncached.retriever.encoding.batch_sizes) > 1
+    assert max(space.retriever.encoding.batch_sizes) > 1
 
 
 def test_a_repeated_query_is_served_from_the_cache(client, services):
     query = "how long does a refund take to reach my card"
     first = client.get("/v1/search", params={"q": query}).json()
-    hits_before = services.retriever.results.hits
+    hits_before = services.default.retriever.results.hits
     second = client.get("/v1/search", params={"q": query}).json()
-    assert services.retriever.results.hits == hits_before + 1 and second == first
+    assert services.default.retriever.results.hits == hits_before + 1 and second == first

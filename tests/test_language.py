@@ -65,7 +65,7 @@ def test_labelled_set_accuracy(services):
     data = load_yaml("language_queries.yaml")
     rates, total, right = {}, 0, 0
     for lang in ("ja", "zh", "lt", "en"):
-        hits = sum(our_language(q, services.index).value == lang for q in data[lang])
+        hits = sum(our_language(q, services.default.index).value == lang for q in data[lang])
         rates[lang] = hits / len(data[lang])
         total += len(data[lang])
         right += hits

@@ -22,7 +22,7 @@ def test_short_and_exact_queries_find_their_article(client, q, article_id):
 
 def test_lexical_signal_reranks_exact_code(services):
     """The code SPRING20 appears only in discount-code: BM25 finds it there and only there."""
-    assert set(services.index.lexical_scores("SPRING20")) == {"discount-code"}
+    assert set(services.default.index.lexical_scores("SPRING20")) == {"discount-code"}
 
 
 def test_confidence_separates_in_domain_from_off_topic(services):
@@ -31,8 +31,8 @@ def test_confidence_separates_in_domain_from_off_topic(services):
     from indexer.evals.common import load_yaml
 
     paraphrases, off_topic = load_yaml("paraphrases.yaml"), load_yaml("off_topic.yaml")
-    inside = [confidence(services.index.search(q, limit=3)) for qs in paraphrases.values() for q in qs.values()]
-    outside = [confidence(services.index.search(q, limit=3)) for qs in off_topic.values() for q in qs]
+    inside = [confidence(services.default.index.search(q, limit=3)) for qs in paraphrases.values() for q in qs.values()]
+    outside = [confidence(services.default.index.search(q, limit=3)) for qs in off_topic.values() for q in qs]
     answered = sum(c >= DEFAULT_ANSWER_THRESHOLD for c in inside) / len(inside)
     refused = sum(c < DEFAULT_ANSWER_THRESHOLD for c in outside) / len(outside)
     print(f"\nin-domain answered {answered:.2f}, off-topic refused {refused:.2f}")
@@ -58,7 +58,7 @@ def test_verbatim_terms_are_codes_numbers_and_names(text, names, expected):
 def test_words_of_another_language_are_not_lexical_evidence(services):
     from kb.models import Language
 
-    index = services.index
+    index = services.default.index
     assert "return-item" in index.lexical_scores("kaip grąžinti prekę", Language.LT)
     # the same words, taken as English, match no variant: Lithuanian words do not count for English
     # text, and toward other languages only names, codes and numbers do

@@ -24,7 +24,8 @@ from pathlib import Path
 import faiss
 
 from api.bench.http_load import Server, answer_call, run_load, search_call
-from api.bench.workload import BENCH_DIR, INDEX_DIR, KB_DIR, query_mix, scaled_index, scaled_kb
+from api.bench.workload import (BENCH_DIR, INDEX_DIR, INDEX_ROOT, KB_DIR, STORE_PATH, TENANT, bench_key, query_mix,
+                                scaled_index, scaled_kb)
 from indexer.build import article_entries, build_index, embed_entries
 from indexer.encoders import DEFAULT_ENCODER, create_encoder
 from indexer.search import ArticleIndex
@@ -109,19 +110,21 @@ def build_throughput(articles, encoder) -> dict:
 def over_http(mix, port: int, clients: int) -> dict:
     """The API under uvicorn: cold start, 1 and ``clients`` concurrent clients, cache hits, peak RSS."""
     texts = [text for text, _ in mix]
-    server = Server(port, {"KB_KB_DIR": str(KB_DIR), "KB_INDEX_DIR": str(INDEX_DIR),
-                           "KB_ENCODER": DEFAULT_ENCODER, "KB_ENCODER_THREADS": str(THREADS)})
+    key = bench_key(log)
+    server = Server(port, {"KB_KB_DIR": str(KB_DIR), "KB_TENANT": TENANT, "KB_STORE_PATH": str(STORE_PATH),
+                           "KB_INDEX_DIR": str(INDEX_ROOT), "KB_ENCODER": DEFAULT_ENCODER,
+                           "KB_ENCODER_THREADS": str(THREADS)})
     log("starting the API server ...")
     cold_start = server.start()
     try:
-        run_load(port, [search_call(f"warm up {i}") for i in range(20)], 1)
+        run_load(port, [search_call(f"warm up {i}") for i in range(20)], 1, key)
         runs = {
-            "search_1c": run_load(port, [search_call(t) for t in texts[0:300]], 1),
-            "answer_chat_1c": run_load(port, [answer_call(t, "chat") for t in texts[300:500]], 1),
-            "answer_email_1c": run_load(port, [answer_call(t, "email") for t in texts[500:700]], 1),
-            "search_16c": run_load(port, [search_call(t) for t in texts[700:1900]], clients),
-            "answer_chat_16c": run_load(port, [answer_call(t, "chat") for t in texts[1900:2200]], clients),
-            "cache": run_load(port, [search_call(texts[0])] * 300, 1),
+            "search_1c": run_load(port, [search_call(t) for t in texts[0:300]], 1, key),
+            "answer_chat_1c": run_load(port, [answer_call(t, "chat") for t in texts[300:500]], 1, key),
+            "answer_email_1c": run_load(port, [answer_call(t, "email") for t in texts[500:700]], 1, key),
+            "search_16c": run_load(port, [search_call(t) for t in texts[700:1900]], clients, key),
+            "answer_chat_16c": run_load(port, [answer_call(t, "chat") for t in texts[1900:2200]], clients, key),
+            "cache": run_load(port, [search_call(texts[0])] * 300, 1, key),
         }
         rss = server.peak_rss_mb()
     finally:

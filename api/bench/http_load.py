@@ -102,8 +102,9 @@ class Server:
             self.process.wait(timeout=30)
 
 
-def run_load(port: int, calls: list[Call], clients: int) -> LoadResult:
-    """Send every call once, from ``clients`` threads with one keep-alive connection each.
+def run_load(port: int, calls: list[Call], clients: int, api_key: str | None = None) -> LoadResult:
+    """Send every call once, from ``clients`` threads with one keep-alive connection each
+    (with ``Authorization: Bearer <api_key>`` when given).
 
     Returns:
         Per-request latencies, wall time and the number of failed requests (not 200, or no response).
@@ -123,6 +124,8 @@ def run_load(port: int, calls: list[Call], clients: int) -> LoadResult:
                 break
             body = json.dumps(call.body).encode() if call.body is not None else None
             headers = {"Content-Type": "application/json"} if body else {}
+            if api_key:
+                headers["Authorization"] = f"Bearer {api_key}"
             started = time.perf_counter()
             try:
                 connection.request(call.method, call.path, body=body, headers=headers)

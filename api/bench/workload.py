@@ -15,16 +15,21 @@ from pathlib import Path
 
 import yaml
 
+from api.services import seed_tenant
 from indexer.build import build_index, index_is_current
 from indexer.encoders import Encoder
 from indexer.settings import PROJECT_ROOT
 from kb.loader import load_articles
 from kb.models import Article, Language
 from kb.scaled import PRODUCTS, scaled_articles, write_jsonl
+from kb.stores import Scope, create_store
 
 BENCH_DIR = PROJECT_ROOT / "build" / "bench"
 KB_DIR = BENCH_DIR / "kb"
-INDEX_DIR = BENCH_DIR / "index"
+TENANT = "bench"
+INDEX_ROOT = BENCH_DIR / "indexes"
+INDEX_DIR = INDEX_ROOT / TENANT
+STORE_PATH = BENCH_DIR / "store.sqlite3"
 PARAPHRASES = PROJECT_ROOT / "tests" / "data" / "paraphrases.yaml"
 SEED = 20261123
 
@@ -45,6 +50,18 @@ def scaled_index(articles: list[Article], encoder: Encoder, log=print) -> Path:
         log(f"building the index of {len(articles)} articles in {INDEX_DIR} (once; reused while current)")
         build_index(articles, encoder, INDEX_DIR)
     return INDEX_DIR
+
+
+def bench_key(log=print) -> str:
+    """A fresh search-and-answer key of the bench tenant, created (from the scaled KB) when missing."""
+    store = create_store("sqlite", STORE_PATH)
+    try:
+        if seed_tenant(store, TENANT, KB_DIR):
+            log(f"bench tenant created in {STORE_PATH}")
+        secret, _ = store.create_key(TENANT, {Scope.SEARCH, Scope.ANSWER}, "make bench")
+        return secret
+    finally:
+        store.close()
 
 
 def query_mix() -> list[tuple[str, Language]]:

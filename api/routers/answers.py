@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, HTTPException
 
 from api import answering
+from api.auth import Caller, require
 from api.deps import get_services
 from api.errors import check_query_length
 from api.schemas import AnswerRequest, AnswerResponse
 from api.services import Services
+from kb.stores import Scope
 
 router = APIRouter(prefix="/v1", tags=["answers"])
 
@@ -20,6 +22,12 @@ async def post_answer(
     request: AnswerRequest,
     accept_language: Annotated[str | None, Header(description="tie-breaker for undecidable text")] = None,
     services: Services = Depends(get_services),
+    caller: Caller = Depends(require(Scope.SEARCH, Scope.ANSWER)),
 ) -> AnswerResponse:
+    if request.channel.style != "terse" and not caller.has(Scope.ANSWER):
+        raise HTTPException(status_code=403, detail=f"a key with only the search scope answers the help_page and "
+                                                    f"contact_form channels; {request.channel.value} needs the "
+                                                    "answer scope")
     check_query_length(request.query, services.settings.max_query_chars)
-    return await answering.answer(services, request, accept_language)
+    allowed = caller.article_filter(request.category, request.product, frozenset(request.tags))
+    return await answering.answer(services, services.space(caller.tenant), request, allowed, accept_language)

@@ -1,25 +1,187 @@
-"""GET /v1/articles/{id}."""
+"""/v1/articles: read, create or replace, patch, delete, list and bulk import, with optimistic concurrency.
+
+Every article carries a ``version`` (also its ``ETag``). A write may send ``If-Match: "<version>"``
+(``If-Match: *``: it must exist; ``If-None-Match: *``: it must not); when the article changed in
+the meantime the write is refused with 409 and the current version.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+from pathlib import Path
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response
+
+from api import writes
+from api.auth import Caller, require
 from api.deps import get_services
-from api.schemas import ArticleOut, ArticleVariantOut
+from api.schemas import ArticleIn, ArticleOut, ArticlePage, ImportReport
 from api.services import Services
+from kb.loader import ARTICLE_ID, KBFormatError, parse_article
+from kb.models import Article
+from kb.stores import Scope, StoredArticle, VersionConflict
 
 router = APIRouter(prefix="/v1", tags=["articles"])
+MAX_PAGE = 200
+MAX_IMPORT = 1000
+ANY = -1  # If-Match: * (the article must exist, whatever its version)
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut, summary="One article with all its languages")
-def get_article(article_id: str, services: Services = Depends(get_services)) -> ArticleOut:
-    article = services.articles.get(article_id)
-    if article is None:
+def get_article(article_id: str, response: Response, services: Services = Depends(get_services),
+                caller: Caller = Depends(require(Scope.SEARCH, Scope.ANSWER, Scope.ADMIN))) -> ArticleOut:
+    stored = services.store.get_article(caller.tenant, article_id)
+    if stored is None or not (caller.has(Scope.ADMIN) or caller.article_filter().allows(stored.article)):
         raise HTTPException(status_code=404, detail=f"no article with id '{article_id}'")
+    response.headers["ETag"] = _etag(stored.version)
+    return _article_out(stored)
+
+
+@router.get("/articles", response_model=ArticlePage, summary="All articles, a page at a time, by id")
+def list_articles(offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+                  services: Services = Depends(get_services),
+                  caller: Caller = Depends(require(Scope.ADMIN))) -> ArticlePage:
+    page, total = services.store.list_articles(caller.tenant, offset, limit)
+    return ArticlePage(items=[_article_out(stored) for stored in page], total=total, offset=offset, limit=limit)
+
+
+@router.put("/articles/{article_id}", response_model=ArticleOut, status_code=200,
+            summary="Create or replace an article (searchable when this returns)",
+            responses={201: {"description": "created"}, 409: {"description": "version conflict"}})
+def put_article(article_id: str, body: ArticleIn, response: Response,
+                if_match: Annotated[str | None, Header(description='"<version>" or *')] = None,
+                if_none_match: Annotated[str | None, Header(description="* to create only")] = None,
+                services: Services = Depends(get_services),
+                caller: Caller = Depends(require(Scope.ADMIN))) -> ArticleOut:
+    article = _parse({**body.model_dump(mode="json", exclude_none=True), "id": _checked_id(article_id)})
+    stored, created = _write(services, caller, article, _precondition(if_match, if_none_match))
+    response.status_code = 201 if created else 200
+    response.headers["ETag"] = _etag(stored.version)
+    return _article_out(stored)
+
+
+@router.patch("/articles/{article_id}", response_model=ArticleOut,
+              summary="Change some fields of an article (JSON merge patch, RFC 7396)",
+              responses={409: {"description": "version conflict"}})
+def patch_article(article_id: str, response: Response,
+                  patch: Annotated[dict[str, Any], Body(description="fields to change; null removes an optional "
+                                                                    "field or a language variant")],
+                  if_match: Annotated[str | None, Header(description='"<version>" or *')] = None,
+                  services: Services = Depends(get_services),
+                  caller: Caller = Depends(require(Scope.ADMIN))) -> ArticleOut:
+    current = services.store.get_article(caller.tenant, article_id)
+    if current is None:
+        raise HTTPException(status_code=404, detail=f"no article with id '{article_id}'")
+    if "id" in patch and patch["id"] != article_id:
+        raise HTTPException(status_code=422, detail="id cannot be changed; create a new article and delete this one")
+    expected = _precondition(if_match, None)
+    article = _parse(merge_patch(current.article.as_mapping(), patch))
+    # without If-Match the patch still applies only to the version it was merged into
+    stored, _ = _write(services, caller, article, current.version if expected in (None, ANY) else expected)
+    response.headers["ETag"] = _etag(stored.version)
+    return _article_out(stored)
+
+
+@router.delete("/articles/{article_id}", status_code=204, summary="Delete an article (gone from results at once)",
+               responses={404: {"description": "no such article"}, 409: {"description": "version conflict"}})
+def delete_article(article_id: str, if_match: Annotated[str | None, Header(description='"<version>"')] = None,
+                   services: Services = Depends(get_services),
+                   caller: Caller = Depends(require(Scope.ADMIN))) -> Response:
+    expected = _precondition(if_match, None)
+    try:
+        deleted = writes.delete_article(services, services.space(caller.tenant), article_id,
+                                        None if expected == ANY else expected)
+    except VersionConflict as conflict:
+        raise _conflict(conflict) from None
+    if not deleted:
+        raise HTTPException(status_code=404, detail=f"no article with id '{article_id}'")
+    return Response(status_code=204)
+
+
+@router.post("/articles/import", response_model=ImportReport,
+             summary="Create or replace many articles; a report per item (the knowledge-base JSON format)")
+def import_articles(items: Annotated[list[Any], Body(description=f"article objects with their id, "
+                                                                  f"at most {MAX_IMPORT}")],
+                    services: Services = Depends(get_services),
+                    caller: Caller = Depends(require(Scope.ADMIN))) -> ImportReport:
+    if len(items) > MAX_IMPORT:
+        raise HTTPException(status_code=413, detail=f"{len(items)} articles in one import; send at most {MAX_IMPORT} "
+                                                     "per request")
+    return writes.import_articles(services, services.space(caller.tenant), items)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396: objects merge key by key, null deletes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _write(services: Services, caller: Caller, article: Article, expected: int | None) -> tuple[StoredArticle, bool]:
+    space = services.space(caller.tenant)
+    if expected == ANY:
+        current = services.store.get_article(caller.tenant, article.id)
+        if current is None:
+            raise HTTPException(status_code=412, detail=f"If-Match: * but there is no article '{article.id}'")
+        expected = current.version
+    try:
+        return writes.put_article(services, space, article, expected)
+    except VersionConflict as conflict:
+        raise _conflict(conflict) from None
+
+
+def _precondition(if_match: str | None, if_none_match: str | None) -> int | None:
+    """The version a write expects: a number, 0 (must not exist), ANY (must exist) or None (unconditional)."""
+    if if_none_match is not None:
+        if if_none_match.strip() != "*":
+            raise HTTPException(status_code=400, detail="If-None-Match supports only * (create, never replace)")
+        return 0
+    if if_match is None:
+        return None
+    value = if_match.strip()
+    if value == "*":
+        return ANY
+    value = value.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise HTTPException(status_code=400, detail=f"If-Match must be a version in quotes such as \"3\" (the ETag "
+                                                    f"of the article), or *; got {if_match!r}")
+    return int(value)
+
+
+def _conflict(conflict: VersionConflict) -> HTTPException:
+    return HTTPException(status_code=409, detail=str(conflict),
+                         headers={"ETag": _etag(conflict.current)} if conflict.current else None)
+
+
+def _checked_id(article_id: str) -> str:
+    if not ARTICLE_ID.match(article_id):
+        raise HTTPException(status_code=422, detail=f"article id {article_id!r}: use lowercase letters, digits and "
+                                                    "hyphens, at most 80 characters, starting with a letter or digit")
+    return article_id
+
+
+def _parse(mapping: dict) -> Article:
+    try:
+        return parse_article(mapping, Path("article"))
+    except KBFormatError as error:
+        raise HTTPException(status_code=422, detail=str(error)) from None
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _article_out(stored: StoredArticle) -> ArticleOut:
+    article = stored.article
     return ArticleOut(
-        id=article.id, category=article.category, tags=list(article.tags),
-        variants={
-            language: ArticleVariantOut(title=v.title, summary=v.summary, body=v.body, questions=list(v.questions))
-            for language, v in article.variants.items()
-        },
-    )
+        id=article.id, version=stored.version, updated_at=stored.updated_at, category=article.category,
+        tags=list(article.tags), product=article.product, visibility=article.visibility,
+        valid_from=article.valid_from, valid_until=article.valid_until,
+        variants={language: {"title": v.title, "summary": v.summary, "body": v.body, "questions": list(v.questions)}
+                  for language, v in article.variants.items()})

@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 
 from api import answering
+from api.auth import Caller, require
 from api.deps import get_services
 from api.errors import check_query_length
 from api.schemas import MAX_TOP_K, SearchResponse
 from api.services import Services
 from kb.models import Language
+from kb.stores import Scope
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
@@ -21,10 +23,15 @@ async def get_search(
     q: Annotated[str, Query(description="the text typed so far")],
     lang: Annotated[Language | None, Query(description="result language; detected when absent")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_TOP_K, description="how many results")] = 5,
+    category: Annotated[str | None, Query(description="only articles of this category")] = None,
+    product: Annotated[str | None, Query(description="only articles about this product")] = None,
+    tag: Annotated[list[str] | None, Query(description="only articles with this tag (repeatable: all of them)")] = None,
     accept_language: Annotated[str | None, Header(description="tie-breaker for undecidable text")] = None,
     services: Services = Depends(get_services),
+    caller: Caller = Depends(require(Scope.SEARCH, Scope.ANSWER)),
 ) -> SearchResponse:
     if not q.strip():
         raise HTTPException(status_code=422, detail="q must contain some text, not only whitespace")
     check_query_length(q, services.settings.max_query_chars)
-    return await answering.search(services, q.strip(), lang, limit, accept_language)
+    allowed = caller.article_filter(category, product, frozenset(tag or ()))
+    return await answering.search(services.space(caller.tenant), q.strip(), lang, limit, allowed, accept_language)

@@ -1,0 +1,39 @@
+"""/v1/keys: a tenant's API keys (admin scope). The secret is shown once, at creation; only its hash is kept."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Response
+
+from api.auth import Caller, require
+from api.deps import get_services
+from api.schemas import KeyIn, KeyOut, NewKey
+from api.services import Services
+from kb.stores import ApiKey, Scope
+
+router = APIRouter(prefix="/v1", tags=["keys"])
+
+
+@router.post("/keys", response_model=NewKey, status_code=201, summary="Create an API key for this tenant")
+def create_key(body: KeyIn, services: Services = Depends(get_services),
+               caller: Caller = Depends(require(Scope.ADMIN))) -> NewKey:
+    secret, key = services.store.create_key(caller.tenant, set(body.scopes), body.name)
+    return NewKey(key=secret, **_key_out(key).model_dump())
+
+
+@router.get("/keys", response_model=list[KeyOut], summary="This tenant's keys (never their secrets)")
+def list_keys(services: Services = Depends(get_services),
+              caller: Caller = Depends(require(Scope.ADMIN))) -> list[KeyOut]:
+    return [_key_out(key) for key in services.store.list_keys(caller.tenant)]
+
+
+@router.delete("/keys/{key_id}", status_code=204, summary="Revoke a key (refused from the next request on)")
+def revoke_key(key_id: str, services: Services = Depends(get_services),
+               caller: Caller = Depends(require(Scope.ADMIN))) -> Response:
+    if not services.store.revoke_key(caller.tenant, key_id):
+        raise HTTPException(status_code=404, detail=f"this tenant has no live key '{key_id}'")
+    return Response(status_code=204)
+
+
+def _key_out(key: ApiKey) -> KeyOut:
+    return KeyOut(id=key.id, scopes=sorted(key.scopes, key=lambda s: s.value), name=key.name,
+                  created_at=key.created_at, revoked_at=key.revoked_at)

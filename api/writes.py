@@ -1,0 +1,77 @@
+"""Knowledge-base writes: the store commits first, then the tenant's index applies the change.
+
+A write is acknowledged only after its commit, and the index is updated before the reply, so an
+acknowledged article is searchable at once. Writes of one tenant go one at a time, so the index
+never applies two versions of an article out of order. Should the process die between the commit
+and the index update, the next start catches the index up from the store (``indexer.sync``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from api.schemas import ImportItem, ImportReport
+from api.services import Services, TenantSpace
+from kb.loader import KBFormatError, parse_article
+from kb.models import Article
+from kb.stores import StoredArticle
+
+
+def put_article(services: Services, space: TenantSpace, article: Article,
+                if_match: int | None = None) -> tuple[StoredArticle, bool]:
+    """Create or replace an article.
+
+    Returns:
+        The stored article and whether it was created.
+
+    Raises:
+        VersionConflict: ``if_match`` is not the current version.
+    """
+    with space.write_lock:
+        before = services.store.get_article(space.tenant, article.id)
+        stored = services.store.put_article(space.tenant, article, if_match)
+        space.index.upsert(article)
+    return stored, before is None
+
+
+def delete_article(services: Services, space: TenantSpace, article_id: str, if_match: int | None = None) -> bool:
+    """Delete an article; False when there was none.
+
+    Raises:
+        VersionConflict: ``if_match`` is not the current version.
+    """
+    with space.write_lock:
+        deleted = services.store.delete_article(space.tenant, article_id, if_match)
+        space.index.remove(article_id)
+    return deleted
+
+
+def import_articles(services: Services, space: TenantSpace, items: list) -> ImportReport:
+    """Create or replace many articles; each item is checked and written on its own.
+
+    Args:
+        items: article mappings, each with its ``id`` (the knowledge-base file format).
+
+    Returns:
+        A per-item report: created, updated, unchanged or rejected (with the reason).
+    """
+    report = []
+    for number, item in enumerate(items, 1):
+        article_id = item.get("id") if isinstance(item, dict) else None
+        try:
+            if not isinstance(item, dict):
+                raise KBFormatError(Path(f"item {number}"), "(item)", "expected an article object")
+            article = parse_article(item, Path(f"item {number}"))
+        except KBFormatError as error:
+            report.append(ImportItem(id=article_id if isinstance(article_id, str) else None, status="rejected",
+                                     error=str(error)))
+            continue
+        current = services.store.get_article(space.tenant, article.id)
+        if current is not None and current.article == article:
+            report.append(ImportItem(id=article.id, status="unchanged", version=current.version))
+            continue
+        stored, created = put_article(services, space, article)
+        report.append(ImportItem(id=article.id, status="created" if created else "updated", version=stored.version))
+    counts = {status: sum(item.status == status for item in report)
+              for status in ("created", "updated", "unchanged", "rejected")}
+    return ImportReport(**counts, items=report)

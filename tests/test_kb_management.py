@@ -1,0 +1,225 @@
+"""Knowledge-base management: the store, keys and scopes, tenant isolation, article writes that are
+searchable when acknowledged, optimistic concurrency, bulk import, visibility and filters."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from api.admin import demo_keys
+from api.settings import Settings
+from kb.loader import load_articles
+from kb.stores import Scope, VersionConflict, create_store
+from kb.stores.sqlite import MIGRATIONS
+from tests.helpers import bearer, new_key
+
+TENANT = "writes"
+SEEDED = ("invoice", "gift-card", "reset-password")
+NEW_ARTICLE = {
+    "category": "delivery", "tags": ["delivery", "pets"], "product": "parrot-cage",
+    "variants": {"en": {
+        "title": "Can I bring my parrot to the Kaunas pickup point?",
+        "summary": "Pets are welcome at the Kaunas pickup point if they stay in a carrier.",
+        "body": "You may bring your parrot to the Kaunas pickup point; please keep it in its cage or carrier.",
+        "questions": ["parrot at the pickup point", "are pets allowed at pickup", "bring a bird to collect my order"],
+    }},
+}
+PARROT_QUERY = "may I bring my parrot when I collect my order in Kaunas"
+
+
+@pytest.fixture(scope="module")
+def tenant(services, demo_articles):
+    """A tenant of its own for write tests (the demo tenant stays as the other tests expect it)."""
+    services.store.ensure_tenant(TENANT)
+    for article_id in SEEDED:
+        services.store.put_article(TENANT, demo_articles[article_id])
+    return TENANT
+
+
+@pytest.fixture(scope="module")
+def admin(client, services, tenant):
+    return bearer(new_key(services, "admin", "answer", tenant=tenant))
+
+
+def search_ids(client, headers, query, **params):
+    response = client.get("/v1/search", params={"q": query, "limit": 5, **params}, headers=headers)
+    assert response.status_code == 200, response.text
+    return [hit["id"] for hit in response.json()["results"]]
+
+
+def test_the_store_is_migrated_once_and_keeps_what_was_committed(tmp_path, demo_articles):
+    store = create_store("sqlite", tmp_path / "store.sqlite3")
+    assert store.schema_version == len(MIGRATIONS)
+    store.ensure_tenant("t")
+    first = store.put_article("t", demo_articles["invoice"])
+    second = store.put_article("t", demo_articles["invoice"], if_match=first.version)
+    with pytest.raises(VersionConflict, match="current version is 2") as conflict:
+        store.put_article("t", demo_articles["invoice"], if_match=1)
+    assert conflict.value.current == 2
+    with pytest.raises(VersionConflict, match="does not exist"):
+        store.delete_article("t", "gift-card", if_match=1)
+    store.close()
+    reopened = create_store("sqlite", tmp_path / "store.sqlite3")
+    assert reopened.schema_version == len(MIGRATIONS)
+    assert (first.version, second.version) == (1, 2)
+    assert reopened.get_article("t", "invoice").article == demo_articles["invoice"]
+    assert reopened.get_article("t", "invoice").version == 2
+    assert reopened.list_articles("t") == ([reopened.get_article("t", "invoice")], 1)
+
+
+def test_requests_without_a_valid_key_are_refused_with_401(client):
+    for headers in ({"Authorization": ""}, {"Authorization": "Bearer kb_not-a-key"}, {"Authorization": "Basic x"}):
+        response = client.get("/v1/search", params={"q": "invoice"}, headers=headers)
+        assert response.status_code == 401 and response.headers["WWW-Authenticate"] == "Bearer"
+        assert "API key" in response.json()["detail"]
+
+
+def test_a_search_key_gets_search_and_terse_answers_only(client, services):
+    public = bearer(new_key(services, "search"))
+    assert client.get("/v1/search", params={"q": "invoice"}, headers=public).status_code == 200
+    help_page = client.post("/v1/answer", json={"query": "invoice", "channel": "help_page"}, headers=public)
+    assert help_page.status_code == 200
+    chat = client.post("/v1/answer", json={"query": "invoice", "channel": "chat"}, headers=public)
+    assert chat.status_code == 403 and "answer scope" in chat.json()["detail"]
+    write = client.put("/v1/articles/x-1", json=NEW_ARTICLE, headers=public)
+    assert write.status_code == 403 and "admin" in write.json()["detail"]
+
+
+def test_an_article_written_is_searchable_when_acknowledged_and_gone_when_deleted(client, admin):
+    assert "parrot-pickup" not in search_ids(client, admin, PARROT_QUERY)
+    created = client.put("/v1/articles/parrot-pickup", json=NEW_ARTICLE, headers=admin)
+    assert created.status_code == 201 and created.headers["ETag"] == '"1"' and created.json()["version"] == 1
+    assert search_ids(client, admin, PARROT_QUERY)[0] == "parrot-pickup"
+
+    deleted = client.delete("/v1/articles/parrot-pickup", headers={**admin, "If-Match": '"1"'})
+    assert deleted.status_code == 204
+    assert "parrot-pickup" not in search_ids(client, admin, PARROT_QUERY)
+    assert client.get("/v1/articles/parrot-pickup", headers=admin).status_code == 404
+    assert client.delete("/v1/articles/parrot-pickup", headers=admin).status_code == 404
+
+
+def test_a_stale_write_is_refused_with_409_naming_the_current_version(client, admin):
+    client.put("/v1/articles/stale-test", json=NEW_ARTICLE, headers=admin)
+    changed = copy.deepcopy(NEW_ARTICLE)
+    changed["variants"]["en"]["title"] = "Parrots at pickup points"
+    second = client.put("/v1/articles/stale-test", json=changed, headers={**admin, "If-Match": '"1"'})
+    assert second.status_code == 200 and second.headers["ETag"] == '"2"'
+    stale = client.put("/v1/articles/stale-test", json=NEW_ARTICLE, headers={**admin, "If-Match": '"1"'})
+    assert stale.status_code == 409 and "current version is 2" in stale.json()["detail"]
+    assert stale.headers["ETag"] == '"2"'
+    exists = client.put("/v1/articles/stale-test", json=NEW_ARTICLE, headers={**admin, "If-None-Match": "*"})
+    assert exists.status_code == 409
+    assert client.get("/v1/articles/stale-test", headers=admin).json()["variants"]["en"]["title"] == \
+        "Parrots at pickup points"
+    bad = client.put("/v1/articles/stale-test", json=NEW_ARTICLE, headers={**admin, "If-Match": "yesterday"})
+    assert bad.status_code == 400 and "If-Match" in bad.json()["detail"]
+
+
+def test_a_patch_merges_fields_and_a_null_removes_a_language(client, admin):
+    both = copy.deepcopy(NEW_ARTICLE)
+    both["variants"]["lt"] = {"title": "Ar galiu atsivežti papūgą?", "summary": "Taip, narvelyje.",
+                              "body": "Papūgą galite atsivežti narvelyje.",
+                              "questions": ["papūga atsiėmimo punkte", "ar galima su gyvūnu", "paukštis punkte"]}
+    client.put("/v1/articles/patch-test", json=both, headers=admin)
+    patched = client.patch("/v1/articles/patch-test", headers=admin,
+                           json={"tags": ["pets"], "variants": {"lt": None, "en": {"title": "Parrots welcome"}}})
+    assert patched.status_code == 200, patched.text
+    body = patched.json()
+    assert body["version"] == 2 and body["tags"] == ["pets"] and set(body["variants"]) == {"en"}
+    assert body["variants"]["en"]["title"] == "Parrots welcome"
+    assert body["variants"]["en"]["summary"] == NEW_ARTICLE["variants"]["en"]["summary"]
+
+
+def test_an_invalid_write_names_the_problem_and_changes_nothing(client, admin):
+    before = client.get("/v1/articles/invoice", headers=admin).json()
+    broken = copy.deepcopy(NEW_ARTICLE)
+    broken["variants"]["en"]["questions"] = ["only one"]
+    response = client.put("/v1/articles/invoice", json=broken, headers=admin)
+    assert response.status_code == 422 and "variants.en.questions" in response.json()["detail"]
+    bad_id = client.put("/v1/articles/Bad%20Id", json=NEW_ARTICLE, headers=admin)
+    assert bad_id.status_code == 422 and "lowercase" in bad_id.json()["detail"]
+    bad_window = client.put("/v1/articles/window", headers=admin, json={
+        **NEW_ARTICLE, "valid_from": "2027-01-01T00:00:00Z", "valid_until": "2026-01-01T00:00:00Z"})
+    assert bad_window.status_code == 422 and "valid_until" in bad_window.json()["detail"]
+    assert client.get("/v1/articles/invoice", headers=admin).json() == before
+    assert client.get("/v1/articles/window", headers=admin).status_code == 404
+
+
+def test_bulk_import_reports_each_item(client, admin, demo_articles):
+    items = [demo_articles["invoice"].as_mapping(),  # as seeded
+             {**NEW_ARTICLE, "id": "import-new"},
+             {**NEW_ARTICLE, "id": "import-broken", "category": ""},
+             "not an article"]
+    report = client.post("/v1/articles/import", json=items, headers=admin).json()
+    assert (report["created"], report["updated"], report["unchanged"], report["rejected"]) == (1, 0, 1, 2)
+    assert [item["status"] for item in report["items"]] == ["unchanged", "created", "rejected", "rejected"]
+    assert "category" in report["items"][2]["error"]
+    assert search_ids(client, admin, PARROT_QUERY)[0] == "import-new"
+    page = client.get("/v1/articles", params={"limit": 2}, headers=admin).json()
+    assert page["total"] >= 4 and len(page["items"]) == 2
+
+
+def test_visibility_validity_and_filters_decide_what_each_key_sees(client, services, admin, demo_articles):
+    public = bearer(new_key(services, "search", tenant=TENANT))
+    internal = {**NEW_ARTICLE, "visibility": "internal"}
+    client.put("/v1/articles/internal-parrots", json=internal, headers=admin)
+    assert "internal-parrots" in search_ids(client, admin, PARROT_QUERY)
+    assert "internal-parrots" not in search_ids(client, public, PARROT_QUERY)
+    assert client.get("/v1/articles/internal-parrots", headers=public).status_code == 404
+
+    client.put("/v1/articles/draft-parrots", json={**NEW_ARTICLE, "visibility": "draft"}, headers=admin)
+    expired = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    client.put("/v1/articles/expired-parrots", json={**NEW_ARTICLE, "valid_until": expired}, headers=admin)
+    seen = search_ids(client, admin, PARROT_QUERY, limit=20)
+    assert "draft-parrots" not in seen and "expired-parrots" not in seen
+
+    category = demo_articles["invoice"].category
+    assert set(search_ids(client, admin, PARROT_QUERY, category=category)) == {
+        article_id for article_id in SEEDED if demo_articles[article_id].category == category}
+    by_product = search_ids(client, admin, "where can I download my invoice", product="parrot-cage")
+    assert by_product and "invoice" not in by_product
+    answer = client.post("/v1/answer", headers=admin,
+                         json={"query": PARROT_QUERY, "channel": "email", "tags": ["pets", "delivery"]})
+    assert answer.status_code == 200 and all(
+        "pets" in client.get(f"/v1/articles/{a['id']}", headers=admin).json()["tags"]
+        for a in answer.json()["articles"])
+
+
+def test_no_tenant_sees_another_tenants_articles(client, services, admin):
+    demo_key = bearer(new_key(services, "search", "answer", "admin"))
+    client.put("/v1/articles/tenant-secret", json=NEW_ARTICLE, headers=admin)
+    assert "tenant-secret" not in search_ids(client, demo_key, PARROT_QUERY, limit=20)
+    assert client.get("/v1/articles/tenant-secret", headers=demo_key).status_code == 404
+    assert client.delete("/v1/articles/tenant-secret", headers=demo_key).status_code == 404
+    assert "return-item" not in search_ids(client, admin, "how do I return an item", limit=20)
+    assert "tenant-secret" not in [item["id"] for item in
+                                   client.get("/v1/articles", params={"limit": 200}, headers=demo_key).json()["items"]]
+    assert client.get("/v1/articles/tenant-secret", headers=admin).status_code == 200
+
+
+def test_keys_are_created_listed_and_revoked_through_the_api(client, admin):
+    created = client.post("/v1/keys", json={"scopes": ["search"], "name": "widget"}, headers=admin)
+    assert created.status_code == 201
+    secret, key_id = created.json()["key"], created.json()["id"]
+    assert secret not in json.dumps(client.get("/v1/keys", headers=admin).json())
+    assert client.get("/v1/search", params={"q": "invoice"}, headers=bearer(secret)).status_code == 200
+    assert client.delete(f"/v1/keys/{key_id}", headers=admin).status_code == 204
+    assert client.get("/v1/search", params={"q": "invoice"}, headers=bearer(secret)).status_code == 401
+    assert client.delete(f"/v1/keys/{key_id}", headers=admin).status_code == 404
+    refused = client.post("/v1/keys", json={"scopes": ["root"]}, headers=admin)
+    assert refused.status_code == 422
+
+
+def test_demo_keys_are_written_once_and_reused(tmp_path):
+    settings = Settings(store_path=tmp_path / "store.sqlite3", index_dir=tmp_path / "index")
+    store = create_store("sqlite", settings.store_path)
+    first = demo_keys(store, settings, tmp_path / "demo-keys.json")
+    assert set(first) == {"search", "answer", "admin"}
+    assert json.loads((tmp_path / "demo-keys.json").read_text()) == first
+    assert store.find_key(first["admin"]).scopes == frozenset(Scope)
+    assert store.find_key(first["search"]).scopes == {Scope.SEARCH}
+    assert demo_keys(store, settings, tmp_path / "demo-keys.json") == first
+    assert len(store.list_articles("demo")[0]) == len(load_articles(settings.kb_dir))

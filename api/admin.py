@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     create_key.add_argument("--tenant", required=True)
     create_key.add_argument("--scopes", required=True, help="comma-separated: search, answer, admin")
     create_key.add_argument("--name", default="", help="what the key is for")
+    create_key.add_argument("--rate", type=int, help="its own limit in requests per minute (0: none)")
     list_keys = keys.add_parser("list", help="list a tenant's keys")
     list_keys.add_argument("--tenant", required=True)
     revoke = keys.add_parser("revoke", help="revoke a key")
@@ -95,7 +96,7 @@ def _run(args, store: Store, settings: Settings) -> int:
         print(f"tenant {args.tenant} created with {len(articles)} articles")
     elif args.command == "keys" and args.action == "create":
         scopes = {Scope(scope.strip()) for scope in args.scopes.split(",") if scope.strip()}
-        secret, key = store.create_key(args.tenant, scopes, args.name)
+        secret, key = store.create_key(args.tenant, scopes, args.name, args.rate)
         print(f"key {key.id} for tenant {key.tenant}, scopes {', '.join(sorted(s.value for s in scopes))}:\n{secret}")
         print("store it now: it is not shown again", file=sys.stderr)
     elif args.command == "keys" and args.action == "list":

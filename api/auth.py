@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException
+from fastapi import Depends, Header, HTTPException, Response
 
 from api.deps import get_services
 from api.services import Services
@@ -47,15 +47,23 @@ class Caller:
         return ArticleFilter(frozenset(visibilities), now, category, product, tags)
 
 
-def authenticate(services: Annotated[Services, Depends(get_services)],
+def authenticate(services: Annotated[Services, Depends(get_services)], response: Response,
                  authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None) -> Caller:
-    """The caller of a request; 401 without a valid key."""
+    """The caller of a request; 401 without a valid key, 429 over the key's rate limit."""
     if not authorization or not authorization.startswith(BEARER):
         raise HTTPException(status_code=401, detail="missing API key: send the header 'Authorization: Bearer <key>'",
                             headers={"WWW-Authenticate": "Bearer"})
     key = services.store.find_key(authorization[len(BEARER):].strip())
     if key is None:
         raise HTTPException(status_code=401, detail="invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    per_minute = services.settings.rate_limit_per_minute if key.rate_per_minute is None else key.rate_per_minute
+    if per_minute:
+        decision = services.rate_limiter.take(key.id, per_minute)
+        if not decision.allowed:
+            raise HTTPException(status_code=429, headers=decision.headers(),
+                                detail=f"rate limit of {per_minute} requests per minute reached for this key; "
+                                       f"retry in {decision.retry_after_s} s")
+        response.headers.update(decision.headers())
     return Caller(key)
 
 

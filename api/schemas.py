@@ -135,18 +135,75 @@ class KeyIn(BaseModel):
 
     scopes: list[Scope] = Field(..., min_length=1, description="search, answer and/or admin")
     name: str = Field("", max_length=100, description="what the key is for, e.g. 'help centre widget'")
+    rate_per_minute: int | None = Field(None, ge=0, description="its own rate limit (0: none); the default otherwise")
 
 
 class KeyOut(BaseModel):
     id: str
     scopes: list[Scope]
     name: str
+    rate_per_minute: int | None
     created_at: datetime
     revoked_at: datetime | None = None
 
 
 class NewKey(KeyOut):
     key: str = Field(..., description="the secret: shown only now, store it safely")
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: str = Field(..., max_length=64, description="the answer_id of a /v1/answer response")
+    helpful: bool
+    reason: Literal["not_related", "related_but_incomplete", "other"] | None = None
+    resolved: bool | None = Field(None, description="the answer solved the problem (no ticket needed)")
+    contacted_support: bool | None = Field(None, description="the customer contacted support anyway")
+
+
+class FeedbackOut(BaseModel):
+    answer_id: str
+    recorded: bool
+
+
+class Rates(BaseModel):
+    answers: int
+    answered: int
+    answer_rate: float | None = Field(..., description="answered / answers")
+    feedback: int
+    helpful_rate: float | None = Field(..., description="helpful / answers with feedback")
+    outcomes: int = Field(..., description="answers whose outcome (resolved, contacted support) was reported")
+    deflection_rate: float | None = Field(..., description="resolved without contacting support / outcomes")
+
+
+class GroupRates(Rates):
+    language: Language
+    channel: Channel
+
+
+class AnalyticsSummary(BaseModel):
+    total: Rates
+    by_language_and_channel: list[GroupRates]
+
+
+class QuestionStat(BaseModel):
+    query: str
+    count: int
+    answer_rate: float | None
+    last_asked: datetime
+
+
+class UnansweredStat(BaseModel):
+    query: str
+    count: int
+    not_answered: int
+    not_helpful: int
+    reasons: dict[str, int]
+    last_asked: datetime
+
+
+class ErasedQueries(BaseModel):
+    erased: int = Field(..., description="answers whose query text was erased")
 
 
 class Health(BaseModel):

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import faiss
 
+from api.analytics import AnswerLog
+from api.ratelimit import RateLimiter
 from api.retrieval import Retriever
 from api.settings import Settings
 from indexer.encoders import Encoder, create_encoder
@@ -48,7 +50,9 @@ class Services:
     store: Store
     templates: TemplateSet
     situations: SituationDetector
+    answer_log: AnswerLog
     spaces: dict[str, TenantSpace] = field(default_factory=dict)
+    rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     _opening: threading.Lock = field(default_factory=threading.Lock)
 
     def space(self, tenant: str) -> TenantSpace:
@@ -125,7 +129,8 @@ def load_services(settings: Settings) -> Services:
     seed_tenant(store, settings.tenant, settings.kb_dir)
     templates = load_templates(templates_home(settings))
     situations = SituationDetector(templates, encoder, cache_dir=settings.index_dir)
-    services = Services(settings, encoder, store, templates, situations)
+    services = Services(settings, encoder, store, templates, situations,
+                        AnswerLog(store, settings.query_retention_days))
     index = services.default.index
     for warm_up in ("warm-up", "Where is my parcel? I ordered it two weeks ago"):  # first calls allocate
         index.search(warm_up, limit=1)

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import copy
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from api.admin import demo_keys
+from api.ratelimit import RateLimiter
 from api.settings import Settings
 from kb.loader import load_articles
 from kb.stores import Scope, VersionConflict, create_store
+from kb.stores.base import key_hash
 from kb.stores.sqlite import MIGRATIONS
 from tests.helpers import bearer, new_key
 
@@ -223,3 +226,40 @@ def test_demo_keys_are_written_once_and_reused(tmp_path):
     assert store.find_key(first["search"]).scopes == {Scope.SEARCH}
     assert demo_keys(store, settings, tmp_path / "demo-keys.json") == first
     assert len(store.list_articles("demo")[0]) == len(load_articles(settings.kb_dir))
+
+
+def test_a_store_of_an_older_schema_is_migrated_keeping_its_keys(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    old.execute("INSERT INTO tenants VALUES ('t', '2026-01-01T00:00:00+00:00')")
+    old.execute("INSERT INTO api_keys (id, tenant, hash, scopes, name, created_at) VALUES "
+                "('k1', 't', ?, 'search', 'old key', '2026-01-01T00:00:00+00:00')", (key_hash("kb_old-secret"),))
+    old.commit()
+    old.close()
+    store = create_store("sqlite", path)
+    assert store.schema_version == len(MIGRATIONS) > 1
+    key = store.find_key("kb_old-secret")
+    assert key.id == "k1" and key.scopes == {Scope.SEARCH} and key.rate_per_minute is None
+
+
+def test_the_rate_limiter_refills_continuously():
+    now = [0.0]
+    limiter = RateLimiter(clock=lambda: now[0])
+    decisions = [limiter.take("k", 2) for _ in range(3)]
+    assert [d.allowed for d in decisions] == [True, True, False]
+    assert decisions[2].retry_after_s == 30 and decisions[2].headers()["Retry-After"] == "30"
+    now[0] = 30.0
+    assert limiter.take("k", 2).allowed and not limiter.take("k", 2).allowed
+    assert limiter.take("other", 2).allowed
+
+
+def test_a_key_over_its_rate_limit_gets_429_with_retry_after(client, services):
+    limited = bearer(services.store.create_key("demo", {Scope.SEARCH}, "limited", rate_per_minute=3)[0])
+    responses = [client.get("/v1/search", params={"q": "invoice"}, headers=limited) for _ in range(4)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    assert [r.headers["X-RateLimit-Remaining"] for r in responses] == ["2", "1", "0", "0"]
+    assert responses[0].headers["X-RateLimit-Limit"] == "3"
+    assert int(responses[3].headers["Retry-After"]) > 0 and "rate limit of 3" in responses[3].json()["detail"]
+    unlimited = bearer(services.store.create_key("demo", {Scope.SEARCH}, "unlimited", rate_per_minute=0)[0])
+    assert "X-RateLimit-Limit" not in client.get("/v1/search", params={"q": "invoice"}, headers=unlimited).headers

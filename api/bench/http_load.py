@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import numpy as np
@@ -42,6 +42,7 @@ class LoadResult:
     latencies_ms: list[float]
     seconds: float
     errors: int
+    bodies: list = field(default_factory=list)  # the parsed responses, when asked to keep them
 
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies_ms, q))
@@ -102,16 +103,17 @@ class Server:
             self.process.wait(timeout=30)
 
 
-def run_load(port: int, calls: list[Call], clients: int, api_key: str | None = None) -> LoadResult:
+def run_load(port: int, calls: list[Call], clients: int, api_key: str | None = None, keep: bool = False) -> LoadResult:
     """Send every call once, from ``clients`` threads with one keep-alive connection each
-    (with ``Authorization: Bearer <api_key>`` when given).
+    (with ``Authorization: Bearer <api_key>`` when given; ``keep``: also return the parsed bodies).
 
     Returns:
-        Per-request latencies, wall time and the number of failed requests (not 200, or no response).
+        Per-request latencies, wall time and the number of failed requests (not 2xx, or no response).
     """
     lock = threading.Lock()
     pending = iter(calls)
     latencies: list[float] = []
+    bodies: list = []
     errors = 0
 
     def client() -> None:
@@ -130,19 +132,21 @@ def run_load(port: int, calls: list[Call], clients: int, api_key: str | None = N
             try:
                 connection.request(call.method, call.path, body=body, headers=headers)
                 response = connection.getresponse()
-                response.read()
-                ok = response.status == 200
+                payload = response.read()
+                ok = 200 <= response.status < 300
             except (OSError, http.client.HTTPException):
-                ok = False
+                ok, payload = False, b""
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)
                 errors += not ok
+                if keep:
+                    bodies.append(json.loads(payload) if ok and payload else None)
         connection.close()
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         for future in [pool.submit(client) for _ in range(clients)]:
             future.result()
-    return LoadResult(latencies, time.perf_counter() - started, errors)
+    return LoadResult(latencies, time.perf_counter() - started, errors, bodies)

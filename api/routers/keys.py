@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1", tags=["keys"])
 @router.post("/keys", response_model=NewKey, status_code=201, summary="Create an API key for this tenant")
 def create_key(body: KeyIn, services: Services = Depends(get_services),
                caller: Caller = Depends(require(Scope.ADMIN))) -> NewKey:
-    secret, key = services.store.create_key(caller.tenant, set(body.scopes), body.name)
+    secret, key = services.store.create_key(caller.tenant, set(body.scopes), body.name, body.rate_per_minute)
     return NewKey(key=secret, **_key_out(key).model_dump())
 
 
@@ -36,4 +36,4 @@ def revoke_key(key_id: str, services: Services = Depends(get_services),
 
 def _key_out(key: ApiKey) -> KeyOut:
     return KeyOut(id=key.id, scopes=sorted(key.scopes, key=lambda s: s.value), name=key.name,
-                  created_at=key.created_at, revoked_at=key.revoked_at)
+                  rate_per_minute=key.rate_per_minute, created_at=key.created_at, revoked_at=key.revoked_at)

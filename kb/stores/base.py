@@ -1,4 +1,4 @@
-"""The durable store behind the service: articles, API keys (and, with later migrations, more).
+"""The durable store behind the service: articles, API keys, the answer log and feedback.
 
 The store is the source of truth; the vector and lexical indexes are derived from it and can be
 rebuilt from it at any time. One backend per file (``sqlite`` today), behind this base class.
@@ -61,6 +61,52 @@ class ApiKey:
     name: str
     created_at: datetime
     revoked_at: datetime | None = None
+    rate_per_minute: int | None = None  # None: the service's default; 0: unlimited
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One answer given, for analytics; ``query`` is None when query text is not kept."""
+
+    answer_id: str
+    tenant: str
+    created_at: datetime
+    channel: str
+    language: str
+    answered: bool
+    article_id: str | None
+    confidence: float
+    query: str | None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A customer's verdict on an answer. ``resolved``: the answer solved it (no ticket needed);
+    ``contacted_support``: the customer went on to contact support anyway."""
+
+    answer_id: str
+    helpful: bool
+    reason: str | None = None
+    resolved: bool | None = None
+    contacted_support: bool | None = None
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """An answer with its feedback (None fields: no feedback)."""
+
+    answer_id: str
+    created_at: datetime
+    channel: str
+    language: str
+    answered: bool
+    article_id: str | None
+    confidence: float
+    query: str | None
+    helpful: bool | None
+    reason: str | None
+    resolved: bool | None
+    contacted_support: bool | None
 
 
 def new_key_secret() -> str:
@@ -112,8 +158,9 @@ class Store:
         """
         raise NotImplementedError
 
-    def create_key(self, tenant: str, scopes: set[Scope], name: str = "") -> tuple[str, ApiKey]:
-        """A new API key for the tenant.
+    def create_key(self, tenant: str, scopes: set[Scope], name: str = "",
+                   rate_per_minute: int | None = None) -> tuple[str, ApiKey]:
+        """A new API key for the tenant (``rate_per_minute``: its own limit; 0 unlimited; None the default).
 
         Returns:
             The secret (shown once, never stored) and the key's record.
@@ -129,6 +176,26 @@ class Store:
 
     def revoke_key(self, tenant: str, key_id: str) -> bool:
         """Revoke a key of the tenant; False when it has no such live key."""
+        raise NotImplementedError
+
+    def log_answers(self, records: list[AnswerRecord]) -> None:
+        """Append answers to the answer log (one transaction)."""
+        raise NotImplementedError
+
+    def put_feedback(self, tenant: str, feedback: Feedback) -> bool:
+        """Record (or replace) the feedback on an answer; False when the tenant gave no such answer."""
+        raise NotImplementedError
+
+    def answer_rows(self, tenant: str, since: datetime, until: datetime) -> list[AnswerRow]:
+        """The tenant's answers in ``[since, until)`` with their feedback, oldest first."""
+        raise NotImplementedError
+
+    def forget_queries(self, tenant: str | None, before: datetime) -> int:
+        """Erase the query text of answers older than ``before`` (every tenant's when None).
+
+        Returns:
+            How many answers lost their text.
+        """
         raise NotImplementedError
 
     def close(self) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from kb.loader import parse_article
 from kb.models import Article
-from kb.stores.base import (ApiKey, Scope, Store, StoredArticle, UnknownTenantError, VersionConflict, key_hash,
-                            new_key_secret)
+from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, Feedback, Scope, Store, StoredArticle,
+                            UnknownTenantError, VersionConflict, key_hash, new_key_secret)
 
 # Schema migrations: migration i (1-based) brings the schema from version i - 1 to i.
 MIGRATIONS: list[str] = [
@@ -46,7 +46,36 @@ MIGRATIONS: list[str] = [
         revoked_at TEXT
     );
     """,
+    # 2: a key may have its own rate limit (requests per minute; NULL: the service default)
+    """
+    ALTER TABLE api_keys ADD COLUMN rate_per_minute INTEGER;
+    """,
+    # 3: the answer log (query text kept for the retention period only) and the customers' feedback
+    """
+    CREATE TABLE answers (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        created_at TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        language TEXT NOT NULL,
+        answered INTEGER NOT NULL,
+        article_id TEXT,
+        confidence REAL NOT NULL,
+        query TEXT
+    );
+    CREATE INDEX answers_by_time ON answers (tenant, created_at);
+    CREATE TABLE feedback (
+        answer_id TEXT PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        created_at TEXT NOT NULL,
+        helpful INTEGER NOT NULL,
+        reason TEXT,
+        resolved INTEGER,
+        contacted_support INTEGER
+    );
+    """,
 ]
+KEY_COLUMNS = "id, tenant, scopes, name, created_at, revoked_at, rate_per_minute"
 
 
 class SQLiteStore(Store):
@@ -134,27 +163,29 @@ class SQLiteStore(Store):
             db.execute("DELETE FROM articles WHERE tenant = ? AND id = ?", (tenant, article_id))
         return current is not None
 
-    def create_key(self, tenant: str, scopes: set[Scope], name: str = "") -> tuple[str, ApiKey]:
+    def create_key(self, tenant: str, scopes: set[Scope], name: str = "",
+                   rate_per_minute: int | None = None) -> tuple[str, ApiKey]:
         secret = new_key_secret()
         key = ApiKey(id=secrets.token_hex(4), tenant=tenant, scopes=frozenset(scopes), name=name,
-                     created_at=datetime.now(UTC))
+                     created_at=datetime.now(UTC), rate_per_minute=rate_per_minute)
         with self._transaction() as db:
             self._require_tenant(db, tenant)
-            db.execute("INSERT INTO api_keys (id, tenant, hash, scopes, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO api_keys (id, tenant, hash, scopes, name, created_at, rate_per_minute) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (key.id, tenant, key_hash(secret), ",".join(sorted(s.value for s in key.scopes)), name,
-                        key.created_at.isoformat()))
+                        key.created_at.isoformat(), rate_per_minute))
         return secret, key
 
     def find_key(self, secret: str) -> ApiKey | None:
         with self._lock:
-            row = self._db.execute("SELECT id, tenant, scopes, name, created_at, revoked_at FROM api_keys "
-                                   "WHERE hash = ? AND revoked_at IS NULL", (key_hash(secret),)).fetchone()
+            row = self._db.execute(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
+                                   (key_hash(secret),)).fetchone()
         return _key(row) if row else None
 
     def list_keys(self, tenant: str) -> list[ApiKey]:
         with self._lock:
-            rows = self._db.execute("SELECT id, tenant, scopes, name, created_at, revoked_at FROM api_keys "
-                                    "WHERE tenant = ? ORDER BY created_at, id", (tenant,))
+            rows = self._db.execute(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE tenant = ? ORDER BY created_at, id",
+                                    (tenant,))
             return [_key(row) for row in rows]
 
     def revoke_key(self, tenant: str, key_id: str) -> bool:
@@ -162,6 +193,48 @@ class SQLiteStore(Store):
             changed = db.execute("UPDATE api_keys SET revoked_at = ? WHERE tenant = ? AND id = ? AND revoked_at IS NULL",
                                  (_now(), tenant, key_id)).rowcount
         return changed == 1
+
+    def log_answers(self, records: list[AnswerRecord]) -> None:
+        with self._transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO answers (id, tenant, created_at, channel, language, answered, "
+                           "article_id, confidence, query) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(r.answer_id, r.tenant, r.created_at.isoformat(), r.channel, r.language, int(r.answered),
+                             r.article_id, r.confidence, r.query) for r in records])
+
+    def put_feedback(self, tenant: str, feedback: Feedback) -> bool:
+        with self._transaction() as db:
+            known = db.execute("SELECT 1 FROM answers WHERE id = ? AND tenant = ?",
+                               (feedback.answer_id, tenant)).fetchone()
+            if known is None:
+                return False
+            db.execute("INSERT INTO feedback (answer_id, tenant, created_at, helpful, reason, resolved, "
+                       "contacted_support) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO UPDATE SET "
+                       "created_at = excluded.created_at, helpful = excluded.helpful, reason = excluded.reason, "
+                       "resolved = excluded.resolved, contacted_support = excluded.contacted_support",
+                       (feedback.answer_id, tenant, _now(), int(feedback.helpful), feedback.reason,
+                        _flag(feedback.resolved), _flag(feedback.contacted_support)))
+        return True
+
+    def answer_rows(self, tenant: str, since: datetime, until: datetime) -> list[AnswerRow]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT a.id, a.created_at, a.channel, a.language, a.answered, a.article_id, a.confidence, a.query, "
+                "f.helpful, f.reason, f.resolved, f.contacted_support FROM answers a "
+                "LEFT JOIN feedback f ON f.answer_id = a.id "
+                "WHERE a.tenant = ? AND a.created_at >= ? AND a.created_at < ? ORDER BY a.created_at",
+                (tenant, since.isoformat(), until.isoformat())).fetchall()
+        return [AnswerRow(answer_id, datetime.fromisoformat(created_at), channel, language, bool(answered),
+                          article_id, confidence, query, _bool(helpful), reason, _bool(resolved), _bool(contacted))
+                for (answer_id, created_at, channel, language, answered, article_id, confidence, query, helpful,
+                     reason, resolved, contacted) in rows]
+
+    def forget_queries(self, tenant: str | None, before: datetime) -> int:
+        with self._transaction() as db:
+            if tenant is None:
+                return db.execute("UPDATE answers SET query = NULL WHERE created_at < ? AND query IS NOT NULL",
+                                  (before.isoformat(),)).rowcount
+            return db.execute("UPDATE answers SET query = NULL WHERE tenant = ? AND created_at < ? "
+                              "AND query IS NOT NULL", (tenant, before.isoformat())).rowcount
 
     def close(self) -> None:
         with self._lock:
@@ -182,12 +255,21 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _bool(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
 def _stored(row) -> StoredArticle:
     document, version, updated_at = row
     return StoredArticle(parse_article(json.loads(document), Path("store")), version, datetime.fromisoformat(updated_at))
 
 
 def _key(row) -> ApiKey:
-    key_id, tenant, scopes, name, created_at, revoked_at = row
+    key_id, tenant, scopes, name, created_at, revoked_at, rate_per_minute = row
     return ApiKey(key_id, tenant, frozenset(Scope(s) for s in scopes.split(",") if s), name,
-                  datetime.fromisoformat(created_at), datetime.fromisoformat(revoked_at) if revoked_at else None)
+                  datetime.fromisoformat(created_at), datetime.fromisoformat(revoked_at) if revoked_at else None,
+                  rate_per_minute)

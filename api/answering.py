@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from api.schemas import AnswerRequest, AnswerResponse, ArticleRef, SearchResponse, SearchResult
 from api.services import Services, TenantSpace
@@ -12,6 +13,7 @@ from kb.compose import ReplyContext, compose_answer
 from kb.filters import ArticleFilter
 from kb.language import Detection, UnsupportedLanguageError, detect_language, resolve_language
 from kb.models import Language
+from kb.stores import AnswerRecord
 from kb.templates import Situation
 
 
@@ -54,6 +56,9 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
     context = ReplyContext(request.customer_name, request.agent_name, request.company, request.timeframe)
     composed = compose_answer(variant, request.channel, language, situation, services.templates, context,
                               seed=int(answer_id[:8], 16))
+    services.answer_log.record(AnswerRecord(
+        answer_id, space.tenant, datetime.now(UTC), request.channel.value, language.value, answered,
+        hits[0].article.id if answered else None, round(top_confidence, 4), request.query))
     return AnswerResponse(
         answer_id=answer_id,
         language=language,

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routers import answers, articles, health, keys, search
+from api.routers import analytics, answers, articles, feedback, health, keys, search
 from api.services import Services, load_services
 from api.settings import Settings
 
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if services is None:
             for space in app.state.services.spaces.values():
                 await space.retriever.close()
+            app.state.services.answer_log.close()
             app.state.services.store.close()
         app.state.services = None
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = None
     install_error_handlers(app)
-    for router in (answers.router, search.router, articles.router, keys.router, health.router):
+    for router in (answers.router, search.router, articles.router, feedback.router, analytics.router, keys.router,
+                   health.router):
         app.include_router(router)
     return app

@@ -1,0 +1,24 @@
+"""POST /v1/feedback: was an answer helpful, did it solve the problem (deflection)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException
+
+from api.auth import Caller, require
+from api.deps import get_services
+from api.schemas import FeedbackIn, FeedbackOut
+from api.services import Services
+from kb.stores import Feedback, Scope
+
+router = APIRouter(prefix="/v1", tags=["feedback"])
+
+
+@router.post("/feedback", response_model=FeedbackOut, summary="Feedback on an answer (a later one replaces it)")
+def post_feedback(body: FeedbackIn, services: Services = Depends(get_services),
+                  caller: Caller = Depends(require(Scope.SEARCH, Scope.ANSWER))) -> FeedbackOut:
+    services.answer_log.flush()  # the answer may still be on its way to the store
+    feedback = Feedback(body.answer_id, body.helpful, body.reason, body.resolved, body.contacted_support)
+    if not services.store.put_feedback(caller.tenant, feedback):
+        raise HTTPException(status_code=404, detail=f"no answer '{body.answer_id}' (answer_id of a /v1/answer "
+                                                    "response of this tenant)")
+    return FeedbackOut(answer_id=body.answer_id, recorded=True)

@@ -48,13 +48,13 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
     if request.situation is not None:
         situation, situation_confidence = request.situation, 1.0
     else:
-        guess = services.situations.detect(request.query, vector)
+        guess = space.situations.detect(request.query, vector)
         situation, situation_confidence = guess.situation, guess.confidence
     variant = hits[0].article.variant_for(requested) if answered else None
     language = variant.language if variant else requested
     answer_id = uuid.uuid4().hex
     context = ReplyContext(request.customer_name, request.agent_name, request.company, request.timeframe)
-    composed = compose_answer(variant, request.channel, language, situation, services.templates, context,
+    composed = compose_answer(variant, request.channel, language, situation, space.templates, context,
                               seed=int(answer_id[:8], 16))
     services.answer_log.record(AnswerRecord(
         answer_id, space.tenant, datetime.now(UTC), request.channel.value, language.value, answered,

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routers import analytics, answers, articles, feedback, health, keys, search
+from api.routers import analytics, answers, articles, feedback, health, keys, search, templates
 from api.services import Services, load_services
 from api.settings import Settings
 
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = None
     install_error_handlers(app)
-    for router in (answers.router, search.router, articles.router, feedback.router, analytics.router, keys.router,
-                   health.router):
+    for router in (answers.router, search.router, articles.router, templates.router, feedback.router,
+                   analytics.router, keys.router, health.router):
         app.include_router(router)
     return app

@@ -151,6 +151,16 @@ class NewKey(KeyOut):
     key: str = Field(..., description="the secret: shown only now, store it safely")
 
 
+class TemplateSummary(BaseModel):
+    name: str = Field(..., description="a situation, or _frame (greeting and signature of letters)")
+    version: int = Field(..., description="0: the default; 1, 2, ...: the tenant's own versions")
+    customised: bool
+
+
+class TemplateOut(TemplateSummary):
+    document: dict = Field(..., description="the template as its YAML file holds it")
+
+
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -22,24 +22,27 @@ from indexer.situations import SituationDetector
 from indexer.sync import open_index
 from kb.loader import load_articles
 from kb.stores import Store, UnknownTenantError, create_store
-from kb.templates import TemplateSet, load_templates
+from kb.templates import TemplateSet, load_templates, template_documents, template_set
 
 log = logging.getLogger("kb_api")
 DEFAULT_TEMPLATES_KB = PROJECT_ROOT / "kb" / "demo"
+STORED_TEMPLATES = Path("templates")  # where error messages place a stored template
 
 
 @dataclass
 class TenantSpace:
-    """One tenant's searchable knowledge base.
+    """One tenant's searchable knowledge base and reply templates.
 
-    Writes go to the store first and then to the index, one at a time (``write_lock``), so the
-    index never applies two versions of an article out of order.
+    Writes go to the store first and then to the index (or templates), one at a time
+    (``write_lock``), so the index never applies two versions of an article out of order.
     """
 
     tenant: str
     index: ArticleIndex
     retriever: Retriever
     index_dir: Path
+    templates: TemplateSet
+    situations: SituationDetector
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -48,8 +51,7 @@ class Services:
     settings: Settings
     encoder: Encoder
     store: Store
-    templates: TemplateSet
-    situations: SituationDetector
+    default_templates: dict[str, dict]  # every tenant's templates, unless it stored its own
     answer_log: AnswerLog
     spaces: dict[str, TenantSpace] = field(default_factory=dict)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
@@ -102,13 +104,25 @@ def seed_tenant(store: Store, tenant: str, kb_dir: Path) -> int:
 
 
 def open_space(services: Services, tenant: str) -> TenantSpace:
-    """Open a tenant's index from its folder, catching up with the store."""
+    """Open a tenant's index from its folder, catching up with the store, and its templates."""
     settings = services.settings
     index_dir = settings.index_dir / tenant
     articles = [stored.article for stored in services.store.list_articles(tenant)[0]]
     index = open_index(articles, services.encoder, index_dir)
     retriever = Retriever(services.encoder, index, settings.batch_max, settings.batch_wait_ms, settings.cache_size)
-    return TenantSpace(tenant, index, retriever, index_dir)
+    templates = template_set(tenant_template_documents(services, tenant), STORED_TEMPLATES)
+    return TenantSpace(tenant, index, retriever, index_dir, templates, situation_detector(services, templates))
+
+
+def tenant_template_documents(services: Services, tenant: str) -> dict[str, dict]:
+    """The tenant's template mappings: the defaults, overridden by the ones it stored."""
+    return {**services.default_templates,
+            **{stored.name: stored.document for stored in services.store.list_templates(tenant)}}
+
+
+def situation_detector(services: Services, templates: TemplateSet) -> SituationDetector:
+    """The detector of these templates' triggers (their centroids cached beside the indexes)."""
+    return SituationDetector(templates, services.encoder, cache_dir=services.settings.index_dir)
 
 
 def load_services(settings: Settings) -> Services:
@@ -127,9 +141,10 @@ def load_services(settings: Settings) -> Services:
     encoder = create_encoder(settings.encoder, settings.model_dir, threads=settings.encoder_threads)
     store = create_store(settings.store, settings.store_path)
     seed_tenant(store, settings.tenant, settings.kb_dir)
-    templates = load_templates(templates_home(settings))
-    situations = SituationDetector(templates, encoder, cache_dir=settings.index_dir)
-    services = Services(settings, encoder, store, templates, situations,
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    home = templates_home(settings)
+    load_templates(home)  # the defaults must be valid on their own
+    services = Services(settings, encoder, store, template_documents(home),
                         AnswerLog(store, settings.query_retention_days))
     index = services.default.index
     for warm_up in ("warm-up", "Where is my parcel? I ordered it two weeks ago"):  # first calls allocate

@@ -1,4 +1,4 @@
-"""Knowledge-base writes: the store commits first, then the tenant's index applies the change.
+"""Knowledge-base writes: the store commits first, then the tenant's index (or templates) apply the change.
 
 A write is acknowledged only after its commit, and the index is updated before the reply, so an
 acknowledged article is searchable at once. Writes of one tenant go one at a time, so the index
@@ -11,10 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from api.schemas import ImportItem, ImportReport
-from api.services import Services, TenantSpace
+from api.services import (STORED_TEMPLATES, Services, TenantSpace, situation_detector,
+                          tenant_template_documents)
 from kb.loader import KBFormatError, parse_article
 from kb.models import Article
-from kb.stores import StoredArticle
+from kb.stores import StoredArticle, StoredTemplate
+from kb.templates import template_set
 
 
 def put_article(services: Services, space: TenantSpace, article: Article,
@@ -44,6 +46,37 @@ def delete_article(services: Services, space: TenantSpace, article_id: str, if_m
         deleted = services.store.delete_article(space.tenant, article_id, if_match)
         space.index.remove(article_id)
     return deleted
+
+
+def put_template(services: Services, space: TenantSpace, name: str, document: dict | None,
+                 if_match: int | None = None) -> StoredTemplate | None:
+    """Store a tenant's own version of a template (``document``), or drop it (None: back to the
+    default); the whole set is checked first (tone guard, placeholders, every language), and the
+    tenant's replies and situation detection use the new set when this returns.
+
+    Returns:
+        The stored template (None after a drop).
+
+    Raises:
+        KBFormatError: the template (or the set with it) is invalid; nothing is stored.
+        VersionConflict: ``if_match`` is not the current version.
+    """
+    with space.write_lock:
+        documents = tenant_template_documents(services, space.tenant)
+        if document is None:
+            documents[name] = services.default_templates[name]
+        else:
+            documents[name] = document
+        templates = template_set(documents, STORED_TEMPLATES)
+        if document is None:
+            stored = None
+            if not services.store.delete_template(space.tenant, name, if_match):
+                raise LookupError(f"tenant has no template '{name}' of its own")
+        else:
+            stored = services.store.put_template(space.tenant, name, document, if_match)
+        space.situations = situation_detector(services, templates)
+        space.templates = templates
+    return stored
 
 
 def import_articles(services: Services, space: TenantSpace, items: list) -> ImportReport:

@@ -66,6 +66,9 @@ class TemplateSet:
     frame: Frame
 
 
+FRAME = "_frame"
+
+
 def load_templates(kb_dir: Path) -> TemplateSet:
     """Read and validate every template file of a knowledge base.
 
@@ -79,22 +82,42 @@ def load_templates(kb_dir: Path) -> TemplateSet:
         KBFormatError: naming the file and field of the first problem, including a
             text that fails the tone guard or uses an unknown placeholder.
     """
+    return template_set(template_documents(kb_dir), Path(kb_dir) / "templates")
+
+
+def template_documents(kb_dir: Path) -> dict[str, dict]:
+    """The template files of a knowledge base as mappings, by name (file name without ``.yaml``)."""
     folder = Path(kb_dir) / "templates"
     if not folder.is_dir():
         raise FileNotFoundError(f"{kb_dir}: no 'templates' folder (see README: reply templates)")
-    frame = parse_frame(_read(folder / "_frame.yaml"), folder / "_frame.yaml")
+    return {path.stem: _read(path) for path in sorted(folder.glob("*.yaml"))}
+
+
+def template_set(documents: dict[str, dict], where: Path) -> TemplateSet:
+    """Validate a complete set of template mappings: one per situation, named after it, and ``_frame``.
+
+    Args:
+        documents: name -> mapping (the content of ``<name>.yaml``).
+        where: the folder (or store) they came from, for error messages.
+    """
+    if FRAME not in documents:
+        raise KBFormatError(where / f"{FRAME}.yaml", "(file)", "missing")
+    frame = parse_frame(documents[FRAME], where / f"{FRAME}.yaml")
     templates = {}
-    for path in sorted(folder.glob("*.yaml")):
-        if path.name == "_frame.yaml":
+    for name, document in documents.items():
+        if name == FRAME:
             continue
-        template = parse_template(_read(path), path)
+        template = parse_template(document, where / f"{name}.yaml")
+        if template.situation.value != name:
+            raise KBFormatError(where / f"{name}.yaml", "situation", f"'{template.situation.value}' in a template "
+                                                                      f"named '{name}'")
         templates[template.situation] = template
     missing = sorted(s.value for s in Situation if s not in templates)
     if missing:
-        raise KBFormatError(folder, "(files)", f"no template for situation(s): {', '.join(missing)}")
+        raise KBFormatError(where, "(files)", f"no template for situation(s): {', '.join(missing)}")
     general_timeframe = templates[Situation.GENERAL].timeframe
     if set(general_timeframe) != set(Language):
-        raise KBFormatError(folder / "general.yaml", "timeframe", "the default {timeframe} is needed in every language")
+        raise KBFormatError(where / "general.yaml", "timeframe", "the default {timeframe} is needed in every language")
     return TemplateSet(templates, frame)
 
 

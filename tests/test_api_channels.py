@@ -31,7 +31,7 @@ ANGRY = {
 def template_texts(services, language: str) -> list[str]:
     """Every template part text of a language (placeholders cut off), to spot template text in answers."""
     texts = []
-    for template in services.templates.templates.values():
+    for template in services.default.templates.templates.values():
         for variants in template.parts[Language(language)].values():
             texts.extend(re.split(r"\{[a-z_]+\}", v)[0].strip() for v in variants)
     return [t for t in texts if len(t) > 4]
@@ -61,7 +61,7 @@ def test_terse_channels_return_the_summary_and_no_template_text(client, services
 def test_chat_is_acknowledgement_answer_closing(client, services, demo_articles, lang, channel):
     body = ask(client, lang, channel)
     variant = demo_articles["return-item"].variants[Language(lang)]
-    template = services.templates.templates[Situation(body["situation"])].parts[Language(lang)]
+    template = services.default.templates.templates[Situation(body["situation"])].parts[Language(lang)]
     assert list(body["parts"]) == ["acknowledgement", "solution", "closing"]
     assert body["parts"]["acknowledgement"] in template["acknowledge"]
     assert body["parts"]["closing"] in template["closing"]
@@ -89,7 +89,7 @@ def test_letter_has_every_part_in_order(client, demo_articles, lang, channel):
 @pytest.mark.parametrize("lang", QUERIES)
 def test_letter_without_a_name_has_no_empty_salutation(client, services, lang):
     body = ask(client, lang, "email")
-    anonymous = services.templates.frame.parts[Language(lang)]["greeting_anonymous"]
+    anonymous = services.default.templates.frame.parts[Language(lang)]["greeting_anonymous"]
     assert body["parts"]["greeting"] in [g.format(company="Brightcart") for g in anonymous]
     assert not re.search(r"\{|\}|\s,|様様|^\s*様", body["text"])
 
@@ -105,7 +105,7 @@ def test_caller_can_override_situation(client, services):
     body = client.post("/v1/answer", json={"query": QUERIES["en"], "channel": "chat",
                                            "situation": "delivery_delay"}).json()
     assert body["situation"] == "delivery_delay" and body["situation_confidence"] == 1.0
-    parts = services.templates.templates[Situation.DELIVERY_DELAY].parts[Language.EN]
+    parts = services.default.templates.templates[Situation.DELIVERY_DELAY].parts[Language.EN]
     assert body["parts"]["acknowledgement"] in parts["acknowledge"]
 
 
@@ -114,15 +114,15 @@ def test_timeframe_placeholder_uses_caller_value_or_default(client, services):
                                             "timeframe": "by Friday"}).json()
     assert "by Friday" in given["parts"]["agreement"]
     default = client.post("/v1/answer", json={"query": QUERIES["en"], "channel": "email"}).json()
-    template = services.templates.templates[Situation(default["situation"])]
+    template = services.default.templates.templates[Situation(default["situation"])]
     assert template.timeframe.get(Language.EN, "within one business day") in default["parts"]["agreement"] or \
-        services.templates.templates[Situation.GENERAL].timeframe[Language.EN] in default["parts"]["agreement"]
+        services.default.templates.templates[Situation.GENERAL].timeframe[Language.EN] in default["parts"]["agreement"]
 
 
 def test_replies_vary_between_answers(services, demo_articles):
     """The answer id seeds the choice of variants: different answers, different wording."""
     variant = demo_articles["return-item"].variants[Language.EN]
-    openings = {compose_answer(variant, Channel.CHAT, Language.EN, Situation.GENERAL, services.templates,
+    openings = {compose_answer(variant, Channel.CHAT, Language.EN, Situation.GENERAL, services.default.templates,
                                seed=seed).parts["acknowledgement"] for seed in range(12)}
     assert len(openings) >= 2
 
@@ -144,7 +144,7 @@ def test_asking_for_a_human_hands_off(client):
 
 
 def test_every_template_and_every_composed_answer_passes_the_tone_guard(services, demo_articles):
-    templates = services.templates
+    templates = services.default.templates
     for template in templates.templates.values():
         for language, parts in template.parts.items():
             assert set(parts) == set(PARTS)
@@ -179,6 +179,6 @@ def test_situation_accuracy_on_labelled_messages(services):
     """Regression guard on tests/data/situations_*.yaml (make eval prints the table)."""
     from indexer.evals.situations import accuracy
 
-    result = accuracy(services.situations)
+    result = accuracy(services.default.situations)
     print("\nsituation accuracy:", {k: round(v, 3) for k, v in result.items()})
     assert result["all"] >= 0.8 and min(result.values()) >= 0.7, result

@@ -99,14 +99,14 @@ def test_loading_an_index_does_not_re_tokenise_the_knowledge_base(services, demo
 def test_situation_centroids_are_embedded_once_and_reused(services, tmp_path, monkeypatch):
     from indexer.situations import SituationDetector
 
-    first = SituationDetector(services.templates, services.encoder, cache_dir=tmp_path)
+    first = SituationDetector(services.default.templates, services.encoder, cache_dir=tmp_path)
     assert list(tmp_path.glob("situations-*.npy"))
 
     def refuse(*_args, **_kwargs):
         raise AssertionError("the cached centroids should have been used")
 
     monkeypatch.setattr(services.encoder, "encode_queries", refuse)
-    second = SituationDetector(services.templates, services.encoder, cache_dir=tmp_path)
+    second = SituationDetector(services.default.templates, services.encoder, cache_dir=tmp_path)
     np.testing.assert_array_equal(first.centroids, second.centroids)
 
 

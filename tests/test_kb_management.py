@@ -263,3 +263,39 @@ def test_a_key_over_its_rate_limit_gets_429_with_retry_after(client, services):
     assert int(responses[3].headers["Retry-After"]) > 0 and "rate limit of 3" in responses[3].json()["detail"]
     unlimited = bearer(services.store.create_key("demo", {Scope.SEARCH}, "unlimited", rate_per_minute=0)[0])
     assert "X-RateLimit-Limit" not in client.get("/v1/search", params={"q": "invoice"}, headers=unlimited).headers
+
+
+NEW_ACKNOWLEDGEMENTS = ["I am so sorry about this, and I understand why you are upset.",
+                        "I'm sorry we let you down here; thank you for telling us."]
+
+
+def test_a_tenant_edits_its_own_templates_checked_like_files(client, services, admin):
+    listed = {item["name"]: item for item in client.get("/v1/templates", headers=admin).json()}
+    assert "_frame" in listed and listed["angry_customer"] == {"name": "angry_customer", "version": 0,
+                                                                "customised": False}
+    patch = {"parts": {"en": {"acknowledge": NEW_ACKNOWLEDGEMENTS}}}
+    changed = client.patch("/v1/templates/angry_customer", json=patch, headers=admin)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["version"] == 1 and changed.headers["ETag"] == '"1"'
+    ask = {"query": "This is the third time my order is wrong!!", "channel": "chat", "situation": "angry_customer"}
+    mine = client.post("/v1/answer", json=ask, headers=admin).json()
+    assert mine["parts"]["acknowledgement"] in NEW_ACKNOWLEDGEMENTS
+    demo = client.post("/v1/answer", json=ask, headers=bearer(new_key(services, "answer"))).json()
+    assert demo["parts"]["acknowledgement"] not in NEW_ACKNOWLEDGEMENTS
+
+    rude = client.patch("/v1/templates/angry_customer", headers=admin,
+                        json={"parts": {"en": {"closing": ["Calm down, it is not a big deal.", "Bye."]}}})
+    assert rude.status_code == 422 and "tone guard" in rude.json()["detail"]
+    unknown = client.patch("/v1/templates/angry_customer", headers=admin,
+                           json={"parts": {"en": {"closing": ["Hi {nickname}!", "Bye {customer_name}."]}}})
+    assert unknown.status_code == 422 and "{nickname}" in unknown.json()["detail"]
+    stale = client.patch("/v1/templates/angry_customer", json=patch, headers={**admin, "If-Match": '"0"'})
+    assert stale.status_code == 409 and "current version is 1" in stale.json()["detail"]
+    assert client.get("/v1/templates/angry_customer", headers=admin).json()["version"] == 1
+
+    assert client.delete("/v1/templates/angry_customer", headers=admin).status_code == 204
+    restored = client.get("/v1/templates/angry_customer", headers=admin).json()
+    assert restored["version"] == 0 and not restored["customised"]
+    assert client.delete("/v1/templates/angry_customer", headers=admin).status_code == 404
+    assert client.get("/v1/templates/sarcasm", headers=admin).status_code == 404
+    assert client.get("/v1/templates", headers=bearer(new_key(services, "answer"))).status_code == 403

@@ -94,7 +94,7 @@ def test_missing_variant_falls_back_to_english_without_mixing_languages(english_
     assert body["requested_language"] == "lt"
     assert body["language"] == "en" and body["language_fallback"] is True
     # the template follows the answer language: English phrases around the English article
-    english = services.templates.templates[Situation(body["situation"])].parts[Language.EN]
+    english = services.default.templates.templates[Situation(body["situation"])].parts[Language.EN]
     assert body["parts"]["acknowledgement"] in english["acknowledge"]
     assert body["parts"]["closing"] in english["closing"]
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Resp
 
 from api import writes
 from api.auth import Caller, require
+from api.concurrency import ANY, conflict, etag, merge_patch, precondition
 from api.deps import get_services
 from api.schemas import ArticleIn, ArticleOut, ArticlePage, ImportReport
 from api.services import Services
@@ -24,7 +25,6 @@ from kb.stores import Scope, StoredArticle, VersionConflict
 router = APIRouter(prefix="/v1", tags=["articles"])
 MAX_PAGE = 200
 MAX_IMPORT = 1000
-ANY = -1  # If-Match: * (the article must exist, whatever its version)
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut, summary="One article with all its languages")
@@ -33,7 +33,7 @@ def get_article(article_id: str, response: Response, services: Services = Depend
     stored = services.store.get_article(caller.tenant, article_id)
     if stored is None or not (caller.has(Scope.ADMIN) or caller.article_filter().allows(stored.article)):
         raise HTTPException(status_code=404, detail=f"no article with id '{article_id}'")
-    response.headers["ETag"] = _etag(stored.version)
+    response.headers["ETag"] = etag(stored.version)
     return _article_out(stored)
 
 
@@ -54,9 +54,9 @@ def put_article(article_id: str, body: ArticleIn, response: Response,
                 services: Services = Depends(get_services),
                 caller: Caller = Depends(require(Scope.ADMIN))) -> ArticleOut:
     article = _parse({**body.model_dump(mode="json", exclude_none=True), "id": _checked_id(article_id)})
-    stored, created = _write(services, caller, article, _precondition(if_match, if_none_match))
+    stored, created = _write(services, caller, article, precondition(if_match, if_none_match))
     response.status_code = 201 if created else 200
-    response.headers["ETag"] = _etag(stored.version)
+    response.headers["ETag"] = etag(stored.version)
     return _article_out(stored)
 
 
@@ -74,11 +74,11 @@ def patch_article(article_id: str, response: Response,
         raise HTTPException(status_code=404, detail=f"no article with id '{article_id}'")
     if "id" in patch and patch["id"] != article_id:
         raise HTTPException(status_code=422, detail="id cannot be changed; create a new article and delete this one")
-    expected = _precondition(if_match, None)
+    expected = precondition(if_match, None)
     article = _parse(merge_patch(current.article.as_mapping(), patch))
     # without If-Match the patch still applies only to the version it was merged into
     stored, _ = _write(services, caller, article, current.version if expected in (None, ANY) else expected)
-    response.headers["ETag"] = _etag(stored.version)
+    response.headers["ETag"] = etag(stored.version)
     return _article_out(stored)
 
 
@@ -87,12 +87,12 @@ def patch_article(article_id: str, response: Response,
 def delete_article(article_id: str, if_match: Annotated[str | None, Header(description='"<version>"')] = None,
                    services: Services = Depends(get_services),
                    caller: Caller = Depends(require(Scope.ADMIN))) -> Response:
-    expected = _precondition(if_match, None)
+    expected = precondition(if_match, None)
     try:
         deleted = writes.delete_article(services, services.space(caller.tenant), article_id,
                                         None if expected == ANY else expected)
-    except VersionConflict as conflict:
-        raise _conflict(conflict) from None
+    except VersionConflict as error:
+        raise conflict(error) from None
     if not deleted:
         raise HTTPException(status_code=404, detail=f"no article with id '{article_id}'")
     return Response(status_code=204)
@@ -110,19 +110,6 @@ def import_articles(items: Annotated[list[Any], Body(description=f"article objec
     return writes.import_articles(services, services.space(caller.tenant), items)
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396: objects merge key by key, null deletes a key, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
-
-
 def _write(services: Services, caller: Caller, article: Article, expected: int | None) -> tuple[StoredArticle, bool]:
     space = services.space(caller.tenant)
     if expected == ANY:
@@ -132,31 +119,8 @@ def _write(services: Services, caller: Caller, article: Article, expected: int |
         expected = current.version
     try:
         return writes.put_article(services, space, article, expected)
-    except VersionConflict as conflict:
-        raise _conflict(conflict) from None
-
-
-def _precondition(if_match: str | None, if_none_match: str | None) -> int | None:
-    """The version a write expects: a number, 0 (must not exist), ANY (must exist) or None (unconditional)."""
-    if if_none_match is not None:
-        if if_none_match.strip() != "*":
-            raise HTTPException(status_code=400, detail="If-None-Match supports only * (create, never replace)")
-        return 0
-    if if_match is None:
-        return None
-    value = if_match.strip()
-    if value == "*":
-        return ANY
-    value = value.removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise HTTPException(status_code=400, detail=f"If-Match must be a version in quotes such as \"3\" (the ETag "
-                                                    f"of the article), or *; got {if_match!r}")
-    return int(value)
-
-
-def _conflict(conflict: VersionConflict) -> HTTPException:
-    return HTTPException(status_code=409, detail=str(conflict),
-                         headers={"ETag": _etag(conflict.current)} if conflict.current else None)
+    except VersionConflict as error:
+        raise conflict(error) from None
 
 
 def _checked_id(article_id: str) -> str:
@@ -171,10 +135,6 @@ def _parse(mapping: dict) -> Article:
         return parse_article(mapping, Path("article"))
     except KBFormatError as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
-
-
-def _etag(version: int) -> str:
-    return f'"{version}"'
 
 
 def _article_out(stored: StoredArticle) -> ArticleOut:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, Feedback, Scope, Store, StoredArticle, UnknownTenantError,
-                            VersionConflict)
+from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, Feedback, Scope, Store, StoredArticle, StoredTemplate,
+                            UnknownTenantError, VersionConflict)
 
 STORES = ("sqlite",)
 
@@ -23,5 +23,5 @@ def create_store(name: str, location: str | Path) -> Store:
     raise ValueError(f"unknown store '{name}'; use one of {', '.join(STORES)}")
 
 
-__all__ = ["STORES", "AnswerRecord", "AnswerRow", "ApiKey", "Feedback", "Scope", "Store", "StoredArticle", "UnknownTenantError", "VersionConflict",
+__all__ = ["STORES", "AnswerRecord", "AnswerRow", "ApiKey", "Feedback", "Scope", "Store", "StoredArticle", "StoredTemplate", "UnknownTenantError", "VersionConflict",
            "create_store"]

@@ -1,4 +1,4 @@
-"""The durable store behind the service: articles, API keys, the answer log and feedback.
+"""The durable store behind the service: articles, reply templates, API keys, the answer log and feedback.
 
 The store is the source of truth; the vector and lexical indexes are derived from it and can be
 rebuilt from it at any time. One backend per file (``sqlite`` today), behind this base class.
@@ -27,14 +27,13 @@ class VersionConflict(Exception):
     """A conditional write named a version that is not the current one.
 
     Args:
-        article_id: the article written.
+        what: what was written, e.g. ``article 'invoice'``.
         current: its current version, None when it does not exist.
     """
 
-    def __init__(self, article_id: str, current: int | None):
+    def __init__(self, what: str, current: int | None):
         state = f"its current version is {current}" if current is not None else "it does not exist"
-        super().__init__(f"article '{article_id}' was changed by someone else: {state}")
-        self.article_id = article_id
+        super().__init__(f"{what} was changed by someone else: {state}")
         self.current = current
 
 
@@ -47,6 +46,16 @@ class StoredArticle:
     """An article as stored: its content, version (1, 2, ... per write) and last change."""
 
     article: Article
+    version: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredTemplate:
+    """A reply template (or the letter frame, ``_frame``) as stored: the mapping of its YAML file."""
+
+    name: str
+    document: dict
     version: int
     updated_at: datetime
 
@@ -156,6 +165,21 @@ class Store:
         Raises:
             VersionConflict: ``if_match`` is not the current version.
         """
+        raise NotImplementedError
+
+    def put_template(self, tenant: str, name: str, document: dict, if_match: int | None = None) -> StoredTemplate:
+        """Create or replace a tenant's template ``name`` (a situation, or ``_frame``); like :meth:`put_article`."""
+        raise NotImplementedError
+
+    def get_template(self, tenant: str, name: str) -> StoredTemplate | None:
+        raise NotImplementedError
+
+    def list_templates(self, tenant: str) -> list[StoredTemplate]:
+        """All of a tenant's templates, by name."""
+        raise NotImplementedError
+
+    def delete_template(self, tenant: str, name: str, if_match: int | None = None) -> bool:
+        """Delete a template; like :meth:`delete_article`."""
         raise NotImplementedError
 
     def create_key(self, tenant: str, scopes: set[Scope], name: str = "",

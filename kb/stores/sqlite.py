@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kb.loader import parse_article
 from kb.models import Article
-from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, Feedback, Scope, Store, StoredArticle,
+from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, Feedback, Scope, Store, StoredArticle, StoredTemplate,
                             UnknownTenantError, VersionConflict, key_hash, new_key_secret)
 
 # Schema migrations: migration i (1-based) brings the schema from version i - 1 to i.
@@ -74,8 +74,21 @@ MIGRATIONS: list[str] = [
         contacted_support INTEGER
     );
     """,
+    # 4: each tenant's reply templates (one document per situation, and the letter frame)
+    """
+    CREATE TABLE templates (
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, name)
+    );
+    """,
 ]
-KEY_COLUMNS = "id, tenant, scopes, name, created_at, revoked_at, rate_per_minute"
+API_KEY_COLUMNS = "id, tenant, scopes, name, created_at, revoked_at, rate_per_minute"
+# articles and templates are versioned JSON documents keyed by (tenant, this column)
+DOCUMENT_KEYS = {"articles": "id", "templates": "name"}
 
 
 class SQLiteStore(Store):
@@ -129,23 +142,12 @@ class SQLiteStore(Store):
             return [row[0] for row in self._db.execute("SELECT id FROM tenants ORDER BY id")]
 
     def put_article(self, tenant: str, article: Article, if_match: int | None = None) -> StoredArticle:
-        document = json.dumps(article.as_mapping(), ensure_ascii=False)
-        with self._transaction() as db:
-            self._require_tenant(db, tenant)
-            current = self._version(db, tenant, article.id)
-            if if_match is not None and (current or 0) != if_match:
-                raise VersionConflict(article.id, current)
-            version, updated_at = (current or 0) + 1, _now()
-            db.execute("INSERT INTO articles (tenant, id, version, document, updated_at) VALUES (?, ?, ?, ?, ?) "
-                       "ON CONFLICT (tenant, id) DO UPDATE SET version = excluded.version, "
-                       "document = excluded.document, updated_at = excluded.updated_at",
-                       (tenant, article.id, version, document, updated_at))
-        return StoredArticle(article, version, datetime.fromisoformat(updated_at))
+        version, updated_at = self._put("articles", tenant, article.id, article.as_mapping(), if_match,
+                                        f"article '{article.id}'")
+        return StoredArticle(article, version, updated_at)
 
     def get_article(self, tenant: str, article_id: str) -> StoredArticle | None:
-        with self._lock:
-            row = self._db.execute("SELECT document, version, updated_at FROM articles WHERE tenant = ? AND id = ?",
-                                   (tenant, article_id)).fetchone()
+        row = self._get("articles", tenant, article_id)
         return _stored(row) if row else None
 
     def list_articles(self, tenant: str, offset: int = 0, limit: int | None = None) -> tuple[list[StoredArticle], int]:
@@ -156,11 +158,51 @@ class SQLiteStore(Store):
             return [_stored(row) for row in rows], total
 
     def delete_article(self, tenant: str, article_id: str, if_match: int | None = None) -> bool:
+        return self._delete("articles", tenant, article_id, if_match, f"article '{article_id}'")
+
+    def put_template(self, tenant: str, name: str, document: dict, if_match: int | None = None) -> StoredTemplate:
+        version, updated_at = self._put("templates", tenant, name, document, if_match, f"template '{name}'")
+        return StoredTemplate(name, document, version, updated_at)
+
+    def get_template(self, tenant: str, name: str) -> StoredTemplate | None:
+        row = self._get("templates", tenant, name)
+        return _template(name, row) if row else None
+
+    def list_templates(self, tenant: str) -> list[StoredTemplate]:
+        with self._lock:
+            rows = self._db.execute("SELECT name, document, version, updated_at FROM templates WHERE tenant = ? "
+                                    "ORDER BY name", (tenant,)).fetchall()
+        return [_template(row[0], row[1:]) for row in rows]
+
+    def delete_template(self, tenant: str, name: str, if_match: int | None = None) -> bool:
+        return self._delete("templates", tenant, name, if_match, f"template '{name}'")
+
+    def _put(self, table: str, tenant: str, key: str, document: dict, if_match: int | None,
+             what: str) -> tuple[int, datetime]:
+        column = DOCUMENT_KEYS[table]
         with self._transaction() as db:
-            current = self._version(db, tenant, article_id)
+            self._require_tenant(db, tenant)
+            current = self._version(db, table, tenant, key)
             if if_match is not None and (current or 0) != if_match:
-                raise VersionConflict(article_id, current)
-            db.execute("DELETE FROM articles WHERE tenant = ? AND id = ?", (tenant, article_id))
+                raise VersionConflict(what, current)
+            version, updated_at = (current or 0) + 1, _now()
+            db.execute(f"INSERT INTO {table} (tenant, {column}, version, document, updated_at) VALUES (?, ?, ?, ?, ?) "
+                       f"ON CONFLICT (tenant, {column}) DO UPDATE SET version = excluded.version, "
+                       "document = excluded.document, updated_at = excluded.updated_at",
+                       (tenant, key, version, json.dumps(document, ensure_ascii=False), updated_at))
+        return version, datetime.fromisoformat(updated_at)
+
+    def _get(self, table: str, tenant: str, key: str):
+        with self._lock:
+            return self._db.execute(f"SELECT document, version, updated_at FROM {table} WHERE tenant = ? AND "
+                                    f"{DOCUMENT_KEYS[table]} = ?", (tenant, key)).fetchone()
+
+    def _delete(self, table: str, tenant: str, key: str, if_match: int | None, what: str) -> bool:
+        with self._transaction() as db:
+            current = self._version(db, table, tenant, key)
+            if if_match is not None and (current or 0) != if_match:
+                raise VersionConflict(what, current)
+            db.execute(f"DELETE FROM {table} WHERE tenant = ? AND {DOCUMENT_KEYS[table]} = ?", (tenant, key))
         return current is not None
 
     def create_key(self, tenant: str, scopes: set[Scope], name: str = "",
@@ -178,13 +220,13 @@ class SQLiteStore(Store):
 
     def find_key(self, secret: str) -> ApiKey | None:
         with self._lock:
-            row = self._db.execute(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
+            row = self._db.execute(f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
                                    (key_hash(secret),)).fetchone()
         return _key(row) if row else None
 
     def list_keys(self, tenant: str) -> list[ApiKey]:
         with self._lock:
-            rows = self._db.execute(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE tenant = ? ORDER BY created_at, id",
+            rows = self._db.execute(f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE tenant = ? ORDER BY created_at, id",
                                     (tenant,))
             return [_key(row) for row in rows]
 
@@ -241,8 +283,9 @@ class SQLiteStore(Store):
             self._db.close()
 
     @staticmethod
-    def _version(db: sqlite3.Connection, tenant: str, article_id: str) -> int | None:
-        row = db.execute("SELECT version FROM articles WHERE tenant = ? AND id = ?", (tenant, article_id)).fetchone()
+    def _version(db: sqlite3.Connection, table: str, tenant: str, key: str) -> int | None:
+        row = db.execute(f"SELECT version FROM {table} WHERE tenant = ? AND {DOCUMENT_KEYS[table]} = ?",
+                         (tenant, key)).fetchone()
         return row[0] if row else None
 
     @staticmethod
@@ -266,6 +309,11 @@ def _bool(value: int | None) -> bool | None:
 def _stored(row) -> StoredArticle:
     document, version, updated_at = row
     return StoredArticle(parse_article(json.loads(document), Path("store")), version, datetime.fromisoformat(updated_at))
+
+
+def _template(name: str, row) -> StoredTemplate:
+    document, version, updated_at = row
+    return StoredTemplate(name, json.loads(document), version, datetime.fromisoformat(updated_at))
 
 
 def _key(row) -> ApiKey:

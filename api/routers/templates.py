@@ -1,0 +1,104 @@
+"""/v1/templates: a tenant's reply templates (admin scope).
+
+Every tenant starts with the default templates; ``PUT``/``PATCH`` store its own version of one
+(checked like a template file: tone guard, placeholders, all four languages), ``DELETE`` drops it
+again (back to the default). Versions and ``If-Match`` work as for articles; the default is version 0.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Response
+
+from api import writes
+from api.auth import Caller, require
+from api.concurrency import ANY, conflict, etag, merge_patch, precondition
+from api.deps import get_services
+from api.schemas import TemplateOut, TemplateSummary
+from api.services import Services, tenant_template_documents
+from kb.loader import KBFormatError
+from kb.stores import Scope, VersionConflict
+
+router = APIRouter(prefix="/v1", tags=["templates"])
+TemplateDocument = Annotated[dict[str, Any], Body(description="the template as its YAML file holds it: description, "
+                                                              "triggers, parts, timeframe (or frame and defaults "
+                                                              "for _frame)")]
+
+
+@router.get("/templates", response_model=list[TemplateSummary], summary="The tenant's templates")
+def list_templates(services: Services = Depends(get_services),
+                   caller: Caller = Depends(require(Scope.ADMIN))) -> list[TemplateSummary]:
+    stored = {template.name: template for template in services.store.list_templates(caller.tenant)}
+    return [TemplateSummary(name=name, version=stored[name].version if name in stored else 0,
+                            customised=name in stored)
+            for name in sorted(tenant_template_documents(services, caller.tenant))]
+
+
+@router.get("/templates/{name}", response_model=TemplateOut, summary="One template (the tenant's or the default)")
+def get_template(name: str, response: Response, services: Services = Depends(get_services),
+                 caller: Caller = Depends(require(Scope.ADMIN))) -> TemplateOut:
+    template = _template_out(services, caller.tenant, name)
+    response.headers["ETag"] = etag(template.version)
+    return template
+
+
+@router.put("/templates/{name}", response_model=TemplateOut, summary="Store the tenant's own version of a template",
+            responses={409: {"description": "version conflict"}, 422: {"description": "invalid template"}})
+def put_template(name: str, document: TemplateDocument, response: Response,
+                 if_match: Annotated[str | None, Header(description='"<version>"')] = None,
+                 services: Services = Depends(get_services),
+                 caller: Caller = Depends(require(Scope.ADMIN))) -> TemplateOut:
+    return _write(services, caller, name, document, precondition(if_match, None), response)
+
+
+@router.patch("/templates/{name}", response_model=TemplateOut, summary="Change part of a template (JSON merge patch)",
+              responses={409: {"description": "version conflict"}, 422: {"description": "invalid template"}})
+def patch_template(name: str, patch: TemplateDocument, response: Response,
+                   if_match: Annotated[str | None, Header(description='"<version>"')] = None,
+                   services: Services = Depends(get_services),
+                   caller: Caller = Depends(require(Scope.ADMIN))) -> TemplateOut:
+    current = _template_out(services, caller.tenant, name)
+    expected = precondition(if_match, None)
+    return _write(services, caller, name, merge_patch(current.document, patch),
+                  current.version if expected in (None, ANY) else expected, response)
+
+
+@router.delete("/templates/{name}", status_code=204, summary="Drop the tenant's version: back to the default")
+def delete_template(name: str, if_match: Annotated[str | None, Header(description='"<version>"')] = None,
+                    services: Services = Depends(get_services),
+                    caller: Caller = Depends(require(Scope.ADMIN))) -> Response:
+    _template_out(services, caller.tenant, name)  # 404 for unknown names
+    expected = precondition(if_match, None)
+    try:
+        writes.put_template(services, services.space(caller.tenant), name, None, None if expected == ANY else expected)
+    except VersionConflict as error:
+        raise conflict(error) from None
+    except LookupError as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
+    return Response(status_code=204)
+
+
+def _write(services: Services, caller: Caller, name: str, document: dict, expected: int | None,
+           response: Response) -> TemplateOut:
+    _template_out(services, caller.tenant, name)  # 404 for unknown names
+    try:
+        writes.put_template(services, services.space(caller.tenant), name, document,
+                            None if expected == ANY else expected)
+    except KBFormatError as error:
+        raise HTTPException(status_code=422, detail=str(error)) from None
+    except VersionConflict as error:
+        raise conflict(error) from None
+    template = _template_out(services, caller.tenant, name)
+    response.headers["ETag"] = etag(template.version)
+    return template
+
+
+def _template_out(services: Services, tenant: str, name: str) -> TemplateOut:
+    documents = tenant_template_documents(services, tenant)
+    if name not in documents:
+        raise HTTPException(status_code=404, detail=f"no template '{name}'; the templates are: "
+                                                    f"{', '.join(sorted(documents))}")
+    stored = services.store.get_template(tenant, name)
+    return TemplateOut(name=name, version=stored.version if stored else 0, customised=stored is not None,
+                       document=documents[name])

@@ -4,6 +4,7 @@
     python -m api.admin keys create --tenant acme --scopes search --name "help centre widget"
     python -m api.admin keys list --tenant acme
     python -m api.admin keys revoke --tenant acme <key id>
+    python -m api.admin import --tenant acme path/to/kb  # or a .jsonl file: a report line per article
     python -m api.admin demo-keys        # what `make serve` runs: the demo tenant and its three keys
 
 Keys are printed once and stored only as hashes. Writes made here while a server runs reach its
@@ -17,10 +18,13 @@ import json
 import sys
 from pathlib import Path
 
+import yaml
+
 from api.services import seed_tenant
 from api.settings import Settings
+from api.writes import import_items
 from indexer.settings import PROJECT_ROOT
-from kb.loader import load_articles
+from kb.loader import JSONL_FILE, load_articles
 from kb.stores import Scope, Store, create_store
 
 DEMO_KEYS_FILE = PROJECT_ROOT / "build" / "demo-keys.json"
@@ -51,6 +55,33 @@ def demo_keys(store: Store, settings: Settings, path: Path = DEMO_KEYS_FILE) -> 
     return keys
 
 
+def read_items(path: Path) -> list[tuple[str, object]]:
+    """The articles of a KB directory or JSONL file as (where, mapping), or (where, error message)
+    for an unreadable file or line, so one bad item does not stop the others."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted((path / "articles").glob("*.yaml"))
+        lines = [path / JSONL_FILE] if (path / JSONL_FILE).is_file() else []
+    elif path.suffix == ".jsonl" and path.is_file():
+        files, lines = [], [path]
+    else:
+        raise FileNotFoundError(f"{path}: neither a knowledge-base directory nor a .jsonl file")
+    items: list[tuple[str, object]] = []
+    for file in files:
+        try:
+            items.append((str(file), yaml.safe_load(file.read_text(encoding="utf-8"))))
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            items.append((str(file), f"not valid YAML: {error}"))
+    for file in lines:
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                try:
+                    items.append((f"{file}:{number}", json.loads(line)))
+                except ValueError as error:
+                    items.append((f"{file}:{number}", f"not valid JSON: {error}"))
+    return items
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m api.admin", description="Tenants and API keys.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -70,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     revoke = keys.add_parser("revoke", help="revoke a key")
     revoke.add_argument("--tenant", required=True)
     revoke.add_argument("key_id")
+    bulk = commands.add_parser("import", help="create or replace articles from a KB directory or JSONL file")
+    bulk.add_argument("--tenant", required=True)
+    bulk.add_argument("path", type=Path, help="a knowledge-base directory (articles/*.yaml, articles.jsonl) "
+                                              "or a .jsonl file")
     demo = commands.add_parser("demo-keys", help="the demo tenant and its keys, written to build/demo-keys.json")
     demo.add_argument("--out", type=Path, default=DEMO_KEYS_FILE)
     args = parser.parse_args(argv)
@@ -94,6 +129,21 @@ def _run(args, store: Store, settings: Settings) -> int:
         for article in articles:
             store.put_article(args.tenant, article)
         print(f"tenant {args.tenant} created with {len(articles)} articles")
+    elif args.command == "import":
+        if args.tenant not in store.tenants():
+            raise LookupError(f"no tenant '{args.tenant}' (python -m api.admin tenant create {args.tenant})")
+
+        def write(article):
+            created = store.get_article(args.tenant, article.id) is None
+            return store.put_article(args.tenant, article), created
+
+        report = import_items(read_items(args.path), lambda article_id: store.get_article(args.tenant, article_id),
+                              write)
+        for item in report.items:
+            print(f"{item.status:<9} {item.id or '-':<40} {' '.join((item.error or '').split())}")
+        print(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+              f"rejected {report.rejected} (a running server indexes them on its next start)")
+        return 1 if report.rejected else 0
     elif args.command == "keys" and args.action == "create":
         scopes = {Scope(scope.strip()) for scope in args.scopes.split(",") if scope.strip()}
         secret, key = store.create_key(args.tenant, scopes, args.name, args.rate)

@@ -8,7 +8,9 @@ and the index update, the next start catches the index up from the store (``inde
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from api.schemas import ImportItem, ImportReport
 from api.services import (STORED_TEMPLATES, Services, TenantSpace, situation_detector,
@@ -80,7 +82,7 @@ def put_template(services: Services, space: TenantSpace, name: str, document: di
 
 
 def import_articles(services: Services, space: TenantSpace, items: list) -> ImportReport:
-    """Create or replace many articles; each item is checked and written on its own.
+    """Create or replace many articles in a tenant's store and index; each item on its own.
 
     Args:
         items: article mappings, each with its ``id`` (the knowledge-base file format).
@@ -88,22 +90,35 @@ def import_articles(services: Services, space: TenantSpace, items: list) -> Impo
     Returns:
         A per-item report: created, updated, unchanged or rejected (with the reason).
     """
+    return import_items([(f"item {number}", item) for number, item in enumerate(items, 1)],
+                        lambda article_id: services.store.get_article(space.tenant, article_id),
+                        lambda article: put_article(services, space, article))
+
+
+def import_items(items: list[tuple[str, Any]], current: Callable[[str], StoredArticle | None],
+                 write: Callable[[Article], tuple[StoredArticle, bool]]) -> ImportReport:
+    """Check and write articles one by one and report on each.
+
+    Args:
+        items: (where it came from, the parsed mapping or an error message string) per item.
+        current: the stored article with an id, or None.
+        write: stores an article; returns it stored and whether it was created.
+    """
     report = []
-    for number, item in enumerate(items, 1):
-        article_id = item.get("id") if isinstance(item, dict) else None
+    for where, item in items:
+        article_id = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
         try:
             if not isinstance(item, dict):
-                raise KBFormatError(Path(f"item {number}"), "(item)", "expected an article object")
-            article = parse_article(item, Path(f"item {number}"))
+                raise KBFormatError(Path(where), "(item)", item if isinstance(item, str) else "expected an article")
+            article = parse_article(item, Path(where))
         except KBFormatError as error:
-            report.append(ImportItem(id=article_id if isinstance(article_id, str) else None, status="rejected",
-                                     error=str(error)))
+            report.append(ImportItem(id=article_id, status="rejected", error=str(error)))
             continue
-        current = services.store.get_article(space.tenant, article.id)
-        if current is not None and current.article == article:
-            report.append(ImportItem(id=article.id, status="unchanged", version=current.version))
+        stored = current(article.id)
+        if stored is not None and stored.article == article:
+            report.append(ImportItem(id=article.id, status="unchanged", version=stored.version))
             continue
-        stored, created = put_article(services, space, article)
+        stored, created = write(article)
         report.append(ImportItem(id=article.id, status="created" if created else "updated", version=stored.version))
     counts = {status: sum(item.status == status for item in report)
               for status in ("created", "updated", "unchanged", "rejected")}

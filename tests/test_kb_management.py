@@ -17,6 +17,7 @@ from api.ratelimit import RateLimiter
 from api.settings import Settings
 from indexer.__main__ import main as indexer_main
 from kb.loader import load_articles
+from kb.templates import Situation
 from kb.stores import Scope, VersionConflict, create_store
 from kb.stores.base import key_hash
 from kb.stores.sqlite import MIGRATIONS
@@ -164,6 +165,13 @@ def test_bulk_import_reports_each_item(client, admin, demo_articles):
     assert [item["status"] for item in report["items"]] == ["unchanged", "created", "rejected", "rejected"]
     assert "category" in report["items"][2]["error"]
     assert search_ids(client, admin, PARROT_QUERY)[0] == "import-new"
+    lines = "\n".join([json.dumps({**NEW_ARTICLE, "id": "import-jsonl"}), "{broken", ""])
+    jsonl = client.post("/v1/articles/import", content=lines.encode(), headers={
+        **admin, "Content-Type": "application/x-ndjson"}).json()
+    assert [item["status"] for item in jsonl["items"]] == ["created", "rejected"]
+    assert "line 2" in jsonl["items"][1]["error"] and "not valid JSON" in jsonl["items"][1]["error"]
+    not_a_list = client.post("/v1/articles/import", json={"id": "x"}, headers=admin)
+    assert not_a_list.status_code == 422 and "JSON array" in not_a_list.json()["detail"]
     page = client.get("/v1/articles", params={"limit": 2}, headers=admin).json()
     assert page["total"] >= 4 and len(page["items"]) == 2
 
@@ -273,7 +281,10 @@ NEW_ACKNOWLEDGEMENTS = ["I am so sorry about this, and I understand why you are 
 
 
 def test_a_tenant_edits_its_own_templates_checked_like_files(client, services, admin):
-    listed = {item["name"]: item for item in client.get("/v1/templates", headers=admin).json()}
+    page = client.get("/v1/templates", headers=admin).json()
+    listed = {item["name"]: item for item in page["items"]}
+    assert page["total"] == len(listed) == len(Situation) + 1
+    assert len(client.get("/v1/templates", params={"offset": 2, "limit": 3}, headers=admin).json()["items"]) == 3
     assert "_frame" in listed and listed["angry_customer"] == {"name": "angry_customer", "version": 0,
                                                                 "customised": False}
     patch = {"parts": {"en": {"acknowledge": NEW_ACKNOWLEDGEMENTS}}}

@@ -7,10 +7,12 @@ the meantime the write is refused with 409 and the current version.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from api import writes
 from api.auth import Caller, require
@@ -99,15 +101,37 @@ def delete_article(article_id: str, if_match: Annotated[str | None, Header(descr
 
 
 @router.post("/articles/import", response_model=ImportReport,
-             summary="Create or replace many articles; a report per item (the knowledge-base JSON format)")
-def import_articles(items: Annotated[list[Any], Body(description=f"article objects with their id, "
-                                                                  f"at most {MAX_IMPORT}")],
-                    services: Services = Depends(get_services),
-                    caller: Caller = Depends(require(Scope.ADMIN))) -> ImportReport:
+             summary="Create or replace many articles; a report per item",
+             description=f"The body is a JSON array of articles (`application/json`) or one article per line "
+                         f"(`application/x-ndjson`, the knowledge base's `articles.jsonl`), at most {MAX_IMPORT}. "
+                         "A line that is not JSON is reported as rejected; it does not stop the others.",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                 "application/x-ndjson": {"schema": {"type": "string"}}}}})
+async def import_articles(request: Request, services: Services = Depends(get_services),
+                          caller: Caller = Depends(require(Scope.ADMIN))) -> ImportReport:
+    body = (await request.body()).decode("utf-8", errors="replace")
+    if "ndjson" in request.headers.get("content-type", "") or "jsonl" in request.headers.get("content-type", ""):
+        items = [(f"line {number}", _json_or_error(line)) for number, line in enumerate(body.splitlines(), 1)
+                 if line.strip()]
+    else:
+        parsed = _json_or_error(body)
+        if not isinstance(parsed, list):
+            raise HTTPException(status_code=422, detail="expected a JSON array of articles (or send "
+                                                        "Content-Type: application/x-ndjson, one article per line)")
+        items = [(f"item {number}", item) for number, item in enumerate(parsed, 1)]
     if len(items) > MAX_IMPORT:
         raise HTTPException(status_code=413, detail=f"{len(items)} articles in one import; send at most {MAX_IMPORT} "
                                                      "per request")
-    return writes.import_articles(services, services.space(caller.tenant), items)
+    return await run_in_threadpool(writes.import_articles, services, services.space(caller.tenant), items)
+
+
+def _json_or_error(text: str) -> Any:
+    """The parsed JSON, or a string saying why it is not JSON (reported as a rejected item)."""
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        return f"not valid JSON: {error}"
 
 
 def _write(services: Services, caller: Caller, article: Article, expected: int | None) -> tuple[StoredArticle, bool]:

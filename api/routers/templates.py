@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Response
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response
 
 from api import writes
 from api.auth import Caller, require
 from api.concurrency import ANY, conflict, etag, merge_patch, precondition
 from api.deps import get_services
-from api.schemas import TemplateOut, TemplateSummary
+from api.schemas import TemplateOut, TemplatePage, TemplateSummary
 from api.services import Services, tenant_template_documents
 from kb.loader import KBFormatError
 from kb.stores import Scope, VersionConflict
@@ -26,13 +26,15 @@ TemplateDocument = Annotated[dict[str, Any], Body(description="the template as i
                                                               "for _frame)")]
 
 
-@router.get("/templates", response_model=list[TemplateSummary], summary="The tenant's templates")
-def list_templates(services: Services = Depends(get_services),
-                   caller: Caller = Depends(require(Scope.ADMIN))) -> list[TemplateSummary]:
+@router.get("/templates", response_model=TemplatePage, summary="The tenant's templates, a page at a time, by name")
+def list_templates(offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                   services: Services = Depends(get_services),
+                   caller: Caller = Depends(require(Scope.ADMIN))) -> TemplatePage:
     stored = {template.name: template for template in services.store.list_templates(caller.tenant)}
-    return [TemplateSummary(name=name, version=stored[name].version if name in stored else 0,
-                            customised=name in stored)
-            for name in sorted(tenant_template_documents(services, caller.tenant))]
+    names = sorted(tenant_template_documents(services, caller.tenant))
+    return TemplatePage(items=[TemplateSummary(name=name, version=stored[name].version if name in stored else 0,
+                                               customised=name in stored) for name in names[offset:offset + limit]],
+                        total=len(names), offset=offset, limit=limit)
 
 
 @router.get("/templates/{name}", response_model=TemplateOut, summary="One template (the tenant's or the default)")

@@ -7,11 +7,12 @@ from pathlib import Path
 from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, Feedback, Scope, Store, StoredArticle, StoredTemplate,
                             UnknownTenantError, VersionConflict)
 
-STORES = ("sqlite",)
+STORES = ("sqlite", "postgres")
 
 
 def create_store(name: str, location: str | Path) -> Store:
-    """Open the store called ``name`` at ``location`` (a file path for ``sqlite``).
+    """Open the store called ``name`` at ``location`` (a file path for ``sqlite``, a connection
+    string for ``postgres``).
 
     Raises:
         ValueError: an unknown store name.
@@ -20,6 +21,10 @@ def create_store(name: str, location: str | Path) -> Store:
         from kb.stores.sqlite import SQLiteStore
 
         return SQLiteStore(Path(location))
+    if name == "postgres":
+        from kb.stores.postgres import PostgresStore
+
+        return PostgresStore(str(location))
     raise ValueError(f"unknown store '{name}'; use one of {', '.join(STORES)}")
 
 

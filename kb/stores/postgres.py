@@ -1,0 +1,69 @@
+"""The store in PostgreSQL: what many stateless API replicas share.
+
+The same statements and migrations as the embedded store (:mod:`kb.stores.sql`), over a psycopg 3
+connection pool. Writers of one document are serialised with a transaction-scoped advisory lock,
+so conditional writes from different replicas cannot interleave; every statement has a timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kb.stores.sql import SqlStore
+
+
+class PostgresStore(SqlStore):
+    """The store in a PostgreSQL database.
+
+    Args:
+        dsn: the connection string, e.g. ``postgresql://user@127.0.0.1:5432/kb``.
+        pool_size: most connections held open.
+        statement_timeout_ms: longest a statement may run.
+    """
+
+    def __init__(self, dsn: str, pool_size: int = 8, statement_timeout_ms: int = 5000):
+        from psycopg_pool import ConnectionPool
+
+        self.dsn = dsn
+        self.pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True, timeout=10,
+                                   kwargs={"autocommit": True, "options": f"-c statement_timeout={statement_timeout_ms}"})
+        with self.pool.connection() as connection:
+            connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        self._migrate()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_Session]:
+        with self.pool.connection() as connection, connection.transaction():
+            yield _Session(connection)
+
+    @contextmanager
+    def _reading(self) -> Iterator[_Session]:
+        with self.pool.connection() as connection:
+            yield _Session(connection)
+
+    def _schema_version(self, db: _Session) -> int:
+        return db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+
+    def _set_schema_version(self, db: _Session, version: int) -> None:
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+    def _lock_document(self, db: _Session, table: str, tenant: str, key: str) -> None:
+        db.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"{table}/{tenant}/{key}",))
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+class _Session:
+    """A connection that takes the shared statements' ``?`` placeholders."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def execute(self, sql: str, params: tuple = ()):
+        return self.connection.execute(sql.replace("?", "%s"), params)
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), rows)

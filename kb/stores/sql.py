@@ -1,0 +1,321 @@
+"""The store's logic in SQL, shared by its SQL backends (``sqlite``, ``postgres``).
+
+Statements are written once, with ``?`` placeholders and SQL both engines accept; a backend
+supplies the connection, its transactions and where it records the schema version. The schema
+is versioned: :data:`MIGRATIONS` are applied in order, each in its own transaction. Every write is
+one transaction, committed before the call returns.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kb.loader import parse_article
+from kb.models import Article
+from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, Feedback, Scope, Store, StoredArticle, StoredTemplate,
+                            UnknownTenantError, VersionConflict, key_hash, new_key_secret)
+
+# Schema migrations: migration i (1-based) brings the schema from version i - 1 to i.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE tenants (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE articles (
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, id)
+    );
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        hash TEXT NOT NULL UNIQUE,
+        scopes TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    """,
+    # 2: a key may have its own rate limit (requests per minute; NULL: the service default)
+    """
+    ALTER TABLE api_keys ADD COLUMN rate_per_minute INTEGER;
+    """,
+    # 3: the answer log (query text kept for the retention period only) and the customers' feedback
+    """
+    CREATE TABLE answers (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        created_at TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        language TEXT NOT NULL,
+        answered INTEGER NOT NULL,
+        article_id TEXT,
+        confidence REAL NOT NULL,
+        query TEXT
+    );
+    CREATE INDEX answers_by_time ON answers (tenant, created_at);
+    CREATE TABLE feedback (
+        answer_id TEXT PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        created_at TEXT NOT NULL,
+        helpful INTEGER NOT NULL,
+        reason TEXT,
+        resolved INTEGER,
+        contacted_support INTEGER
+    );
+    """,
+    # 4: each tenant's reply templates (one document per situation, and the letter frame)
+    """
+    CREATE TABLE templates (
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, name)
+    );
+    """,
+]
+API_KEY_COLUMNS = "id, tenant, scopes, name, created_at, revoked_at, rate_per_minute"
+ALL = 2**62  # LIMIT without a limit (engines disagree on how to say "no limit")
+# articles and templates are versioned JSON documents keyed by (tenant, this column)
+DOCUMENT_KEYS = {"articles": "id", "templates": "name"}
+
+
+class SqlStore(Store):
+    """The store over a SQL engine; subclasses give the connection and its transactions."""
+
+    def _transaction(self) -> AbstractContextManager[Any]:
+        """One write transaction, taken at once (conditional writes of a row cannot interleave);
+        yields something with ``execute(sql, params)`` and ``executemany(sql, rows)``."""
+        raise NotImplementedError
+
+    def _reading(self) -> AbstractContextManager[Any]:
+        """A connection for reads."""
+        raise NotImplementedError
+
+    def _schema_version(self, db) -> int:
+        raise NotImplementedError
+
+    def _set_schema_version(self, db, version: int) -> None:
+        raise NotImplementedError
+
+    def _lock_document(self, db, table: str, tenant: str, key: str) -> None:
+        """Serialise writers of one document (engines whose write transactions do not already)."""
+
+    @property
+    def schema_version(self) -> int:
+        with self._reading() as db:
+            return self._schema_version(db)
+
+    def _migrate(self) -> None:
+        for version in range(self.schema_version + 1, len(MIGRATIONS) + 1):
+            with self._transaction() as db:
+                self._lock_document(db, "schema", "", "")  # one migrating process at a time
+                if self._schema_version(db) >= version:  # another process migrated meanwhile
+                    continue
+                for statement in MIGRATIONS[version - 1].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                self._set_schema_version(db, version)
+
+    def ensure_tenant(self, tenant: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT INTO tenants (id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (tenant, _now()))
+
+    def tenants(self) -> list[str]:
+        with self._reading() as db:
+            return [row[0] for row in db.execute("SELECT id FROM tenants ORDER BY id").fetchall()]
+
+    def put_article(self, tenant: str, article: Article, if_match: int | None = None) -> StoredArticle:
+        version, updated_at = self._put("articles", tenant, article.id, article.as_mapping(), if_match,
+                                        f"article '{article.id}'")
+        return StoredArticle(article, version, updated_at)
+
+    def get_article(self, tenant: str, article_id: str) -> StoredArticle | None:
+        row = self._get("articles", tenant, article_id)
+        return _stored(row) if row else None
+
+    def list_articles(self, tenant: str, offset: int = 0, limit: int | None = None) -> tuple[list[StoredArticle], int]:
+        with self._reading() as db:
+            total = db.execute("SELECT COUNT(*) FROM articles WHERE tenant = ?", (tenant,)).fetchone()[0]
+            rows = db.execute("SELECT document, version, updated_at FROM articles WHERE tenant = ? "
+                              "ORDER BY id LIMIT ? OFFSET ?", (tenant, ALL if limit is None else limit, offset)).fetchall()
+        return [_stored(row) for row in rows], total
+
+    def delete_article(self, tenant: str, article_id: str, if_match: int | None = None) -> bool:
+        return self._delete("articles", tenant, article_id, if_match, f"article '{article_id}'")
+
+    def put_template(self, tenant: str, name: str, document: dict, if_match: int | None = None) -> StoredTemplate:
+        version, updated_at = self._put("templates", tenant, name, document, if_match, f"template '{name}'")
+        return StoredTemplate(name, document, version, updated_at)
+
+    def get_template(self, tenant: str, name: str) -> StoredTemplate | None:
+        row = self._get("templates", tenant, name)
+        return _template(name, row) if row else None
+
+    def list_templates(self, tenant: str) -> list[StoredTemplate]:
+        with self._reading() as db:
+            rows = db.execute("SELECT name, document, version, updated_at FROM templates WHERE tenant = ? "
+                              "ORDER BY name", (tenant,)).fetchall()
+        return [_template(row[0], row[1:]) for row in rows]
+
+    def delete_template(self, tenant: str, name: str, if_match: int | None = None) -> bool:
+        return self._delete("templates", tenant, name, if_match, f"template '{name}'")
+
+    def _put(self, table: str, tenant: str, key: str, document: dict, if_match: int | None,
+             what: str) -> tuple[int, datetime]:
+        column = DOCUMENT_KEYS[table]
+        with self._transaction() as db:
+            self._require_tenant(db, tenant)
+            self._lock_document(db, table, tenant, key)
+            current = self._version(db, table, tenant, key)
+            if if_match is not None and (current or 0) != if_match:
+                raise VersionConflict(what, current)
+            version, updated_at = (current or 0) + 1, _now()
+            db.execute(f"INSERT INTO {table} (tenant, {column}, version, document, updated_at) VALUES (?, ?, ?, ?, ?) "
+                       f"ON CONFLICT (tenant, {column}) DO UPDATE SET version = excluded.version, "
+                       "document = excluded.document, updated_at = excluded.updated_at",
+                       (tenant, key, version, json.dumps(document, ensure_ascii=False), updated_at))
+        return version, datetime.fromisoformat(updated_at)
+
+    def _get(self, table: str, tenant: str, key: str):
+        with self._reading() as db:
+            return db.execute(f"SELECT document, version, updated_at FROM {table} WHERE tenant = ? AND "
+                                    f"{DOCUMENT_KEYS[table]} = ?", (tenant, key)).fetchone()
+
+    def _delete(self, table: str, tenant: str, key: str, if_match: int | None, what: str) -> bool:
+        with self._transaction() as db:
+            self._lock_document(db, table, tenant, key)
+            current = self._version(db, table, tenant, key)
+            if if_match is not None and (current or 0) != if_match:
+                raise VersionConflict(what, current)
+            db.execute(f"DELETE FROM {table} WHERE tenant = ? AND {DOCUMENT_KEYS[table]} = ?", (tenant, key))
+        return current is not None
+
+    def create_key(self, tenant: str, scopes: set[Scope], name: str = "",
+                   rate_per_minute: int | None = None) -> tuple[str, ApiKey]:
+        secret = new_key_secret()
+        key = ApiKey(id=secrets.token_hex(4), tenant=tenant, scopes=frozenset(scopes), name=name,
+                     created_at=datetime.now(UTC), rate_per_minute=rate_per_minute)
+        with self._transaction() as db:
+            self._require_tenant(db, tenant)
+            db.execute("INSERT INTO api_keys (id, tenant, hash, scopes, name, created_at, rate_per_minute) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (key.id, tenant, key_hash(secret), ",".join(sorted(s.value for s in key.scopes)), name,
+                        key.created_at.isoformat(), rate_per_minute))
+        return secret, key
+
+    def find_key(self, secret: str) -> ApiKey | None:
+        with self._reading() as db:
+            row = db.execute(f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
+                                   (key_hash(secret),)).fetchone()
+        return _key(row) if row else None
+
+    def list_keys(self, tenant: str) -> list[ApiKey]:
+        with self._reading() as db:
+            rows = db.execute(f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE tenant = ? ORDER BY created_at, id",
+                              (tenant,)).fetchall()
+        return [_key(row) for row in rows]
+
+    def revoke_key(self, tenant: str, key_id: str) -> bool:
+        with self._transaction() as db:
+            changed = db.execute("UPDATE api_keys SET revoked_at = ? WHERE tenant = ? AND id = ? AND revoked_at IS NULL",
+                                 (_now(), tenant, key_id)).rowcount
+        return changed == 1
+
+    def log_answers(self, records: list[AnswerRecord]) -> None:
+        with self._transaction() as db:
+            db.executemany("INSERT INTO answers (id, tenant, created_at, channel, language, answered, "
+                           "article_id, confidence, query) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                           [(r.answer_id, r.tenant, _utc(r.created_at), r.channel, r.language, int(r.answered),
+                             r.article_id, r.confidence, r.query) for r in records])
+
+    def put_feedback(self, tenant: str, feedback: Feedback) -> bool:
+        with self._transaction() as db:
+            known = db.execute("SELECT 1 FROM answers WHERE id = ? AND tenant = ?",
+                               (feedback.answer_id, tenant)).fetchone()
+            if known is None:
+                return False
+            db.execute("INSERT INTO feedback (answer_id, tenant, created_at, helpful, reason, resolved, "
+                       "contacted_support) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO UPDATE SET "
+                       "created_at = excluded.created_at, helpful = excluded.helpful, reason = excluded.reason, "
+                       "resolved = excluded.resolved, contacted_support = excluded.contacted_support",
+                       (feedback.answer_id, tenant, _now(), int(feedback.helpful), feedback.reason,
+                        _flag(feedback.resolved), _flag(feedback.contacted_support)))
+        return True
+
+    def answer_rows(self, tenant: str, since: datetime, until: datetime) -> list[AnswerRow]:
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT a.id, a.created_at, a.channel, a.language, a.answered, a.article_id, a.confidence, a.query, "
+                "f.helpful, f.reason, f.resolved, f.contacted_support FROM answers a "
+                "LEFT JOIN feedback f ON f.answer_id = a.id "
+                "WHERE a.tenant = ? AND a.created_at >= ? AND a.created_at < ? ORDER BY a.created_at",
+                (tenant, _utc(since), _utc(until))).fetchall()
+        return [AnswerRow(answer_id, datetime.fromisoformat(created_at), channel, language, bool(answered),
+                          article_id, confidence, query, _bool(helpful), reason, _bool(resolved), _bool(contacted))
+                for (answer_id, created_at, channel, language, answered, article_id, confidence, query, helpful,
+                     reason, resolved, contacted) in rows]
+
+    def forget_queries(self, tenant: str | None, before: datetime) -> int:
+        with self._transaction() as db:
+            if tenant is None:
+                return db.execute("UPDATE answers SET query = NULL WHERE created_at < ? AND query IS NOT NULL",
+                                  (_utc(before),)).rowcount
+            return db.execute("UPDATE answers SET query = NULL WHERE tenant = ? AND created_at < ? "
+                              "AND query IS NOT NULL", (tenant, _utc(before))).rowcount
+
+    @staticmethod
+    def _version(db, table: str, tenant: str, key: str) -> int | None:
+        row = db.execute(f"SELECT version FROM {table} WHERE tenant = ? AND {DOCUMENT_KEYS[table]} = ?",
+                         (tenant, key)).fetchone()
+        return row[0] if row else None
+
+    @staticmethod
+    def _require_tenant(db, tenant: str) -> None:
+        if db.execute("SELECT 1 FROM tenants WHERE id = ?", (tenant,)).fetchone() is None:
+            raise UnknownTenantError(f"no tenant '{tenant}'")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _utc(moment: datetime) -> str:
+    """Moments are stored as ISO text in UTC, so that they sort and compare as text."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _bool(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _stored(row) -> StoredArticle:
+    document, version, updated_at = row
+    return StoredArticle(parse_article(json.loads(document), Path("store")), version, datetime.fromisoformat(updated_at))
+
+
+def _template(name: str, row) -> StoredTemplate:
+    document, version, updated_at = row
+    return StoredTemplate(name, json.loads(document), version, datetime.fromisoformat(updated_at))
+
+
+def _key(row) -> ApiKey:
+    key_id, tenant, scopes, name, created_at, revoked_at, rate_per_minute = row
+    return ApiKey(key_id, tenant, frozenset(Scope(s) for s in scopes.split(",") if s), name,
+                  datetime.fromisoformat(created_at), datetime.fromisoformat(revoked_at) if revoked_at else None,
+                  rate_per_minute)

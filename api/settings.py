@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.confidence import DEFAULT_ANSWER_THRESHOLD
@@ -21,8 +21,9 @@ class Settings(BaseSettings):
     kb_dir: Path = Field(PROJECT_ROOT / "kb" / "demo",
                          description="knowledge-base directory the default tenant is created from on first start")
     tenant: str = Field("demo", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="the default tenant")
-    store: Literal["sqlite"] = Field("sqlite", description="the store backend (the source of truth)")
+    store: Literal["sqlite", "postgres"] = Field("sqlite", description="the store backend (the source of truth)")
     store_path: Path = Field(PROJECT_ROOT / "build" / "store.sqlite3", description="the SQLite store file")
+    store_dsn: str | None = Field(None, description="PostgreSQL connection string when store is postgres")
     index_dir: Path = Field(PROJECT_ROOT / "build" / "index",
                             description="index root: one folder per tenant, derived from the store")
     model_dir: Path = Field(default_factory=default_model_dir, description="converted model folder")
@@ -38,3 +39,14 @@ class Settings(BaseSettings):
     query_retention_days: int = Field(30, ge=0, description="days the answer log keeps query text (0: none)")
     answer_threshold: float = Field(DEFAULT_ANSWER_THRESHOLD, ge=0, le=1,
                                     description="confidence below which answered=false")
+
+    @model_validator(mode="after")
+    def postgres_needs_a_dsn(self) -> Settings:
+        if self.store == "postgres" and not self.store_dsn:
+            raise ValueError("KB_STORE=postgres needs KB_STORE_DSN, e.g. postgresql://kb@127.0.0.1:5432/kb")
+        return self
+
+    @property
+    def store_location(self) -> str | Path:
+        """Where the store is: the SQLite file, or the PostgreSQL connection string."""
+        return self.store_dsn if self.store == "postgres" else self.store_path

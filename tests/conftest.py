@@ -107,3 +107,21 @@ def english_only_client(tmp_path_factory, services):
     services = load_services(settings)
     with TestClient(create_app(settings, services), headers=bearer(new_key(services, "answer"))) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL with pgvector for this test session (see tests/postgres.py)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from tests.helpers import free_port
+    from tests.postgres import PostgresServer
+
+    folder = Path(tempfile.mkdtemp(prefix="kb-pg-"))
+    server = PostgresServer(folder, free_port())
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)

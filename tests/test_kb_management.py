@@ -20,7 +20,7 @@ from kb.loader import load_articles
 from kb.templates import Situation
 from kb.stores import Scope, VersionConflict, create_store
 from kb.stores.base import key_hash
-from kb.stores.sqlite import MIGRATIONS
+from kb.stores.sql import MIGRATIONS
 from tests.helpers import bearer, new_key
 
 TENANT = "writes"

@@ -163,9 +163,18 @@ def parse_template(data: dict, path: Path) -> ReplyTemplate:
     missing = [language.value for language in Language if language not in parts]
     if missing:
         raise KBFormatError(path, "parts", f"missing language(s) {', '.join(missing)}: every reply needs all four")
-    timeframe = {language: str(value) for language, value in
-                 _by_language(data.get("timeframe", {}), path, "timeframe").items()}
-    return ReplyTemplate(situation, str(data.get("description", "")), triggers, parts, timeframe)
+    timeframe = {}
+    if data.get("timeframe"):
+        for language, value in _by_language(data["timeframe"], path, "timeframe").items():
+            where = f"timeframe.{language.value}"
+            if not isinstance(value, str) or not value.strip():
+                raise KBFormatError(path, where, "must be a non-empty string")
+            check_template_text(value, language, path, where)
+            timeframe[language] = value.strip()
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise KBFormatError(path, "description", "must be a string")
+    return ReplyTemplate(situation, description, triggers, parts, timeframe)
 
 
 def parse_frame(data: dict, path: Path) -> Frame:

@@ -339,3 +339,10 @@ def test_the_cli_imports_a_directory_with_a_line_per_article_and_rebuilds_from_t
     manifest = json.loads((tmp_path / "index" / "acme" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["articles"] == 2
     assert indexer_main(["rebuild", "--tenant", "nobody", "--store", str(tmp_path / "store.sqlite3")]) == 2
+
+
+def test_a_template_timeframe_must_be_text_that_passes_the_tone_guard(client, admin):
+    for timeframe, problem in (({"en": {"days": 2}}, "non-empty string"), ({"en": "100% guaranteed today"}, "tone")):
+        response = client.patch("/v1/templates/farewell", json={"timeframe": timeframe}, headers=admin)
+        assert response.status_code == 422 and problem in response.json()["detail"]
+        assert "timeframe.en" in response.json()["detail"]

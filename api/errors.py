@@ -9,8 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from kb.language import UnsupportedLanguageError
+from kb.stores import StoreUnavailableError
 
 log = logging.getLogger("kb_api")
+STORE_RETRY_AFTER_S = 2
 
 
 def check_query_length(query: str, limit: int) -> None:
@@ -38,6 +40,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnsupportedLanguageError)
     async def unsupported_language(request: Request, error: UnsupportedLanguageError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": str(error)})
+
+    @app.exception_handler(StoreUnavailableError)
+    async def store_unavailable(request: Request, error: StoreUnavailableError) -> JSONResponse:
+        log.warning("store unavailable on %s %s: %s", request.method, request.url.path, error)
+        return JSONResponse(status_code=503, headers={"Retry-After": str(STORE_RETRY_AFTER_S)},
+                            content={"detail": "the knowledge-base store is unreachable right now; retry shortly"})
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

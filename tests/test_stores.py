@@ -153,3 +153,43 @@ def test_postgres_without_a_dsn_is_refused_with_what_to_set():
 
     with pytest.raises(ValidationError, match="KB_STORE_DSN"):
         Settings(store="postgres")
+
+
+@pytest.mark.postgres
+def test_a_database_outage_is_a_503_with_retry_after_and_the_service_recovers(services, tmp_path):
+    import shutil
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.services import load_services
+    from api.settings import Settings
+    from tests.helpers import bearer, free_port, new_key
+    from tests.postgres import PostgresServer
+
+    folder = Path(tempfile.mkdtemp(prefix="kb-pg-outage-"))
+    server = PostgresServer(folder, free_port())
+    try:
+        server.start()
+        settings = Settings(store="postgres", store_dsn=server.create_database("outage"), index_dir=tmp_path / "index")
+        loaded = load_services(settings)
+        key = bearer(new_key(loaded, "search"))
+        with TestClient(create_app(settings, loaded)) as client:
+            assert client.get("/v1/search", params={"q": "invoice"}, headers=key).status_code == 200
+            server.stop()
+            down = client.get("/v1/search", params={"q": "invoice pdf"}, headers=key)
+            assert down.status_code == 503 and down.headers["Retry-After"] == "2"
+            assert "unreachable" in down.json()["detail"]
+            server.start()
+            deadline = time.monotonic() + 20
+            while (status := client.get("/v1/search", params={"q": "invoice"}, headers=key).status_code) != 200:
+                assert status == 503 and time.monotonic() < deadline
+                time.sleep(0.5)
+        loaded.answer_log.close()
+        loaded.store.close()
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -37,6 +37,10 @@ class VersionConflict(Exception):
         self.current = current
 
 
+class StoreUnavailableError(RuntimeError):
+    """The store cannot be reached right now (a database server down or restarting)."""
+
+
 class UnknownTenantError(LookupError):
     """No tenant with that id."""
 

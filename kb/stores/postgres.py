@@ -3,6 +3,9 @@
 The same statements and migrations as the embedded store (:mod:`kb.stores.sql`), over a psycopg 3
 connection pool. Writers of one document are serialised with a transaction-scoped advisory lock,
 so conditional writes from different replicas cannot interleave; every statement has a timeout.
+When the server cannot be reached, calls fail fast with :class:`StoreUnavailableError` (the API
+answers 503 with ``Retry-After``); the pool checks connections before use, so the store recovers by
+itself when the server is back.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from kb.stores.base import StoreUnavailableError
 from kb.stores.sql import SqlStore
 
 
@@ -22,25 +26,38 @@ class PostgresStore(SqlStore):
         statement_timeout_ms: longest a statement may run.
     """
 
-    def __init__(self, dsn: str, pool_size: int = 8, statement_timeout_ms: int = 5000):
+    def __init__(self, dsn: str, pool_size: int = 8, statement_timeout_ms: int = 5000, wait_s: float = 2.0):
         from psycopg_pool import ConnectionPool
 
         self.dsn = dsn
-        self.pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True, timeout=10,
-                                   kwargs={"autocommit": True, "options": f"-c statement_timeout={statement_timeout_ms}"})
-        with self.pool.connection() as connection:
-            connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        self.pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True, timeout=wait_s,
+                                   check=ConnectionPool.check_connection,
+                                   kwargs={"autocommit": True, "connect_timeout": max(1, int(wait_s)),
+                                           "options": f"-c statement_timeout={statement_timeout_ms}"})
+        with self._reading() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         self._migrate()
 
     @contextmanager
     def _transaction(self) -> Iterator[_Session]:
-        with self.pool.connection() as connection, connection.transaction():
+        with self._connection() as connection, connection.transaction():
             yield _Session(connection)
 
     @contextmanager
     def _reading(self) -> Iterator[_Session]:
-        with self.pool.connection() as connection:
+        with self._connection() as connection:
             yield _Session(connection)
+
+    @contextmanager
+    def _connection(self):
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        try:
+            with self.pool.connection() as connection:
+                yield connection
+        except (PoolTimeout, psycopg.OperationalError) as error:
+            raise StoreUnavailableError(f"the PostgreSQL store is unreachable: {error}") from error
 
     def _schema_version(self, db: _Session) -> int:
         return db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import sys
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.middleware import BodyLimit, RequestLog
 from api.routers import analytics, answers, articles, feedback, health, keys, search, templates
-from api.services import Services, load_services
+from api.services import Services, load_encoder, load_services
 from api.settings import Settings
+from indexer.encoders import ModelMissingError
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -24,10 +27,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         The FastAPI application.
     """
     settings = settings or Settings()
+    encoder = None if services else _model_or_exit(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.services = services or load_services(settings)
+        app.state.services = services or load_services(settings, encoder)
         yield
         if services is None:
             for space in app.state.services.spaces.values():
@@ -36,7 +40,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             app.state.services.store.close()
         app.state.services = None
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = FastAPI(
         title="Multilingual knowledge-base answer API",
         version="0.1.0",
@@ -46,7 +50,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = None
     install_error_handlers(app)
+    # the middleware added last runs first: RequestLog wraps BodyLimit, so a 413 gets an id and a log line
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLog)
     for router in (answers.router, search.router, articles.router, templates.router, feedback.router,
                    analytics.router, keys.router, health.router):
         app.include_router(router)
     return app
+
+
+def _model_or_exit(settings: Settings):
+    """The model, loaded before the server starts; without it the process stops with a message
+    saying how to fix it, not a traceback."""
+    try:
+        return load_encoder(settings)
+    except ModelMissingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -15,7 +15,7 @@ from api.analytics import AnswerLog
 from api.ratelimit import RateLimiter
 from api.retrieval import Retriever
 from api.settings import Settings
-from indexer.encoders import Encoder, create_encoder
+from indexer.encoders import Encoder, ModelMissingError, create_encoder
 from indexer.search import ArticleIndex
 from indexer.settings import PROJECT_ROOT
 from indexer.situations import SituationDetector
@@ -125,20 +125,40 @@ def situation_detector(services: Services, templates: TemplateSet) -> SituationD
     return SituationDetector(templates, services.encoder, cache_dir=services.settings.index_dir)
 
 
-def load_services(settings: Settings) -> Services:
+def load_encoder(settings: Settings) -> Encoder:
+    """The model, loaded and tried on one query.
+
+    Raises:
+        ModelMissingError: the model folder is missing, incomplete or unreadable; the message says
+            how to fix it.
+    """
+    # The encoder gets the cores; FAISS searches a micro-batch in one call, on one thread.
+    os.environ.setdefault("OMP_NUM_THREADS", str(settings.encoder_threads))
+    faiss.omp_set_num_threads(1)
+    try:
+        encoder = create_encoder(settings.encoder, settings.model_dir, threads=settings.encoder_threads)
+        encoder.encode_queries(["model check"])
+    except ModelMissingError:
+        raise
+    except Exception as error:  # a corrupt file fails in onnxruntime, tokenizers or safetensors, each its own way
+        raise ModelMissingError(f"the model at {settings.model_dir} cannot be loaded ({type(error).__name__}: "
+                                f"{str(error)[:200]}): run `make install` to convert it again (should it say "
+                                f"the model is current, delete {settings.model_dir} first)") from error
+    return encoder
+
+
+def load_services(settings: Settings, encoder: Encoder | None = None) -> Services:
     """Load the model, the store and the default tenant's index (built or caught up as needed).
 
     Args:
         settings: the service settings.
+        encoder: the model when already loaded (see :func:`load_encoder`).
 
     Returns:
         Ready services.
     """
     started = time.perf_counter()
-    # The encoder gets the cores; FAISS searches a micro-batch in one call, on one thread.
-    os.environ.setdefault("OMP_NUM_THREADS", str(settings.encoder_threads))
-    faiss.omp_set_num_threads(1)
-    encoder = create_encoder(settings.encoder, settings.model_dir, threads=settings.encoder_threads)
+    encoder = encoder or load_encoder(settings)
     store = create_store(settings.store, settings.store_location)
     seed_tenant(store, settings.tenant, settings.kb_dir)
     settings.index_dir.mkdir(parents=True, exist_ok=True)

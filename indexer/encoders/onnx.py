@@ -72,19 +72,31 @@ class OnnxEncoder(Encoder):
 
 
 def export_is_current(model_dir: Path) -> bool:
-    """True when the ONNX files exist and were exported from the model's current weights."""
+    """True when the ONNX files exist, have the sizes they were written with (a truncated file is
+    stale) and were exported from the model's current weights."""
     stamp = Path(model_dir) / ONNX_DIR / EXPORT_STAMP
-    graphs = [stamp.parent / name for name in FILES.values()]
-    if not stamp.is_file() or not all(path.is_file() and weights_file(path).is_file() for path in graphs):
+    if not stamp.is_file():
         return False
-    written = json.loads(stamp.read_text(encoding="utf-8"))
-    return written.get("weights") == model_fingerprint(model_dir) and written.get("layout") == LAYOUT
+    try:
+        written = json.loads(stamp.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    return (written.get("weights") == model_fingerprint(model_dir) and written.get("layout") == LAYOUT
+            and written.get("sizes") == _sizes(stamp.parent))
 
 
 def write_export_stamp(model_dir: Path) -> None:
-    """Mark the ONNX files as exported from the current weights."""
-    (Path(model_dir) / ONNX_DIR / EXPORT_STAMP).write_text(
-        json.dumps({"weights": model_fingerprint(model_dir), "layout": LAYOUT}), encoding="utf-8")
+    """Mark the ONNX files as exported from the current weights, with their sizes."""
+    folder = Path(model_dir) / ONNX_DIR
+    (folder / EXPORT_STAMP).write_text(json.dumps(
+        {"weights": model_fingerprint(model_dir), "layout": LAYOUT, "sizes": _sizes(folder)}), encoding="utf-8")
+
+
+def _sizes(folder: Path) -> dict[str, int | None]:
+    """Byte size of each graph and weights file (None when missing)."""
+    paths = [folder / name for name in FILES.values()]
+    return {path.name: path.stat().st_size if path.is_file() else None
+            for path in [*paths, *(weights_file(path) for path in paths)]}
 
 
 def weights_file(graph: Path) -> Path:

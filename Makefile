@@ -34,7 +34,7 @@ serve: index
 	$(PY) -m api.admin demo-keys
 	@echo "API on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/docs)"
 	@echo "try:  curl -s -X POST http://$(HOST):$(PORT)/v1/answer -H 'Authorization: Bearer <the answer key above>' -H 'Content-Type: application/json' -d '{\"query\": \"Where is my parcel?\", \"channel\": \"chat\"}'"
-	$(VENV)/bin/uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT)
+	$(VENV)/bin/uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT) --no-access-log
 
 test: install
 	$(PY) -m pytest

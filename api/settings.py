@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     batch_max: int = Field(32, ge=1, description="most queries embedded together in one micro-batch")
     batch_wait_ms: float = Field(0.0, ge=0, le=50, description="how long a micro-batch waits for more queries")
     cache_size: int = Field(4096, ge=0, description="entries of the query-embedding and retrieval LRU caches")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="INFO logs one line per request (id, method, path, status, time; never query text)")
+    max_body_bytes: int = Field(8_000_000, ge=1000, description="largest request body; larger ones get 413")
     max_query_chars: int = Field(1000, ge=1, description="longest accepted query")
     rate_limit_per_minute: int = Field(3000, ge=0, description="requests per minute per API key unless the key "
                                                                 "has its own limit; 0: unlimited")

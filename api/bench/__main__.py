@@ -136,7 +136,7 @@ def over_http(articles, mix, port: int, clients: int) -> dict:
     key = bench_key(log)
     server = Server(port, {"KB_KB_DIR": str(KB_DIR), "KB_TENANT": TENANT, "KB_STORE_PATH": str(STORE_PATH),
                            "KB_INDEX_DIR": str(INDEX_ROOT), "KB_ENCODER": DEFAULT_ENCODER,
-                           "KB_ENCODER_THREADS": str(THREADS)})
+                           "KB_ENCODER_THREADS": str(THREADS), "KB_LOG_LEVEL": "WARNING"})
     log("starting the API server ...")
     cold_start = server.start()
     try:

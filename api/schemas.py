@@ -223,5 +223,34 @@ class ErasedQueries(BaseModel):
     erased: int = Field(..., description="answers whose query text was erased")
 
 
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error response: what went wrong and what to do, and for a 422 each field's problem."""
+
+    detail: str
+    errors: list[FieldProblem] | None = None
+
+
+# The error responses every authenticated route may give, documented once (the API's own shape,
+# not FastAPI's default validation error).
+ERROR_RESPONSES: dict[int | str, dict] = {
+    status: {"model": ErrorOut, "description": description} for status, description in (
+        (400, "the body could not be read, or a header is malformed"),
+        (401, "missing, invalid or revoked API key"),
+        (403, "the key lacks the scope this needs"),
+        (404, "no such resource for this tenant"),
+        (409, "the resource changed meanwhile (version conflict)"),
+        (412, "a precondition (If-Match: *) failed"),
+        (413, "the request body is too large"),
+        (422, "a field is invalid: the message names it"),
+        (429, "the key's rate limit is reached; see Retry-After"),
+        (503, "starting, or the store is unreachable; see Retry-After"),
+    )}
+
+
 class Health(BaseModel):
     status: str

@@ -43,3 +43,10 @@ def test_every_response_has_a_request_id_and_the_log_line_has_no_query_text(clie
     assert not any("secret" in line for line in caplog.messages)
     refused = client.get("/v1/search", params={"q": "x"}, headers={"X-Request-ID": "bad id\n"})
     assert refused.headers["X-Request-ID"] != "bad id\n"
+
+
+def test_a_short_fuzz_run_finds_no_failure(settings, services):
+    """schemathesis over every operation of a real server (a few examples each; make fuzz runs more)."""
+    from tests.fuzz import fuzz
+
+    assert fuzz(examples=5, seed=1, demo_index=settings.index_dir / settings.tenant) == 0

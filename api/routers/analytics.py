@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from api import analytics
 from api.auth import Caller, require
 from api.deps import get_services
-from api.schemas import AnalyticsSummary, ErasedQueries, QuestionStat, UnansweredStat
+from api.schemas import ERROR_RESPONSES, AnalyticsSummary, ErasedQueries, QuestionStat, UnansweredStat
 from api.services import Services
 from kb.models import Channel, Language
 from kb.stores import AnswerRow, Scope
 
-router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
+router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
 DEFAULT_PERIOD = timedelta(days=30)
 
 Since = Annotated[datetime | None, Query(description="from this moment (ISO 8601; default: 30 days ago)")]

@@ -10,11 +10,11 @@ from api import answering
 from api.auth import Caller, require
 from api.deps import get_services
 from api.errors import check_query_length
-from api.schemas import AnswerRequest, AnswerResponse
+from api.schemas import ERROR_RESPONSES, AnswerRequest, AnswerResponse
 from api.services import Services
 from kb.stores import Scope
 
-router = APIRouter(prefix="/v1", tags=["answers"])
+router = APIRouter(prefix="/v1", tags=["answers"], responses=ERROR_RESPONSES)
 
 
 @router.post("/answer", response_model=AnswerResponse, summary="Answer a question, shaped for the channel")

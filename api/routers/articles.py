@@ -18,13 +18,13 @@ from api import writes
 from api.auth import Caller, require
 from api.concurrency import ANY, conflict, etag, merge_patch, precondition
 from api.deps import get_services
-from api.schemas import ArticleIn, ArticleOut, ArticlePage, ImportReport
+from api.schemas import ERROR_RESPONSES, ArticleIn, ArticleOut, ArticlePage, ImportReport
 from api.services import Services
 from kb.loader import ARTICLE_ID, KBFormatError, parse_article
 from kb.models import Article
 from kb.stores import Scope, StoredArticle, VersionConflict
 
-router = APIRouter(prefix="/v1", tags=["articles"])
+router = APIRouter(prefix="/v1", tags=["articles"], responses=ERROR_RESPONSES)
 MAX_PAGE = 200
 MAX_IMPORT = 1000
 
@@ -49,7 +49,7 @@ def list_articles(offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int,
 
 @router.put("/articles/{article_id}", response_model=ArticleOut, status_code=200,
             summary="Create or replace an article (searchable when this returns)",
-            responses={201: {"description": "created"}, 409: {"description": "version conflict"}})
+            responses={201: {"model": ArticleOut, "description": "created"}})
 def put_article(article_id: str, body: ArticleIn, response: Response,
                 if_match: Annotated[str | None, Header(description='"<version>" or *')] = None,
                 if_none_match: Annotated[str | None, Header(description="* to create only")] = None,
@@ -63,8 +63,7 @@ def put_article(article_id: str, body: ArticleIn, response: Response,
 
 
 @router.patch("/articles/{article_id}", response_model=ArticleOut,
-              summary="Change some fields of an article (JSON merge patch, RFC 7396)",
-              responses={409: {"description": "version conflict"}})
+              summary="Change some fields of an article (JSON merge patch, RFC 7396)")
 def patch_article(article_id: str, response: Response,
                   patch: Annotated[dict[str, Any], Body(description="fields to change; null removes an optional "
                                                                     "field or a language variant")],
@@ -84,8 +83,7 @@ def patch_article(article_id: str, response: Response,
     return _article_out(stored)
 
 
-@router.delete("/articles/{article_id}", status_code=204, summary="Delete an article (gone from results at once)",
-               responses={404: {"description": "no such article"}, 409: {"description": "version conflict"}})
+@router.delete("/articles/{article_id}", status_code=204, summary="Delete an article (gone from results at once)")
 def delete_article(article_id: str, if_match: Annotated[str | None, Header(description='"<version>"')] = None,
                    services: Services = Depends(get_services),
                    caller: Caller = Depends(require(Scope.ADMIN))) -> Response:

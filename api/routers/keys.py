@@ -6,11 +6,11 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 
 from api.auth import Caller, require
 from api.deps import get_services
-from api.schemas import KeyIn, KeyOut, NewKey
+from api.schemas import ERROR_RESPONSES, KeyIn, KeyOut, NewKey
 from api.services import Services
 from kb.stores import ApiKey, Scope
 
-router = APIRouter(prefix="/v1", tags=["keys"])
+router = APIRouter(prefix="/v1", tags=["keys"], responses=ERROR_RESPONSES)
 
 
 @router.post("/keys", response_model=NewKey, status_code=201, summary="Create an API key for this tenant")

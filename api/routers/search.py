@@ -10,12 +10,12 @@ from api import answering
 from api.auth import Caller, require
 from api.deps import get_services
 from api.errors import check_query_length
-from api.schemas import MAX_TOP_K, SearchResponse
+from api.schemas import ERROR_RESPONSES, MAX_TOP_K, SearchResponse
 from api.services import Services
 from kb.models import Language
 from kb.stores import Scope
 
-router = APIRouter(prefix="/v1", tags=["search"])
+router = APIRouter(prefix="/v1", tags=["search"], responses=ERROR_RESPONSES)
 
 
 @router.get("/search", response_model=SearchResponse, summary="Search articles (search-as-you-type)")

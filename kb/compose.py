@@ -75,7 +75,7 @@ def compose_answer(variant: ArticleVariant | None, channel: Channel, language: L
     if variant is None and situation is not Situation.FAREWELL:
         situation = Situation.UNKNOWN_ANSWER
     template = templates.templates[situation]
-    pick = _Picker(template, templates, language, variant, context, random.Random(seed))
+    pick = _Picker(template, templates, language, variant, context, random.Random(seed))  # noqa: S311 (picks a wording variant, not security)
     acknowledgement = pick.part("acknowledge", feeling if feeling.situation is not Situation.GENERAL else None)
 
     if style == "chat":

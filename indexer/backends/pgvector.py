@@ -55,7 +55,7 @@ class PgvectorBackend(VectorBackend):
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         rows = [(int(i), _literal(v)) for i, v in zip(ids, np.asarray(vectors, dtype=np.float32))]
         with self.pool.connection() as connection, connection.transaction():
-            connection.execute(f"DELETE FROM {self.table} WHERE id = ANY(%s)", ([row[0] for row in rows],))
+            connection.execute(f"DELETE FROM {self.table} WHERE id = ANY(%s)", ([row[0] for row in rows],))  # noqa: S608 (the table name matched TABLE in __init__)
             with connection.cursor().copy(f"COPY {self.table} (id, embedding) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -64,7 +64,7 @@ class PgvectorBackend(VectorBackend):
 
     def remove(self, ids: np.ndarray) -> None:
         with self.pool.connection() as connection:
-            connection.execute(f"DELETE FROM {self.table} WHERE id = ANY(%s)", ([int(i) for i in ids],))
+            connection.execute(f"DELETE FROM {self.table} WHERE id = ANY(%s)", ([int(i) for i in ids],))  # noqa: S608 (the table name matched TABLE in __init__)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
@@ -74,7 +74,7 @@ class PgvectorBackend(VectorBackend):
             connection.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             for row, query in enumerate(np.asarray(queries, dtype=np.float32)):
                 found = connection.execute(
-                    f"SELECT id, -(embedding <#> %s::vector) FROM {self.table} "
+                    f"SELECT id, -(embedding <#> %s::vector) FROM {self.table} "  # noqa: S608 (the table name matched TABLE in __init__)
                     f"ORDER BY embedding <#> %s::vector LIMIT %s", (_literal(query), _literal(query), k)).fetchall()
                 # relaxed order: HNSW may return near-ties slightly out of order
                 found.sort(key=lambda item: -item[1])
@@ -84,7 +84,7 @@ class PgvectorBackend(VectorBackend):
 
     def count(self) -> int:
         with self.pool.connection() as connection:
-            return connection.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]
+            return connection.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]  # noqa: S608 (the table name matched TABLE in __init__)
 
     def save(self, path: Path) -> None:
         Path(path).write_text(json.dumps({"backend": self.name, "table": self.table, "dim": self.dim}),

@@ -56,7 +56,7 @@ class OnnxEncoder(Encoder):
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         max_length = json.loads((self.model_dir / "sentence_bert_config.json").read_text())["max_seq_length"]
         self.tokenizer.enable_truncation(max_length)
-        self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id("<pad>"), pad_token="<pad>")
+        self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id("<pad>"), pad_token="<pad>")  # noqa: S106 (a tokenizer token, not a password)
 
     def _encode(self, texts: list[str], prompt_name: str, batch_size: int) -> np.ndarray:
         prompt = self.prompts[prompt_name]

@@ -37,7 +37,7 @@ class EmbeddingCache:
     def encode(self, texts: list[str], prompt: str, batch_size: int = 64) -> np.ndarray:
         """Vectors for ``texts`` with the ``query`` or ``passage`` prompt, embedding only unseen texts."""
         keys, rows = self._table(prompt)
-        hashes = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in texts]
+        hashes = [hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest() for text in texts]
         missing = {h: t for h, t in zip(hashes, texts) if h not in keys}
         if missing:
             encode = self.encoder.encode_queries if prompt == "query" else self.encoder.encode_passages

@@ -7,7 +7,7 @@ PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install model index serve test test-postgres fuzz eval bench clean
+.PHONY: install model index serve test test-postgres fuzz soak eval bench clean
 
 # Virtual environment and dependencies. torch is installed first and pinned:
 # 2.13.0 is the local CPU build; any other version pulls multi-GB CUDA wheels.
@@ -49,6 +49,11 @@ test-postgres: install
 # a short run of it is part of make test. More: make fuzz FUZZ_ARGS='--examples 100 --seed 7'
 fuzz: index
 	$(PY) -m tests.fuzz $(FUZZ_ARGS)
+
+# Minutes of mixed traffic against a real server, errors, p50/p99 and RSS per minute.
+# Longer or busier: make soak SOAK_ARGS='--minutes 30 --clients 16'
+soak: index
+	$(PY) -m api.bench.soak $(SOAK_ARGS)
 
 # Every quality number in one run (tables on stdout, figures in build/eval/).
 # A subset: make eval EVAL_ARGS='--sources gnome-help,banking77'

@@ -11,17 +11,12 @@ no server error, documented status codes, responses that match their schemas and
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from api.bench.http_load import Server
-from api.services import seed_tenant
+from api.bench.http_load import throwaway_demo_server
 from indexer.settings import PROJECT_ROOT
-from kb.stores import Scope, create_store
-from tests.helpers import free_port
 
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
 DEMO_INDEX = PROJECT_ROOT / "build" / "index" / "demo"
@@ -35,26 +30,11 @@ def fuzz(examples: int, seed: int, demo_index: Path = DEMO_INDEX) -> int:
         seed: the fuzzer's seed.
         demo_index: a current index of the demo KB to start from (embedded again when missing).
     """
-    folder = Path(tempfile.mkdtemp(prefix="kb-fuzz-"))
-    try:
-        store = create_store("sqlite", folder / "store.sqlite3")
-        seed_tenant(store, "demo", PROJECT_ROOT / "kb" / "demo")
-        key, _ = store.create_key("demo", set(Scope), "fuzz", rate_per_minute=0)
-        store.close()
-        if demo_index.is_dir():  # no need to embed the demo KB again
-            shutil.copytree(demo_index, folder / "index" / "demo")
-        server = Server(free_port(), {"KB_STORE_PATH": str(folder / "store.sqlite3"),
-                                      "KB_INDEX_DIR": str(folder / "index"), "KB_LOG_LEVEL": "WARNING"})
-        server.start(timeout=300)
-        try:
-            return subprocess.run(
-                [str(Path(sys.executable).with_name("st")), "run", f"http://127.0.0.1:{server.port}/openapi.json",
-                 "-H", f"Authorization: Bearer {key}", "--checks", CHECKS, "--max-examples", str(examples),
-                 "--seed", str(seed), "--workers", "1", "--exclude-path-regex", "^/v1/keys/"]).returncode
-        finally:
-            server.stop()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with throwaway_demo_server(demo_index) as (server, key):
+        return subprocess.run(
+            [str(Path(sys.executable).with_name("st")), "run", f"http://127.0.0.1:{server.port}/openapi.json",
+             "-H", f"Authorization: Bearer {key}", "--checks", CHECKS, "--max-examples", str(examples),
+             "--seed", str(seed), "--workers", "1", "--exclude-path-regex", "^/v1/keys/"]).returncode
 
 
 def main(argv: list[str] | None = None) -> int:

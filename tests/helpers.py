@@ -1,10 +1,11 @@
-"""Small helpers shared by test modules."""
+"""Small helpers shared by test modules (``free_port`` comes from the bench's load tools)."""
 
 from __future__ import annotations
 
-import socket
-
+from api.bench.http_load import free_port
 from kb.stores import Scope
+
+__all__ = ["bearer", "free_port", "new_key"]
 
 
 def new_key(services, *scopes: str, tenant: str | None = None) -> str:
@@ -16,10 +17,3 @@ def new_key(services, *scopes: str, tenant: str | None = None) -> str:
 def bearer(secret: str) -> dict[str, str]:
     """The Authorization header of a key."""
     return {"Authorization": f"Bearer {secret}"}
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -32,3 +32,19 @@ def test_the_load_generator_counts_answers_and_errors(settings, services):
     assert len(bad.latencies_ms) == 2 and bad.errors == 1
     assert unauthenticated.errors == 1
     assert server.process.returncode is not None
+
+
+def test_the_soak_mix_has_every_kind_of_call():
+    from itertools import cycle
+
+    from api.bench.soak import CALLS_PER_ROUND, round_of_calls
+
+    calls = round_of_calls(cycle(["invoice", "返品"]), ["a1", "a2"], 3)
+    kinds = [(call.method, call.path.split("?")[0].rsplit("/", 1)[0] if "articles" in call.path
+              else call.path.split("?")[0]) for call in calls]
+    assert len(calls) == CALLS_PER_ROUND
+    assert kinds.count(("PUT", "/v1/articles")) == 8 and kinds.count(("POST", "/v1/feedback")) >= 10
+    assert {call.body["channel"] for call in calls if call.path == "/v1/answer"} == {
+        "help_page", "contact_form", "chat", "chatbot", "email", "ticket"}
+    assert {call.body["answer_id"] for call in calls if call.path == "/v1/feedback"} == {"a1", "a2"}
+    assert kinds.count(("GET", "/v1/search")) > CALLS_PER_ROUND / 2

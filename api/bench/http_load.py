@@ -5,12 +5,18 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
@@ -91,16 +97,57 @@ class Server:
 
     def peak_rss_mb(self) -> float:
         """The process's peak resident set size (VmHWM) so far."""
+        return self.memory_mb("VmHWM")
+
+    def memory_mb(self, field: str) -> float:
+        """A memory figure of the process from /proc (``VmRSS`` now, ``VmHWM`` the peak), in MB."""
         with open(f"/proc/{self.process.pid}/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
+                if line.startswith(f"{field}:"):
                     return int(line.split()[1]) / 1024
-        raise RuntimeError("VmHWM not found")
+        raise RuntimeError(f"{field} not found")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
+
+
+@contextmanager
+def throwaway_demo_server(demo_index: Path) -> Iterator[tuple[Server, str]]:
+    """A real server over the demo KB in a throwaway store (for traffic that writes junk), and a
+    key with every scope and no rate limit; the demo index is copied from ``demo_index`` when there.
+
+    Yields:
+        The started server and the key.
+    """
+    from api.services import seed_tenant
+    from kb.stores import Scope, create_store
+
+    folder = Path(tempfile.mkdtemp(prefix="kb-throwaway-"))
+    try:
+        store = create_store("sqlite", folder / "store.sqlite3")
+        seed_tenant(store, "demo", PROJECT_ROOT / "kb" / "demo")
+        key, _ = store.create_key("demo", set(Scope), "throwaway", rate_per_minute=0)
+        store.close()
+        if demo_index.is_dir():  # no need to embed the demo KB again
+            shutil.copytree(demo_index, folder / "index" / "demo")
+        server = Server(free_port(), {"KB_STORE_PATH": str(folder / "store.sqlite3"),
+                                      "KB_INDEX_DIR": str(folder / "index"), "KB_LOG_LEVEL": "WARNING"})
+        server.start(timeout=300)
+        try:
+            yield server, key
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def run_load(port: int, calls: list[Call], clients: int, api_key: str | None = None, keep: bool = False) -> LoadResult:

@@ -133,12 +133,8 @@ def _run(args, store: Store, settings: Settings) -> int:
         if args.tenant not in store.tenants():
             raise LookupError(f"no tenant '{args.tenant}' (python -m api.admin tenant create {args.tenant})")
 
-        def write(article):
-            created = store.get_article(args.tenant, article.id) is None
-            return store.put_article(args.tenant, article), created
-
         report = import_items(read_items(args.path), lambda article_id: store.get_article(args.tenant, article_id),
-                              write)
+                              lambda article: store.put_article(args.tenant, article))
         for item in report.items:
             print(f"{item.status:<9} {item.id or '-':<40} {' '.join((item.error or '').split())}")
         print(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "

@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from kb.stores import AnswerRecord, AnswerRow, Store
@@ -43,7 +44,7 @@ class AnswerLog:
     def record(self, record: AnswerRecord) -> None:
         """Queue an answer for the log (its query text dropped when none is kept)."""
         if not self.retention_days and record.query is not None:
-            record = AnswerRecord(**{**record.__dict__, "query": None})
+            record = replace(record, query=None)
         self._queue.put(record)
 
     def flush(self, timeout: float = 10.0) -> None:

@@ -22,7 +22,7 @@ from indexer.situations import SituationDetector
 from indexer.sync import open_index
 from kb.loader import load_articles
 from kb.stores import Store, UnknownTenantError, create_store
-from kb.templates import TemplateSet, load_templates, template_documents, template_set
+from kb.templates import TemplateSet, template_documents, template_set
 
 log = logging.getLogger("kb_api")
 DEFAULT_TEMPLATES_KB = PROJECT_ROOT / "kb" / "demo"
@@ -163,9 +163,9 @@ def load_services(settings: Settings, encoder: Encoder | None = None) -> Service
     seed_tenant(store, settings.tenant, settings.kb_dir)
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     home = templates_home(settings)
-    load_templates(home)  # the defaults must be valid on their own
-    services = Services(settings, encoder, store, template_documents(home),
-                        AnswerLog(store, settings.query_retention_days))
+    defaults = template_documents(home)
+    template_set(defaults, home / "templates")  # the defaults must be valid on their own, errors naming their files
+    services = Services(settings, encoder, store, defaults, AnswerLog(store, settings.query_retention_days))
     index = services.default.index
     for warm_up in ("warm-up", "Where is my parcel? I ordered it two weeks ago"):  # first calls allocate
         index.search(warm_up, limit=1)

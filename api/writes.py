@@ -22,20 +22,19 @@ from kb.templates import template_set
 
 
 def put_article(services: Services, space: TenantSpace, article: Article,
-                if_match: int | None = None) -> tuple[StoredArticle, bool]:
+                if_match: int | None = None) -> StoredArticle:
     """Create or replace an article.
 
     Returns:
-        The stored article and whether it was created.
+        The stored article (``is_new`` when this write created it).
 
     Raises:
         VersionConflict: ``if_match`` is not the current version.
     """
     with space.write_lock:
-        before = services.store.get_article(space.tenant, article.id)
         stored = services.store.put_article(space.tenant, article, if_match)
         space.index.upsert(article)
-    return stored, before is None
+    return stored
 
 
 def delete_article(services: Services, space: TenantSpace, article_id: str, if_match: int | None = None) -> bool:
@@ -95,13 +94,13 @@ def import_articles(services: Services, space: TenantSpace, items: list[tuple[st
 
 
 def import_items(items: list[tuple[str, Any]], current: Callable[[str], StoredArticle | None],
-                 write: Callable[[Article], tuple[StoredArticle, bool]]) -> ImportReport:
+                 write: Callable[[Article], StoredArticle]) -> ImportReport:
     """Check and write articles one by one and report on each.
 
     Args:
         items: (where it came from, the parsed mapping or an error message string) per item.
         current: the stored article with an id, or None.
-        write: stores an article; returns it stored and whether it was created.
+        write: stores an article and returns it stored.
     """
     report = []
     for where, item in items:
@@ -117,8 +116,9 @@ def import_items(items: list[tuple[str, Any]], current: Callable[[str], StoredAr
         if stored is not None and stored.article == article:
             report.append(ImportItem(id=article.id, status="unchanged", version=stored.version))
             continue
-        stored, created = write(article)
-        report.append(ImportItem(id=article.id, status="created" if created else "updated", version=stored.version))
+        stored = write(article)
+        report.append(ImportItem(id=article.id, status="created" if stored.is_new else "updated",
+                                 version=stored.version))
     counts = {status: sum(item.status == status for item in report)
               for status in ("created", "updated", "unchanged", "rejected")}
     return ImportReport(**counts, items=report)

@@ -21,7 +21,9 @@ from urllib.parse import quote
 
 import numpy as np
 
+from api.services import seed_tenant
 from indexer.settings import PROJECT_ROOT
+from kb.stores import Scope, create_store
 
 
 @dataclass(frozen=True)
@@ -121,9 +123,6 @@ def throwaway_demo_server(demo_index: Path) -> Iterator[tuple[Server, str]]:
     Yields:
         The started server and the key.
     """
-    from api.services import seed_tenant
-    from kb.stores import Scope, create_store
-
     folder = Path(tempfile.mkdtemp(prefix="kb-throwaway-"))
     try:
         store = create_store("sqlite", folder / "store.sqlite3")

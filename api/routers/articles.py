@@ -56,8 +56,8 @@ def put_article(article_id: str, body: ArticleIn, response: Response,
                 services: Services = Depends(get_services),
                 caller: Caller = Depends(require(Scope.ADMIN))) -> ArticleOut:
     article = _parse({**body.model_dump(mode="json", exclude_none=True), "id": _checked_id(article_id)})
-    stored, created = _write(services, caller, article, precondition(if_match, if_none_match))
-    response.status_code = 201 if created else 200
+    stored = _write(services, caller, article, precondition(if_match, if_none_match))
+    response.status_code = 201 if stored.is_new else 200
     response.headers["ETag"] = etag(stored.version)
     return _article_out(stored)
 
@@ -78,7 +78,7 @@ def patch_article(article_id: str, response: Response,
     expected = precondition(if_match, None)
     article = _parse(merge_patch(current.article.as_mapping(), patch))
     # without If-Match the patch still applies only to the version it was merged into
-    stored, _ = _write(services, caller, article, current.version if expected in (None, ANY) else expected)
+    stored = _write(services, caller, article, current.version if expected in (None, ANY) else expected)
     response.headers["ETag"] = etag(stored.version)
     return _article_out(stored)
 
@@ -132,7 +132,7 @@ def _json_or_error(text: str) -> Any:
         return f"not valid JSON: {error}"
 
 
-def _write(services: Services, caller: Caller, article: Article, expected: int | None) -> tuple[StoredArticle, bool]:
+def _write(services: Services, caller: Caller, article: Article, expected: int | None) -> StoredArticle:
     space = services.space(caller.tenant)
     if expected == ANY:
         current = services.store.get_article(caller.tenant, article.id)

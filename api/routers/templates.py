@@ -16,7 +16,7 @@ from api.auth import Caller, require
 from api.concurrency import ANY, conflict, etag, merge_patch, precondition
 from api.deps import get_services
 from api.schemas import ERROR_RESPONSES, TemplateOut, TemplatePage, TemplateSummary
-from api.services import Services, tenant_template_documents
+from api.services import Services
 from kb.loader import KBFormatError
 from kb.stores import Scope, VersionConflict
 
@@ -31,7 +31,7 @@ def list_templates(offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int
                    services: Services = Depends(get_services),
                    caller: Caller = Depends(require(Scope.ADMIN))) -> TemplatePage:
     stored = {template.name: template for template in services.store.list_templates(caller.tenant)}
-    names = sorted(tenant_template_documents(services, caller.tenant))
+    names = sorted(services.default_templates)
     return TemplatePage(items=[TemplateSummary(name=name, version=stored[name].version if name in stored else 0,
                                                customised=name in stored) for name in names[offset:offset + limit]],
                         total=len(names), offset=offset, limit=limit)
@@ -68,7 +68,7 @@ def patch_template(name: str, patch: TemplateDocument, response: Response,
 def delete_template(name: str, if_match: Annotated[str | None, Header(description='"<version>"')] = None,
                     services: Services = Depends(get_services),
                     caller: Caller = Depends(require(Scope.ADMIN))) -> Response:
-    _template_out(services, caller.tenant, name)  # 404 for unknown names
+    _require_known(services, name)
     expected = precondition(if_match, None)
     try:
         writes.put_template(services, services.space(caller.tenant), name, None, None if expected == ANY else expected)
@@ -81,24 +81,28 @@ def delete_template(name: str, if_match: Annotated[str | None, Header(descriptio
 
 def _write(services: Services, caller: Caller, name: str, document: dict, expected: int | None,
            response: Response) -> TemplateOut:
-    _template_out(services, caller.tenant, name)  # 404 for unknown names
+    _require_known(services, name)
     try:
-        writes.put_template(services, services.space(caller.tenant), name, document,
-                            None if expected == ANY else expected)
+        stored = writes.put_template(services, services.space(caller.tenant), name, document,
+                                     None if expected == ANY else expected)
     except KBFormatError as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
     except VersionConflict as error:
         raise conflict(error) from None
-    template = _template_out(services, caller.tenant, name)
-    response.headers["ETag"] = etag(template.version)
-    return template
+    response.headers["ETag"] = etag(stored.version)
+    return TemplateOut(name=name, version=stored.version, customised=True, document=stored.document)
+
+
+def _require_known(services: Services, name: str) -> None:
+    """404 for a name that is not a template (every tenant has the same names as the defaults)."""
+    if name not in services.default_templates:
+        raise HTTPException(status_code=404, detail=f"no template '{name}'; the templates are: "
+                                                    f"{', '.join(sorted(services.default_templates))}")
 
 
 def _template_out(services: Services, tenant: str, name: str) -> TemplateOut:
-    documents = tenant_template_documents(services, tenant)
-    if name not in documents:
-        raise HTTPException(status_code=404, detail=f"no template '{name}'; the templates are: "
-                                                    f"{', '.join(sorted(documents))}")
+    _require_known(services, name)
     stored = services.store.get_template(tenant, name)
-    return TemplateOut(name=name, version=stored.version if stored else 0, customised=stored is not None,
-                       document=documents[name])
+    if stored is not None:
+        return TemplateOut(name=name, version=stored.version, customised=True, document=stored.document)
+    return TemplateOut(name=name, version=0, customised=False, document=services.default_templates[name])

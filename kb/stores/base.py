@@ -53,6 +53,12 @@ class StoredArticle:
     version: int
     updated_at: datetime
 
+    @property
+    def is_new(self) -> bool:
+        """True for an article's first version: the write that made it created the article (a
+        deleted article's record is gone, so writing it again starts at 1)."""
+        return self.version == 1
+
 
 @dataclass(frozen=True)
 class StoredTemplate:
@@ -105,21 +111,13 @@ class Feedback:
 
 
 @dataclass(frozen=True)
-class AnswerRow:
-    """An answer with its feedback (None fields: no feedback)."""
+class AnswerRow(AnswerRecord):
+    """A logged answer with its feedback (None: no feedback, or that part of it not given)."""
 
-    answer_id: str
-    created_at: datetime
-    channel: str
-    language: str
-    answered: bool
-    article_id: str | None
-    confidence: float
-    query: str | None
-    helpful: bool | None
-    reason: str | None
-    resolved: bool | None
-    contacted_support: bool | None
+    helpful: bool | None = None
+    reason: str | None = None
+    resolved: bool | None = None
+    contacted_support: bool | None = None
 
 
 def new_key_secret() -> str:

@@ -177,10 +177,7 @@ class SqlStore(Store):
         column = DOCUMENT_KEYS[table]
         with self._transaction() as db:
             self._require_tenant(db, tenant)
-            self._lock_document(db, table, tenant, key)
-            current = self._version(db, table, tenant, key)
-            if if_match is not None and (current or 0) != if_match:
-                raise VersionConflict(what, current)
+            current = self._checked_version(db, table, tenant, key, if_match, what)
             version, updated_at = (current or 0) + 1, _now()
             db.execute(f"INSERT INTO {table} (tenant, {column}, version, document, updated_at) VALUES (?, ?, ?, ?, ?) "  # noqa: S608 (table and columns come from constants, never from a request)
                        f"ON CONFLICT (tenant, {column}) DO UPDATE SET version = excluded.version, "
@@ -191,14 +188,11 @@ class SqlStore(Store):
     def _get(self, table: str, tenant: str, key: str):
         with self._reading() as db:
             return db.execute(f"SELECT document, version, updated_at FROM {table} WHERE tenant = ? AND "  # noqa: S608 (table and columns come from constants, never from a request)
-                                    f"{DOCUMENT_KEYS[table]} = ?", (tenant, key)).fetchone()
+                              f"{DOCUMENT_KEYS[table]} = ?", (tenant, key)).fetchone()
 
     def _delete(self, table: str, tenant: str, key: str, if_match: int | None, what: str) -> bool:
         with self._transaction() as db:
-            self._lock_document(db, table, tenant, key)
-            current = self._version(db, table, tenant, key)
-            if if_match is not None and (current or 0) != if_match:
-                raise VersionConflict(what, current)
+            current = self._checked_version(db, table, tenant, key, if_match, what)
             db.execute(f"DELETE FROM {table} WHERE tenant = ? AND {DOCUMENT_KEYS[table]} = ?", (tenant, key))  # noqa: S608 (table and columns come from constants, never from a request)
         return current is not None
 
@@ -262,7 +256,7 @@ class SqlStore(Store):
                 "LEFT JOIN feedback f ON f.answer_id = a.id "
                 "WHERE a.tenant = ? AND a.created_at >= ? AND a.created_at < ? ORDER BY a.created_at",
                 (tenant, _utc(since), _utc(until))).fetchall()
-        return [AnswerRow(answer_id, datetime.fromisoformat(created_at), channel, language, bool(answered),
+        return [AnswerRow(answer_id, tenant, datetime.fromisoformat(created_at), channel, language, bool(answered),
                           article_id, confidence, query, _bool(helpful), reason, _bool(resolved), _bool(contacted))
                 for (answer_id, created_at, channel, language, answered, article_id, confidence, query, helpful,
                      reason, resolved, contacted) in rows]
@@ -275,11 +269,20 @@ class SqlStore(Store):
             return db.execute("UPDATE answers SET query = NULL WHERE tenant = ? AND created_at < ? "
                               "AND query IS NOT NULL", (tenant, _utc(before))).rowcount
 
-    @staticmethod
-    def _version(db, table: str, tenant: str, key: str) -> int | None:
+    def _checked_version(self, db, table: str, tenant: str, key: str, if_match: int | None, what: str) -> int | None:
+        """The document's current version (None: it does not exist), its writers held off until the
+        transaction ends; a write expecting another version is refused.
+
+        Raises:
+            VersionConflict: ``if_match`` is given and is not the current version (0 for "absent").
+        """
+        self._lock_document(db, table, tenant, key)
         row = db.execute(f"SELECT version FROM {table} WHERE tenant = ? AND {DOCUMENT_KEYS[table]} = ?",  # noqa: S608 (table and columns come from constants, never from a request)
                          (tenant, key)).fetchone()
-        return row[0] if row else None
+        current = row[0] if row else None
+        if if_match is not None and (current or 0) != if_match:
+            raise VersionConflict(what, current)
+        return current
 
     @staticmethod
     def _require_tenant(db, tenant: str) -> None:

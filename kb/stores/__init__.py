@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, Feedback, Scope, Store, StoredArticle, StoredTemplate,
+from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, ArticleChange, Feedback, Scope, Store, StoredArticle, StoredTemplate,
                             StoreUnavailableError, UnknownTenantError, VersionConflict)
 
 STORES = ("sqlite", "postgres")
@@ -28,5 +28,5 @@ def create_store(name: str, location: str | Path) -> Store:
     raise ValueError(f"unknown store '{name}'; use one of {', '.join(STORES)}")
 
 
-__all__ = ["STORES", "AnswerRecord", "AnswerRow", "ApiKey", "Feedback", "Scope", "Store", "StoredArticle", "StoredTemplate", "StoreUnavailableError", "UnknownTenantError", "VersionConflict",
+__all__ = ["STORES", "AnswerRecord", "AnswerRow", "ApiKey", "ArticleChange", "Feedback", "Scope", "Store", "StoredArticle", "StoredTemplate", "StoreUnavailableError", "UnknownTenantError", "VersionConflict",
            "create_store"]

@@ -47,17 +47,28 @@ class UnknownTenantError(LookupError):
 
 @dataclass(frozen=True)
 class StoredArticle:
-    """An article as stored: its content, version (1, 2, ... per write) and last change."""
+    """An article as stored: its content, version (1, 2, ... per write), last change, and the number of
+    that change in the tenant's change feed (``seq``)."""
 
     article: Article
     version: int
     updated_at: datetime
+    seq: int = 0
 
     @property
     def is_new(self) -> bool:
         """True for an article's first version: the write that made it created the article (a
         deleted article's record is gone, so writing it again starts at 1)."""
         return self.version == 1
+
+
+@dataclass(frozen=True)
+class ArticleChange:
+    """An article's latest write in its tenant's change feed."""
+
+    seq: int  # increases with every article write of the tenant
+    article_id: str
+    version: int  # the article's version after the write; 0: it was deleted
 
 
 @dataclass(frozen=True)
@@ -161,12 +172,24 @@ class Store:
         """A page of articles by id, and how many there are in all."""
         raise NotImplementedError
 
-    def delete_article(self, tenant: str, article_id: str, if_match: int | None = None) -> bool:
-        """Delete an article; False when there was none.
+    def delete_article(self, tenant: str, article_id: str, if_match: int | None = None) -> int:
+        """Delete an article.
+
+        Returns:
+            The number of the deletion in the tenant's change feed; 0 when there was no such article.
 
         Raises:
             VersionConflict: ``if_match`` is not the current version.
         """
+        raise NotImplementedError
+
+    def article_changes(self, tenant: str, after: int = 0) -> list[ArticleChange]:
+        """The articles written or deleted since change number ``after``, oldest first (one entry per
+        article: its latest change)."""
+        raise NotImplementedError
+
+    def last_change(self, tenant: str) -> int:
+        """The number of the tenant's latest article change (0: none yet)."""
         raise NotImplementedError
 
     def put_template(self, tenant: str, name: str, document: dict, if_match: int | None = None) -> StoredTemplate:

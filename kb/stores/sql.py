@@ -17,8 +17,8 @@ from typing import Any
 
 from kb.loader import parse_article
 from kb.models import Article
-from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, Feedback, Scope, Store, StoredArticle, StoredTemplate,
-                            UnknownTenantError, VersionConflict, key_hash, new_key_secret)
+from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, ArticleChange, Feedback, Scope, Store, StoredArticle,
+                            StoredTemplate, UnknownTenantError, VersionConflict, key_hash, new_key_secret)
 
 # Schema migrations: migration i (1-based) brings the schema from version i - 1 to i.
 MIGRATIONS: list[str] = [
@@ -84,6 +84,20 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (tenant, name)
     );
     """,
+    # 5: the article change feed: each article's latest write (version 0: deleted) numbered per tenant,
+    # so that every process serving the tenant can catch up with writes made through the others
+    """
+    ALTER TABLE articles ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE article_changes (
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        article_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (tenant, article_id)
+    );
+    CREATE INDEX article_changes_by_seq ON article_changes (tenant, seq);
+    INSERT INTO article_changes (tenant, article_id, seq, version) SELECT tenant, id, 0, version FROM articles
+    """,
 ]
 API_KEY_COLUMNS = "id, tenant, scopes, name, created_at, revoked_at, rate_per_minute"
 ALL = 2**62  # LIMIT without a limit (engines disagree on how to say "no limit")
@@ -137,26 +151,39 @@ class SqlStore(Store):
             return [row[0] for row in db.execute("SELECT id FROM tenants ORDER BY id").fetchall()]
 
     def put_article(self, tenant: str, article: Article, if_match: int | None = None) -> StoredArticle:
-        version, updated_at = self._put("articles", tenant, article.id, article.as_mapping(), if_match,
-                                        f"article '{article.id}'")
-        return StoredArticle(article, version, updated_at)
+        version, updated_at, seq = self._put("articles", tenant, article.id, article.as_mapping(), if_match,
+                                             f"article '{article.id}'")
+        return StoredArticle(article, version, updated_at, seq)
 
     def get_article(self, tenant: str, article_id: str) -> StoredArticle | None:
-        row = self._get("articles", tenant, article_id)
+        with self._reading() as db:
+            row = db.execute("SELECT document, version, updated_at, seq FROM articles WHERE tenant = ? AND id = ?",
+                             (tenant, article_id)).fetchone()
         return _stored(row) if row else None
 
     def list_articles(self, tenant: str, offset: int = 0, limit: int | None = None) -> tuple[list[StoredArticle], int]:
         with self._reading() as db:
             total = db.execute("SELECT COUNT(*) FROM articles WHERE tenant = ?", (tenant,)).fetchone()[0]
-            rows = db.execute("SELECT document, version, updated_at FROM articles WHERE tenant = ? "
+            rows = db.execute("SELECT document, version, updated_at, seq FROM articles WHERE tenant = ? "
                               "ORDER BY id LIMIT ? OFFSET ?", (tenant, ALL if limit is None else limit, offset)).fetchall()
         return [_stored(row) for row in rows], total
 
-    def delete_article(self, tenant: str, article_id: str, if_match: int | None = None) -> bool:
+    def delete_article(self, tenant: str, article_id: str, if_match: int | None = None) -> int:
         return self._delete("articles", tenant, article_id, if_match, f"article '{article_id}'")
 
+    def article_changes(self, tenant: str, after: int = 0) -> list[ArticleChange]:
+        with self._reading() as db:
+            rows = db.execute("SELECT seq, article_id, version FROM article_changes WHERE tenant = ? AND seq > ? "
+                              "ORDER BY seq", (tenant, after)).fetchall()
+        return [ArticleChange(*row) for row in rows]
+
+    def last_change(self, tenant: str) -> int:
+        with self._reading() as db:
+            return db.execute("SELECT COALESCE(MAX(seq), 0) FROM article_changes WHERE tenant = ?",
+                              (tenant,)).fetchone()[0]
+
     def put_template(self, tenant: str, name: str, document: dict, if_match: int | None = None) -> StoredTemplate:
-        version, updated_at = self._put("templates", tenant, name, document, if_match, f"template '{name}'")
+        version, updated_at, _ = self._put("templates", tenant, name, document, if_match, f"template '{name}'")
         return StoredTemplate(name, document, version, updated_at)
 
     def get_template(self, tenant: str, name: str) -> StoredTemplate | None:
@@ -170,10 +197,11 @@ class SqlStore(Store):
         return [_template(row[0], row[1:]) for row in rows]
 
     def delete_template(self, tenant: str, name: str, if_match: int | None = None) -> bool:
-        return self._delete("templates", tenant, name, if_match, f"template '{name}'")
+        return bool(self._delete("templates", tenant, name, if_match, f"template '{name}'"))
 
     def _put(self, table: str, tenant: str, key: str, document: dict, if_match: int | None,
-             what: str) -> tuple[int, datetime]:
+             what: str) -> tuple[int, datetime, int]:
+        """Write a document; returns its version, when, and its change number (articles; 0 otherwise)."""
         column = DOCUMENT_KEYS[table]
         with self._transaction() as db:
             self._require_tenant(db, tenant)
@@ -183,18 +211,39 @@ class SqlStore(Store):
                        f"ON CONFLICT (tenant, {column}) DO UPDATE SET version = excluded.version, "
                        "document = excluded.document, updated_at = excluded.updated_at",
                        (tenant, key, version, json.dumps(document, ensure_ascii=False), updated_at))
-        return version, datetime.fromisoformat(updated_at)
+            seq = self._record_change(db, tenant, key, version) if table == "articles" else 0
+        return version, datetime.fromisoformat(updated_at), seq
+
+    def _record_change(self, db, tenant: str, article_id: str, version: int) -> int:
+        """Number an article write in the tenant's change feed (version 0: a deletion), inside its transaction.
+
+        The tenant's writers take the feed's number one at a time, each holding it until it commits,
+        so changes become visible in the order of their numbers and a reader that remembers the
+        last number it saw misses none.
+        """
+        self._lock_document(db, "article_changes", tenant, "")
+        seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM article_changes WHERE tenant = ?",
+                         (tenant,)).fetchone()[0]
+        db.execute("INSERT INTO article_changes (tenant, article_id, seq, version) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT (tenant, article_id) DO UPDATE SET seq = excluded.seq, version = excluded.version",
+                   (tenant, article_id, seq, version))
+        if version:
+            db.execute("UPDATE articles SET seq = ? WHERE tenant = ? AND id = ?", (seq, tenant, article_id))
+        return seq
 
     def _get(self, table: str, tenant: str, key: str):
         with self._reading() as db:
             return db.execute(f"SELECT document, version, updated_at FROM {table} WHERE tenant = ? AND "  # noqa: S608 (table and columns come from constants, never from a request)
                               f"{DOCUMENT_KEYS[table]} = ?", (tenant, key)).fetchone()
 
-    def _delete(self, table: str, tenant: str, key: str, if_match: int | None, what: str) -> bool:
+    def _delete(self, table: str, tenant: str, key: str, if_match: int | None, what: str) -> int:
+        """Delete a document; returns 0 when there was none, else its change number (articles) or 1."""
         with self._transaction() as db:
             current = self._checked_version(db, table, tenant, key, if_match, what)
+            if current is None:
+                return 0
             db.execute(f"DELETE FROM {table} WHERE tenant = ? AND {DOCUMENT_KEYS[table]} = ?", (tenant, key))  # noqa: S608 (table and columns come from constants, never from a request)
-        return current is not None
+            return self._record_change(db, tenant, key, 0) if table == "articles" else 1
 
     def create_key(self, tenant: str, scopes: set[Scope], name: str = "",
                    rate_per_minute: int | None = None) -> tuple[str, ApiKey]:
@@ -308,8 +357,9 @@ def _bool(value: int | None) -> bool | None:
 
 
 def _stored(row) -> StoredArticle:
-    document, version, updated_at = row
-    return StoredArticle(parse_article(json.loads(document), Path("store")), version, datetime.fromisoformat(updated_at))
+    document, version, updated_at, seq = row
+    return StoredArticle(parse_article(json.loads(document), Path("store")), version,
+                         datetime.fromisoformat(updated_at), seq)
 
 
 def _template(name: str, row) -> StoredTemplate:

@@ -36,8 +36,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if services is None:
             for space in app.state.services.spaces.values():
                 await space.retriever.close()
-            app.state.services.answer_log.close()
-            app.state.services.store.close()
+            app.state.services.close()
         app.state.services = None
 
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

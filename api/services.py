@@ -15,13 +15,15 @@ from api.analytics import AnswerLog
 from api.ratelimit import RateLimiter
 from api.retrieval import Retriever
 from api.settings import Settings
+from indexer.backends import create_backend
 from indexer.encoders import Encoder, ModelMissingError, create_encoder
+from indexer.follow import ChangeFollower
 from indexer.search import ArticleIndex
 from indexer.settings import PROJECT_ROOT
 from indexer.situations import SituationDetector
-from indexer.sync import open_index
+from indexer.sync import open_index, open_shared_index
 from kb.loader import load_articles
-from kb.stores import Store, UnknownTenantError, create_store
+from kb.stores import Store, StoreUnavailableError, UnknownTenantError, create_store
 from kb.templates import TemplateSet, template_documents, template_set
 
 log = logging.getLogger("kb_api")
@@ -34,7 +36,8 @@ class TenantSpace:
     """One tenant's searchable knowledge base and reply templates.
 
     Writes go to the store first and then to the index (or templates), one at a time
-    (``write_lock``), so the index never applies two versions of an article out of order.
+    (``write_lock``), so the index never applies two versions of an article out of order; the
+    ``follower`` takes in the writes other replicas make, under the same lock.
     """
 
     tenant: str
@@ -43,7 +46,8 @@ class TenantSpace:
     index_dir: Path
     templates: TemplateSet
     situations: SituationDetector
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    follower: ChangeFollower
+    write_lock: threading.Lock
 
 
 @dataclass
@@ -56,6 +60,10 @@ class Services:
     spaces: dict[str, TenantSpace] = field(default_factory=dict)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     _opening: threading.Lock = field(default_factory=threading.Lock)
+    _stopping: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self):
+        threading.Thread(target=self._follow, name="change-follower", daemon=True).start()
 
     def space(self, tenant: str) -> TenantSpace:
         """The tenant's index, opened (and caught up with the store) on first use.
@@ -76,6 +84,33 @@ class Services:
     def default(self) -> TenantSpace:
         """The tenant the service was started for (``KB_TENANT``)."""
         return self.space(self.settings.tenant)
+
+    def close(self) -> None:
+        """Stop following other replicas' writes, close the backends and the store."""
+        self._stopping.set()
+        for space in self.spaces.values():
+            space.index.backend.close()
+        self.answer_log.close()
+        self.store.close()
+
+    def _follow(self) -> None:
+        """Poll every open tenant's change feed until the service stops; an unreachable store is
+        logged once per outage and retried."""
+        unreachable = False
+        while not self._stopping.wait(self.settings.follow_interval_s):
+            try:
+                for space in list(self.spaces.values()):
+                    space.follower.poll()
+            except StoreUnavailableError as error:
+                if not unreachable:
+                    log.warning("cannot read the change feed (retrying): %s", error)
+                unreachable = True
+            except Exception:  # a bug must not end following for the life of the process
+                log.exception("applying other replicas' article writes failed (retrying)")
+            else:
+                if unreachable:
+                    log.info("change feed readable again")
+                unreachable = False
 
 
 def templates_home(settings: Settings) -> Path:
@@ -104,14 +139,24 @@ def seed_tenant(store: Store, tenant: str, kb_dir: Path) -> int:
 
 
 def open_space(services: Services, tenant: str) -> TenantSpace:
-    """Open a tenant's index from its folder, catching up with the store, and its templates."""
+    """Open a tenant's index (from its folder, or from the shared pgvector tables), caught up with
+    the store, its change follower, and its templates."""
     settings = services.settings
     index_dir = settings.index_dir / tenant
-    articles = [stored.article for stored in services.store.list_articles(tenant)[0]]
-    index = open_index(articles, services.encoder, index_dir)
+    seen = services.store.last_change(tenant)  # read first: a write made meanwhile is applied twice, not missed
+    stored = services.store.list_articles(tenant)[0]
+    if settings.vector_backend == "pgvector":
+        backend = create_backend("pgvector", services.encoder.dim, settings.store_dsn, tenant)
+        index = open_shared_index(stored, services.encoder, backend)
+    else:
+        index = open_index([article.article for article in stored], services.encoder, index_dir)
+    write_lock = threading.Lock()
+    follower = ChangeFollower(services.store, tenant, index, seen, {article.article.id: article.seq
+                                                                   for article in stored}, write_lock)
     retriever = Retriever(services.encoder, index, settings.batch_max, settings.batch_wait_ms, settings.cache_size)
     templates = template_set(tenant_template_documents(services, tenant), STORED_TEMPLATES)
-    return TenantSpace(tenant, index, retriever, index_dir, templates, situation_detector(services, templates))
+    return TenantSpace(tenant, index, retriever, index_dir, templates, situation_detector(services, templates),
+                       follower, write_lock)
 
 
 def tenant_template_documents(services: Services, tenant: str) -> dict[str, dict]:

@@ -25,7 +25,12 @@ class Settings(BaseSettings):
     store_path: Path = Field(PROJECT_ROOT / "build" / "store.sqlite3", description="the SQLite store file")
     store_dsn: str | None = Field(None, description="PostgreSQL connection string when store is postgres")
     index_dir: Path = Field(PROJECT_ROOT / "build" / "index",
-                            description="index root: one folder per tenant, derived from the store")
+                            description="index root: one folder per tenant, derived from the store (faiss)")
+    vector_backend: Literal["faiss", "pgvector"] = Field(
+        "faiss", description="faiss: vectors in this process, saved under index_dir; pgvector: in the PostgreSQL "
+                             "store's database, shared by every replica (needs store=postgres)")
+    follow_interval_s: float = Field(0.2, gt=0, le=10, description="how often each tenant's index takes in "
+                                                                   "article writes made by other replicas")
     model_dir: Path = Field(default_factory=default_model_dir, description="converted model folder")
     encoder: Literal["onnx", "onnx-int8", "torch"] = Field(
         DEFAULT_ENCODER, description="model runtime: onnx (default), onnx-int8 or torch")
@@ -47,6 +52,9 @@ class Settings(BaseSettings):
     def postgres_needs_a_dsn(self) -> Settings:
         if self.store == "postgres" and not self.store_dsn:
             raise ValueError("KB_STORE=postgres needs KB_STORE_DSN, e.g. postgresql://kb@127.0.0.1:5432/kb")
+        if self.vector_backend == "pgvector" and self.store != "postgres":
+            raise ValueError("KB_VECTOR_BACKEND=pgvector keeps the vectors in the PostgreSQL store: "
+                             "set KB_STORE=postgres and KB_STORE_DSN too")
         return self
 
     @property

@@ -33,7 +33,8 @@ def put_article(services: Services, space: TenantSpace, article: Article,
     """
     with space.write_lock:
         stored = services.store.put_article(space.tenant, article, if_match)
-        space.index.upsert(article)
+        if space.index.upsert(article, stored.seq):
+            space.follower.wrote(article.id, stored.seq)
     return stored
 
 
@@ -44,9 +45,11 @@ def delete_article(services: Services, space: TenantSpace, article_id: str, if_m
         VersionConflict: ``if_match`` is not the current version.
     """
     with space.write_lock:
-        deleted = services.store.delete_article(space.tenant, article_id, if_match)
-        space.index.remove(article_id)
-    return deleted
+        seq = services.store.delete_article(space.tenant, article_id, if_match)
+        if seq:
+            space.index.remove(article_id, seq)
+            space.follower.wrote(article_id, seq)
+    return bool(seq)
 
 
 def put_template(services: Services, space: TenantSpace, name: str, document: dict | None,

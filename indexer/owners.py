@@ -34,6 +34,12 @@ class Entry:
         return {"article_id": self.article_id, "language": self.language, "field": self.field, "text": self.text}
 
 
+def owner_codes(entries: list[Entry]) -> tuple[np.ndarray, np.ndarray]:
+    """The language and field codes of entries (positions in :data:`LANGUAGES` and :data:`FIELDS`)."""
+    return (np.array([LANGUAGES.index(Language(entry.language)) for entry in entries], dtype=np.int8),
+            np.array([FIELDS.index(entry.field) for entry in entries], dtype=np.int8))
+
+
 class VectorOwners:
     """The article, language and field of every vector id (vector ``i`` is row ``i``).
 
@@ -68,17 +74,38 @@ class VectorOwners:
             The vector ids they got.
         """
         start = len(self.articles)
-        numbers = []
-        for entry in entries:
-            if entry.article_id not in self.numbers:
-                self.numbers[entry.article_id] = len(self.article_ids)
-                self.article_ids.append(entry.article_id)
-            numbers.append(self.numbers[entry.article_id])
-        self.articles = np.append(self.articles, np.array(numbers, dtype=np.int32))
-        self.languages = np.append(self.languages, np.array(
-            [LANGUAGES.index(Language(entry.language)) for entry in entries], dtype=np.int8))
-        self.fields = np.append(self.fields, np.array([FIELDS.index(entry.field) for entry in entries], dtype=np.int8))
+        languages, fields = owner_codes(entries)
+        self.articles = np.append(self.articles, np.array([self._number(entry.article_id) for entry in entries],
+                                                          dtype=np.int32))
+        self.languages = np.append(self.languages, languages)
+        self.fields = np.append(self.fields, fields)
         return np.arange(start, len(self.articles), dtype=np.int64)
+
+    def assign(self, ids: np.ndarray, article_ids: list[str], languages: np.ndarray, fields: np.ndarray) -> None:
+        """Record the owners of vectors whose ids a shared backend chose (the columns grow to the largest id).
+
+        Args:
+            ids: the vector ids.
+            article_ids: the article of each.
+            languages: language code of each (position in :data:`LANGUAGES`).
+            fields: field code of each (position in :data:`FIELDS`).
+        """
+        if len(ids) == 0:
+            return
+        missing = int(np.max(ids)) + 1 - len(self.articles)
+        if missing > 0:
+            self.articles = np.append(self.articles, np.full(missing, REMOVED, dtype=np.int32))
+            self.languages = np.append(self.languages, np.zeros(missing, dtype=np.int8))
+            self.fields = np.append(self.fields, np.zeros(missing, dtype=np.int8))
+        self.articles[ids] = [self._number(article_id) for article_id in article_ids]
+        self.languages[ids] = languages
+        self.fields[ids] = fields
+
+    def _number(self, article_id: str) -> int:
+        if article_id not in self.numbers:
+            self.numbers[article_id] = len(self.article_ids)
+            self.article_ids.append(article_id)
+        return self.numbers[article_id]
 
     def vectors_of(self, article_id: str) -> np.ndarray:
         """The live vector ids of an article."""
@@ -102,8 +129,8 @@ class VectorOwners:
         Returns:
             (article id, score, language, field) per article, best first.
         """
-        ids = ids[ids >= 0]
-        scores = scores[: len(ids)]
+        known = (ids >= 0) & (ids < len(self.articles))  # -1 pads; a shared backend may hold newer vectors
+        ids, scores = ids[known], scores[known]
         numbers = self.articles[ids]
         live = numbers != REMOVED
         ids, scores, numbers = ids[live], scores[live], numbers[live]

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.backends import VectorBackend, create_backend
+from indexer.backends import ArticleVectors, VectorBackend, create_backend
 from indexer.build import (OWNERS_FILE, VECTORS_FILE, article_entries, embed_entries, lexical_index, lexical_text,
                            write_index)
 from indexer.encoders import Encoder
 from indexer.fusion import Fusion, fuse
 from indexer.lexical import BM25, tokenize, verbatim_terms
-from indexer.owners import VectorOwners
+from indexer.owners import VectorOwners, owner_codes
 from kb.filters import ArticleFilter
 from kb.language import UnsupportedLanguageError, detect_language
 from kb.models import Article, Language
@@ -63,7 +63,7 @@ class ArticleIndex:
 
     def __init__(self, articles: list[Article], owners: VectorOwners, backend: VectorBackend, encoder: Encoder,
                  fusion: Fusion = Fusion(), lexical: tuple[list[tuple[str, Language]], BM25] | None = None):
-        if backend.count() != owners.live_count():
+        if not backend.shared and backend.count() != owners.live_count():
             raise ValueError(f"{backend.count()} vectors but {owners.live_count()} owners")
         self.encoder = encoder
         self.articles = {article.id: article for article in articles}
@@ -152,30 +152,74 @@ class ArticleIndex:
             return [ArticleHit(self.articles[article_id], best[article_id][0], fused[article_id], *best[article_id][1:])
                     for article_id in ranked]
 
-    def upsert(self, article: Article) -> None:
+    def upsert(self, article: Article, seq: int = 0) -> bool:
         """Add an article, or replace the one with its id; searchable when this returns.
 
         Args:
             article: the new or changed article (its fields are embedded here).
+            seq: the number of this version's change in the store's change feed (a shared backend
+                keeps the newest; others ignore it).
+
+        Returns:
+            False when a shared backend already holds a later version (the change feed brings it).
         """
         entries = article_entries(article)
         vectors = embed_entries(self.encoder, entries)
-        documents = [(lang, tokenize(lexical_text(variant), (lang.value,))) for lang, variant in article.variants.items()]
+        if not self.backend.shared:
+            with self._lock:
+                self._forget(article.id)
+                self.backend.add(self.owners.extend(entries), vectors)
+                self._learn(article)
+            return True
+        languages, fields = owner_codes(entries)
+        [ids] = self.backend.put_articles([ArticleVectors(article.id, seq, languages, fields, vectors)])
+        if ids is None:
+            return False
         with self._lock:
             self._forget(article.id)
-            self.backend.add(self.owners.extend(entries), vectors)
-            positions = []
-            for lang, terms in documents:
-                positions.append(self.lexical.add(terms))
-                self.lexical_docs.append((article.id, lang))
-            self._lexical_positions[article.id] = positions
-            self._lexical_languages = np.append(
-                self._lexical_languages, np.array([LANGUAGE_CODES[lang] for lang, _ in documents], dtype=np.int8))
-            self.articles[article.id] = article
-            self.version += 1
+            self.owners.assign(ids, [article.id] * len(ids), languages, fields)
+            self._learn(article)
+        return True
 
-    def remove(self, article_id: str) -> bool:
-        """Take an article out of the index.
+    def adopt(self, article: Article, seq: int) -> bool:
+        """Take in an article another process wrote, whose vectors it put in the shared backend
+        (a backend of this process only embeds the article here, as :meth:`upsert` does).
+
+        Args:
+            article: the article as stored.
+            seq: the number of its change in the store's change feed.
+
+        Returns:
+            False when the backend does not hold the vectors of exactly that change (yet).
+        """
+        if not self.backend.shared:
+            return self.upsert(article, seq)
+        found = self.backend.article_vectors(article.id)
+        if found is None or found.seq != seq:
+            return False
+        with self._lock:
+            self._forget(article.id)
+            self.owners.assign(found.ids, [article.id] * len(found.ids), found.languages, found.fields)
+            self._learn(article)
+        return True
+
+    def remove(self, article_id: str, seq: int = 0) -> bool:
+        """Take an article out of the index (a shared backend drops its vectors for every process).
+
+        Args:
+            article_id: the article.
+            seq: the number of the deletion in the store's change feed (shared backends).
+
+        Returns:
+            False when there was no such article.
+        """
+        if self.backend.shared:
+            self.backend.delete_article(article_id, seq)
+        return self.forget(article_id)
+
+    def forget(self, article_id: str) -> bool:
+        """Take an article out of this process's index only (another process deleted it from the
+        shared backend; a backend of this process drops its vectors too).
 
         Returns:
             False when there was no such article.
@@ -186,10 +230,22 @@ class ArticleIndex:
             self.version += found
             return found
 
+    def _learn(self, article: Article) -> None:
+        """Index an article's lexical documents and keep the article (its vectors are in; lock held)."""
+        positions = []
+        for language, variant in article.variants.items():
+            positions.append(self.lexical.add(tokenize(lexical_text(variant), (language.value,))))
+            self.lexical_docs.append((article.id, language))
+            self._lexical_languages = np.append(self._lexical_languages, np.int8(LANGUAGE_CODES[language]))
+        self._lexical_positions[article.id] = positions
+        self.articles[article.id] = article
+        self.version += 1
+
     def _forget(self, article_id: str) -> None:
         ids = self.owners.vectors_of(article_id)
         if len(ids):
-            self.backend.remove(ids)
+            if not self.backend.shared:
+                self.backend.remove(ids)
             self.owners.remove(ids)
         for position in self._lexical_positions.pop(article_id, []):
             self.lexical.remove(position)

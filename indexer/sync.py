@@ -4,6 +4,8 @@ The store is the source of truth; the index folder is a cache of it. At start th
 reused and only the articles that changed since it was saved are embedded again (new and edited
 ones upserted, deleted ones removed), so a restart after a day of edits or a crash costs seconds,
 not a rebuild. An index that is missing, corrupt or of another model is rebuilt, with a log line.
+With a shared backend (pgvector) the vectors live in the database instead: they are caught up
+there, and each process reads who owns them (:func:`open_shared_index`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ import logging
 import time
 from pathlib import Path
 
-from indexer.build import article_digest, build_index, saved_digests
+import numpy as np
+
+from indexer.backends import ArticleVectors, SharedVectorBackend
+from indexer.build import article_digest, article_entries, build_index, embed_entries, saved_digests
 from indexer.encoders import Encoder
+from indexer.owners import VectorOwners, owner_codes
 from indexer.search import ArticleIndex
 from kb.models import Article
+from kb.stores import StoredArticle
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +62,45 @@ def open_index(articles: list[Article], encoder: Encoder, index_dir: Path) -> Ar
         log.warning("index at %s is missing or of another model or format: building it", index_dir)
     build_index(articles, encoder, index_dir, show_progress=False)
     return ArticleIndex.load(articles, index_dir, encoder)
+
+
+def open_shared_index(articles: list[StoredArticle], encoder: Encoder, backend: SharedVectorBackend,
+                      batch_articles: int = 64) -> ArticleIndex:
+    """The index of ``articles`` over a backend other processes share (pgvector).
+
+    The backend is caught up first: articles whose vectors are missing or older than their stored
+    version are embedded and written, vectors of articles no longer stored are dropped. Processes
+    starting together may both do it; the backend keeps one copy per article change. The owners
+    of every vector are then read from the backend and the lexical index is built from the articles.
+
+    Args:
+        articles: the tenant's articles as stored, with their change numbers.
+        encoder: the model.
+        backend: the tenant's shared vectors.
+        batch_articles: articles embedded and written per transaction while catching up.
+
+    Returns:
+        An index of these articles.
+    """
+    started = time.perf_counter()
+    applied = backend.applied()
+    stale = [stored for stored in articles if applied.get(stored.article.id) != stored.seq]
+    current = {stored.article.id for stored in articles}
+    removed = [article_id for article_id in applied if article_id not in current]
+    for start in range(0, len(stale), batch_articles):
+        batch = []
+        for stored in stale[start:start + batch_articles]:
+            entries = article_entries(stored.article)
+            batch.append(ArticleVectors(stored.article.id, stored.seq, *owner_codes(entries),
+                                        embed_entries(encoder, entries)))
+        backend.put_articles(batch)
+        log.info("shared index of %s: %d of %d articles embedded", backend.tenant, start + len(batch), len(stale))
+    for article_id in removed:
+        backend.delete_article(article_id, applied[article_id])
+    if stale or removed:
+        log.warning("shared index of %s caught up with the store: %d articles embedded, %d removed (%.1f s)",
+                    backend.tenant, len(stale), len(removed), time.perf_counter() - started)
+    owners = VectorOwners([], np.zeros(0), np.zeros(0), np.zeros(0))
+    ids, article_ids, languages, fields = backend.owners()
+    owners.assign(ids, article_ids, languages, fields)
+    return ArticleIndex([stored.article for stored in articles], owners, backend, encoder)

@@ -37,11 +37,16 @@ def _guarded_connect(sock, address):
 socket.socket.connect = _guarded_connect
 
 
-@pytest.fixture(scope="session")
-def settings(tmp_path_factory):
+@pytest.fixture(scope="session", params=["faiss", pytest.param("pgvector", marks=pytest.mark.postgres)])
+def settings(request, tmp_path_factory):
+    """The service's settings, once per vector backend: FAISS over SQLite (the default), and pgvector
+    over PostgreSQL (a throwaway server), so the retrieval and API tests run against both."""
     from api.settings import Settings
 
-    folder = tmp_path_factory.mktemp("service")
+    folder = tmp_path_factory.mktemp(f"service-{request.param}")
+    if request.param == "pgvector":
+        dsn = request.getfixturevalue("postgres").create_database("api")
+        return Settings(index_dir=folder / "index", store="postgres", store_dsn=dsn, vector_backend="pgvector")
     return Settings(index_dir=folder / "index", store_path=folder / "store.sqlite3")
 
 
@@ -50,7 +55,9 @@ def services(settings):
     """Real model, demo KB, index built from scratch for this test session."""
     from api.services import load_services
 
-    return load_services(settings)
+    services = load_services(settings)
+    yield services
+    services.close()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from api.bench.http_load import free_port
 from kb.stores import Scope
 
-__all__ = ["bearer", "free_port", "new_key"]
+__all__ = ["bearer", "free_port", "new_key", "server_env"]
 
 
 def new_key(services, *scopes: str, tenant: str | None = None) -> str:
@@ -17,3 +17,12 @@ def new_key(services, *scopes: str, tenant: str | None = None) -> str:
 def bearer(secret: str) -> dict[str, str]:
     """The Authorization header of a key."""
     return {"Authorization": f"Bearer {secret}"}
+
+
+def server_env(settings) -> dict[str, str]:
+    """The ``KB_*`` environment of a server process on the same store, backend and index as ``settings``."""
+    env = {"KB_STORE": settings.store, "KB_STORE_PATH": str(settings.store_path),
+           "KB_VECTOR_BACKEND": settings.vector_backend, "KB_INDEX_DIR": str(settings.index_dir)}
+    if settings.store_dsn:
+        env["KB_STORE_DSN"] = settings.store_dsn
+    return env

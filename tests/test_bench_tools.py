@@ -6,7 +6,7 @@ from __future__ import annotations
 from api.bench.http_load import Call, Server, run_load, search_call
 from api.bench.workload import query_mix
 from kb.models import Language
-from tests.helpers import free_port, new_key
+from tests.helpers import free_port, new_key, server_env
 
 
 def test_the_query_mix_is_distinct_deterministic_and_in_four_languages():
@@ -18,7 +18,7 @@ def test_the_query_mix_is_distinct_deterministic_and_in_four_languages():
 
 def test_the_load_generator_counts_answers_and_errors(settings, services):
     # the session's store and index are current, so the server starts without building
-    server = Server(free_port(), {"KB_INDEX_DIR": str(settings.index_dir), "KB_STORE_PATH": str(settings.store_path)})
+    server = Server(free_port(), server_env(settings))
     key = new_key(services, "search")
     assert server.start(timeout=180) > 0
     try:

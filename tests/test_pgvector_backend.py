@@ -1,44 +1,45 @@
-"""The pgvector backend against a real PostgreSQL: the same answers as FAISS on the demo KB."""
+"""The pgvector backend against a real PostgreSQL: the same answers as FAISS on the demo KB, and
+the rules that let many processes share it."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from indexer.backends import create_backend
+from indexer.backends import ArticleVectors, create_backend
 from indexer.evals.common import load_yaml
-from indexer.search import ArticleIndex
+from indexer.sync import open_shared_index
 from kb.models import Language
+from kb.stores import StoredArticle
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
-def demo_vectors(services):
-    """The demo index's vectors and owners, read back from its FAISS index."""
-    index = services.default.index
-    faiss_index = index.backend.index
-    ids = np.arange(faiss_index.ntotal, dtype=np.int64)
-    return ids, np.vstack([faiss_index.reconstruct(int(i)) for i in ids]), index
+def faiss_services(services):
+    if services.settings.vector_backend != "faiss":
+        pytest.skip("compares pgvector with the FAISS-backed service")
+    return services
 
 
-def test_pgvector_returns_the_top_3_articles_of_faiss_for_every_test_query(postgres, services, demo_vectors):
-    ids, vectors, faiss_index = demo_vectors
-    backend = create_backend("pgvector", services.encoder.dim, postgres.create_database("vectors"), "demo_vectors")
-    backend.add(ids, vectors)
-    assert backend.count() == len(ids)
-    pg_index = ArticleIndex(list(faiss_index.articles.values()), faiss_index.owners, backend, services.encoder,
-                            lexical=(faiss_index.lexical_docs, faiss_index.lexical))
+def test_pgvector_returns_the_top_3_articles_of_faiss_for_every_test_query(postgres, faiss_services):
+    services = faiss_services
+    faiss_index = services.default.index
+    stored = [StoredArticle(article, 1, None, seq) for seq, article in enumerate(faiss_index.articles.values(), 1)]
+    backend = create_backend("pgvector", services.encoder.dim, postgres.create_database("vectors"), "demo")
+    pg_index = open_shared_index(stored, services.encoder, backend)
+    assert backend.count() == faiss_index.backend.count() == pg_index.owners.live_count()
     queries = [(text, Language(code)) for by_language in load_yaml("paraphrases.yaml").values()
                for code, text in by_language.items()]
     for text, language in queries:
         vector = services.encoder.encode_queries([text])[0]
         expected = [hit.article.id for hit in faiss_index.search(text, 3, vector, language)]
         assert [hit.article.id for hit in pg_index.search(text, 3, vector, language)] == expected, text
+    assert open_shared_index(stored, services.encoder, backend).owners.live_count() == backend.count()  # nothing re-embedded
     backend.close()
 
 
-def test_pgvector_adds_replaces_removes_and_pads(postgres, services):
+def test_pgvector_adds_replaces_removes_and_pads(postgres):
     backend = create_backend("pgvector", 4, postgres.create_database("small"), "small")
     unit = np.eye(4, dtype=np.float32)
     backend.add(np.array([10, 11, 12]), unit[:3])
@@ -52,3 +53,26 @@ def test_pgvector_adds_replaces_removes_and_pads(postgres, services):
     with pytest.raises(ValueError, match="dsn"):
         create_backend("pgvector", 4)
     backend.close()
+
+
+def test_tenants_are_apart_and_a_late_write_of_an_older_change_is_ignored(postgres):
+    dsn = postgres.create_database("shared")
+    first, second = create_backend("pgvector", 4, dsn, "first"), create_backend("pgvector", 4, dsn, "second")
+    unit = np.eye(4, dtype=np.float32)
+
+    def vectors(seq: int, rows: np.ndarray) -> ArticleVectors:
+        return ArticleVectors("a", seq, np.zeros(len(rows), dtype=np.int8), np.zeros(len(rows), dtype=np.int8), rows)
+
+    [ids] = first.put_articles([vectors(2, unit[:2])])
+    assert list(ids) == [0, 1]
+    assert first.put_articles([vectors(1, unit[2:3])]) == [None]  # older than what is there: ignored
+    assert first.article_vectors("a").seq == 2 and first.count() == 2
+    assert second.count() == 0 and second.search(unit[:1], 3)[1][0, 0] == -1  # the other tenant sees nothing
+    [ids] = second.put_articles([vectors(1, unit[:1])])
+    assert list(ids) == [0]  # ids are numbered per tenant
+    first.delete_article("a", 3)
+    assert first.put_articles([vectors(2, unit[:1])]) == [None]  # a write that lost the race with the deletion
+    assert first.count() == 0 and first.article_vectors("a") is None and first.applied() == {}
+    assert second.applied() == {"a": 1}
+    first.close()
+    second.close()

@@ -136,14 +136,12 @@ def test_the_service_runs_on_the_postgres_store_and_keeps_writes_across_restarts
     with TestClient(create_app(settings, first)) as client:
         assert client.put("/v1/articles/parrot-pickup", json=article, headers=admin).status_code == 201
         assert client.get("/v1/search", params=query, headers=admin).json()["results"][0]["id"] == "parrot-pickup"
-    first.answer_log.close()
-    first.store.close()
+    first.close()
     restarted = load_services(settings)  # the saved index lacks the article: caught up from the store
     with TestClient(create_app(settings, restarted)) as client:
         assert client.get("/v1/articles/parrot-pickup", headers=admin).json()["version"] == 1
         assert client.get("/v1/search", params=query, headers=admin).json()["results"][0]["id"] == "parrot-pickup"
-    restarted.answer_log.close()
-    restarted.store.close()
+    restarted.close()
 
 
 def test_postgres_without_a_dsn_is_refused_with_what_to_set():
@@ -188,8 +186,7 @@ def test_a_database_outage_is_a_503_with_retry_after_and_the_service_recovers(se
             while (status := client.get("/v1/search", params={"q": "invoice"}, headers=key).status_code) != 200:
                 assert status == 503 and time.monotonic() < deadline
                 time.sleep(0.5)
-        loaded.answer_log.close()
-        loaded.store.close()
+        loaded.close()
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)

@@ -3,19 +3,20 @@
 
 from __future__ import annotations
 
-from indexer.backends.base import VectorBackend
+from indexer.backends.base import ArticleVectors, SharedVectorBackend, VectorBackend
 
 BACKENDS = ("faiss", "pgvector")
+__all__ = ["BACKENDS", "ArticleVectors", "SharedVectorBackend", "VectorBackend", "create_backend"]
 
 
-def create_backend(name: str, dim: int, dsn: str | None = None, table: str | None = None) -> VectorBackend:
-    """Create an empty backend (pgvector: connect to its table, creating it when missing).
+def create_backend(name: str, dim: int, dsn: str | None = None, tenant: str | None = None) -> VectorBackend:
+    """Create a backend: an empty FAISS index, or a tenant's part of the pgvector tables (created when missing).
 
     Args:
         name: one of ``BACKENDS``.
         dim: vector dimension.
         dsn: the PostgreSQL connection string (pgvector only).
-        table: the table of this index (pgvector only).
+        tenant: whose vectors (pgvector only).
 
     Returns:
         The backend.
@@ -25,9 +26,9 @@ def create_backend(name: str, dim: int, dsn: str | None = None, table: str | Non
 
         return FaissBackend(dim)
     if name == "pgvector":
-        if not dsn or not table:
-            raise ValueError("the pgvector backend needs a connection string (dsn) and a table name")
+        if not dsn or not tenant:
+            raise ValueError("the pgvector backend needs a connection string (dsn) and a tenant")
         from indexer.backends.pgvector import PgvectorBackend
 
-        return PgvectorBackend(dim, dsn, table)
+        return PgvectorBackend(dim, dsn, tenant)
     raise ValueError(f"unknown vector backend '{name}'; choose one of {', '.join(BACKENDS)}")

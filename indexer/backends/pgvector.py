@@ -1,81 +1,172 @@
-"""Vectors in PostgreSQL with pgvector: one table per index, an HNSW index for inner product.
+"""Vectors in PostgreSQL with pgvector, shared by every API process of a deployment.
+
+One table holds every tenant's field vectors (``kb_vectors``: tenant, id, article, language,
+field, embedding) under one HNSW index for inner product; ids are numbered per tenant
+(``kb_vector_tenants``), so each process keeps its owner columns dense; ``kb_vector_articles`` records, per
+article, the store change its vectors were made from, so a late write of an older version never
+replaces a newer one, and a process that learns of a change can tell whether its vectors are there.
 
 pgvector specifics handled here:
 
 * ``<#>`` returns the *negative* inner product, so the score is ``-(a <#> b)`` and the order is
   ascending ``<#>``;
 * ``hnsw.ef_search`` is set per query (its default, 40, is too low for the 256 candidates the
-  search asks for) and ``hnsw.iterative_scan`` lets a filtered query keep scanning until it has
-  its rows;
-* bulk loads go through ``COPY``; the HNSW index is built once, after the first bulk load.
-
-The index folder keeps only a small file naming the table (never the connection string).
+  search asks for), and ``hnsw.iterative_scan`` lets the query filtered to one tenant keep
+  scanning the graph until it has its rows;
+* rows go in through ``COPY``; connections come from a psycopg pool that checks them before use,
+  statements have a timeout, and an unreachable server raises :class:`StoreUnavailableError`
+  (the API answers 503 with ``Retry-After``) until it is back.
 """
 
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from indexer.backends.base import VectorBackend
+from indexer.backends.base import ArticleVectors, SharedVectorBackend
+from kb.stores import StoreUnavailableError
 
-TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+SCHEMA = """
+CREATE EXTENSION IF NOT EXISTS vector;
+CREATE TABLE IF NOT EXISTS kb_vectors (
+    tenant TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    article_id TEXT,
+    language SMALLINT,
+    field SMALLINT,
+    embedding vector({dim}) NOT NULL,
+    PRIMARY KEY (tenant, id)
+);
+CREATE INDEX IF NOT EXISTS kb_vectors_by_article ON kb_vectors (tenant, article_id);
+CREATE INDEX IF NOT EXISTS kb_vectors_hnsw ON kb_vectors USING hnsw (embedding vector_ip_ops);
+CREATE TABLE IF NOT EXISTS kb_vector_articles (
+    tenant TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    deleted BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (tenant, article_id)
+);
+CREATE TABLE IF NOT EXISTS kb_vector_tenants (
+    tenant TEXT PRIMARY KEY,
+    next_id BIGINT NOT NULL
+)
+"""
 
 
-class PgvectorBackend(VectorBackend):
-    """Inner-product search in a PostgreSQL table.
+class PgvectorBackend(SharedVectorBackend):
+    """One tenant's vectors in the shared pgvector tables.
 
     Args:
         dim: vector dimension.
-        dsn: connection string of a database with the ``vector`` extension available.
-        table: the table holding this index (lowercase letters, digits, underscores).
+        dsn: connection string of a database where the ``vector`` extension is available.
+        tenant: whose vectors this backend reads and writes.
         ef_search: HNSW candidate list size per query (at least k is used).
         pool_size: most connections held open.
+        statement_timeout_ms: longest a statement may run.
     """
 
     name = "pgvector"
+    shared = True
 
-    def __init__(self, dim: int, dsn: str, table: str, ef_search: int = 200, pool_size: int = 4):
+    def __init__(self, dim: int, dsn: str, tenant: str, ef_search: int = 200, pool_size: int = 4,
+                 statement_timeout_ms: int = 10_000):
         from psycopg_pool import ConnectionPool
 
-        if not TABLE.match(table):
-            raise ValueError(f"table name {table!r}: use lowercase letters, digits and underscores")
         self.dim = dim
-        self.table = table
+        self.tenant = tenant
         self.ef_search = ef_search
-        self.pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True, timeout=5,
-                                   check=ConnectionPool.check_connection, kwargs={"autocommit": True})
-        with self.pool.connection() as connection:
-            connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
-            connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (id BIGINT PRIMARY KEY, embedding vector({dim}))")
+        self.pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=False, timeout=5,
+                                   check=ConnectionPool.check_connection,
+                                   kwargs={"autocommit": True, "connect_timeout": 5,
+                                           "options": f"-c statement_timeout={statement_timeout_ms}"})
+        try:
+            self.pool.open(wait=True, timeout=10)
+        except Exception as error:
+            self.pool.close()
+            raise StoreUnavailableError(f"the pgvector database is unreachable: {error}") from error
+        with self._connection() as connection, connection.transaction():
+            connection.execute("SELECT pg_advisory_xact_lock(hashtext('kb_vectors schema'))")
+            for statement in SCHEMA.format(dim=int(dim)).split(";"):
+                connection.execute(statement)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        rows = [(int(i), _literal(v)) for i, v in zip(ids, np.asarray(vectors, dtype=np.float32))]
-        with self.pool.connection() as connection, connection.transaction():
-            connection.execute(f"DELETE FROM {self.table} WHERE id = ANY(%s)", ([row[0] for row in rows],))  # noqa: S608 (the table name matched TABLE in __init__)
-            with connection.cursor().copy(f"COPY {self.table} (id, embedding) FROM STDIN") as copy:
+        rows = [(int(i), self.tenant, _literal(v)) for i, v in zip(ids, np.asarray(vectors, dtype=np.float32))]
+        with self._connection() as connection, connection.transaction():
+            connection.execute("DELETE FROM kb_vectors WHERE tenant = %s AND id = ANY(%s)",
+                               (self.tenant, [row[0] for row in rows]))
+            with connection.cursor().copy("COPY kb_vectors (id, tenant, embedding) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            connection.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_hnsw ON {self.table} "
-                               "USING hnsw (embedding vector_ip_ops)")
 
     def remove(self, ids: np.ndarray) -> None:
-        with self.pool.connection() as connection:
-            connection.execute(f"DELETE FROM {self.table} WHERE id = ANY(%s)", ([int(i) for i in ids],))  # noqa: S608 (the table name matched TABLE in __init__)
+        with self._connection() as connection:
+            connection.execute("DELETE FROM kb_vectors WHERE tenant = %s AND id = ANY(%s)",
+                               (self.tenant, [int(i) for i in ids]))
+
+    def put_articles(self, articles: list[ArticleVectors]) -> list[np.ndarray | None]:
+        results: list[np.ndarray | None] = []
+        with self._connection() as connection, connection.transaction():
+            for article in articles:
+                if not self._claim(connection, article.article_id, article.seq, deleted=False):
+                    results.append(None)
+                    continue
+                count = len(article.fields)
+                end = connection.execute(
+                    "INSERT INTO kb_vector_tenants (tenant, next_id) VALUES (%s, %s) ON CONFLICT (tenant) "
+                    "DO UPDATE SET next_id = kb_vector_tenants.next_id + excluded.next_id RETURNING next_id",
+                    (self.tenant, count)).fetchone()[0]
+                ids = list(range(end - count, end))
+                with connection.cursor().copy(
+                        "COPY kb_vectors (id, tenant, article_id, language, field, embedding) FROM STDIN") as copy:
+                    for vector_id, language, field, vector in zip(ids, article.languages.tolist(),
+                                                                  article.fields.tolist(), article.vectors):
+                        copy.write_row((vector_id, self.tenant, article.article_id, language, field, _literal(vector)))
+                results.append(np.array(ids, dtype=np.int64))
+        return results
+
+    def delete_article(self, article_id: str, seq: int) -> None:
+        with self._connection() as connection, connection.transaction():
+            self._claim(connection, article_id, seq, deleted=True)
+
+    def article_vectors(self, article_id: str) -> ArticleVectors | None:
+        with self._connection() as connection:
+            found = connection.execute("SELECT seq FROM kb_vector_articles WHERE tenant = %s AND article_id = %s "
+                                       "AND NOT deleted", (self.tenant, article_id)).fetchone()
+            if found is None:
+                return None
+            rows = connection.execute("SELECT id, language, field FROM kb_vectors WHERE tenant = %s "
+                                      "AND article_id = %s ORDER BY id", (self.tenant, article_id)).fetchall()
+        columns = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        return ArticleVectors(article_id, found[0], columns[:, 1], columns[:, 2], ids=columns[:, 0])
+
+    def applied(self) -> dict[str, int]:
+        with self._connection() as connection:
+            rows = connection.execute("SELECT article_id, seq FROM kb_vector_articles WHERE tenant = %s "
+                                      "AND NOT deleted", (self.tenant,)).fetchall()
+        return dict(rows)
+
+    def owners(self) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+        with self._connection() as connection:
+            rows = connection.execute("SELECT id, article_id, language, field FROM kb_vectors WHERE tenant = %s "
+                                      "AND article_id IS NOT NULL ORDER BY id", (self.tenant,)).fetchall()
+        return (np.array([row[0] for row in rows], dtype=np.int64), [row[1] for row in rows],
+                np.array([row[2] for row in rows], dtype=np.int8), np.array([row[3] for row in rows], dtype=np.int8))
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
         ids = np.full((len(queries), k), -1, dtype=np.int64)
-        with self.pool.connection() as connection, connection.transaction():
-            connection.execute(f"SET LOCAL hnsw.ef_search = {max(self.ef_search, k)}")
+        with self._connection() as connection, connection.transaction():
+            connection.execute(f"SET LOCAL hnsw.ef_search = {max(self.ef_search, int(k))}")
             connection.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             for row, query in enumerate(np.asarray(queries, dtype=np.float32)):
+                literal = _literal(query)
                 found = connection.execute(
-                    f"SELECT id, -(embedding <#> %s::vector) FROM {self.table} "  # noqa: S608 (the table name matched TABLE in __init__)
-                    f"ORDER BY embedding <#> %s::vector LIMIT %s", (_literal(query), _literal(query), k)).fetchall()
+                    "SELECT id, -(embedding <#> %s::vector) FROM kb_vectors WHERE tenant = %s "
+                    "ORDER BY embedding <#> %s::vector LIMIT %s", (literal, self.tenant, literal, k)).fetchall()
                 # relaxed order: HNSW may return near-ties slightly out of order
                 found.sort(key=lambda item: -item[1])
                 for column, (vector_id, score) in enumerate(found):
@@ -83,21 +174,46 @@ class PgvectorBackend(VectorBackend):
         return scores, ids
 
     def count(self) -> int:
-        with self.pool.connection() as connection:
-            return connection.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]  # noqa: S608 (the table name matched TABLE in __init__)
+        with self._connection() as connection:
+            return connection.execute("SELECT COUNT(*) FROM kb_vectors WHERE tenant = %s",
+                                      (self.tenant,)).fetchone()[0]
 
     def save(self, path: Path) -> None:
-        Path(path).write_text(json.dumps({"backend": self.name, "table": self.table, "dim": self.dim}),
+        Path(path).write_text(json.dumps({"backend": self.name, "tenant": self.tenant, "dim": self.dim}),
                               encoding="utf-8")
 
     def load(self, path: Path) -> None:
         saved = json.loads(Path(path).read_text(encoding="utf-8"))
-        if saved.get("table") != self.table or saved.get("dim") != self.dim:
-            raise ValueError(f"{path} names table {saved.get('table')} of dimension {saved.get('dim')}, "
-                             f"not {self.table} of {self.dim}")
+        if saved.get("tenant") != self.tenant or saved.get("dim") != self.dim:
+            raise ValueError(f"{path} names tenant {saved.get('tenant')} of dimension {saved.get('dim')}, "
+                             f"not {self.tenant} of {self.dim}")
 
     def close(self) -> None:
         self.pool.close()
+
+    def _claim(self, connection, article_id: str, seq: int, deleted: bool) -> bool:
+        """Make ``seq`` the article's applied change and drop its old vectors, unless a later change
+        was applied already (then nothing changes and this returns False)."""
+        claimed = connection.execute(
+            "INSERT INTO kb_vector_articles (tenant, article_id, seq, deleted) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (tenant, article_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted "
+            "WHERE kb_vector_articles.seq <= excluded.seq RETURNING seq", (self.tenant, article_id, seq, deleted)
+        ).fetchone()
+        if claimed is None:
+            return False
+        connection.execute("DELETE FROM kb_vectors WHERE tenant = %s AND article_id = %s", (self.tenant, article_id))
+        return True
+
+    @contextmanager
+    def _connection(self) -> Iterator:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        try:
+            with self.pool.connection() as connection:
+                yield connection
+        except (PoolTimeout, psycopg.OperationalError) as error:
+            raise StoreUnavailableError(f"the pgvector database is unreachable: {error}") from error
 
 
 def _literal(vector: np.ndarray) -> str:

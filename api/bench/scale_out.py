@@ -1,0 +1,201 @@
+"""``make bench`` (second part): the PostgreSQL + pgvector deployment, measured here.
+
+* Backends at 10,000 and 100,000 vectors: the same real field vectors (from the scaled bench
+  index) in FAISS and in pgvector; median search latency for the service's 256 candidates, recall
+  of the exact top 10, load time, and pgvector's bytes on disk per vector (vectors per GB).
+* Replicas: API throughput on the demo KB with 1 and with 2 API processes on one PostgreSQL,
+  the same total number of clients, and how long a write through one replica takes to be found
+  through the other.
+
+A throwaway PostgreSQL with pgvector is started for the run (``tests/postgres.py``) and stopped after.
+
+    python -m api.bench.scale_out [--sizes 10000,100000] [--clients 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import faiss
+import httpx
+import numpy as np
+import psycopg
+
+from api.bench.http_load import Call, Server, free_port, run_load
+from api.bench.workload import BENCH_DIR, INDEX_DIR, query_mix
+from indexer.backends import create_backend
+from indexer.build import VECTORS_FILE
+from indexer.encoders import DEFAULT_ENCODER
+from kb.stores import Scope, create_store
+from tests.postgres import PostgresServer
+
+RESULTS = BENCH_DIR / "scale-out.json"
+CANDIDATES = 256  # what the service asks the backend for (indexer.search.CANDIDATE_VECTORS)
+QUERIES = 200
+SEED = 20261130
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def bench_vectors(count: int) -> np.ndarray:
+    """``count`` real field vectors of the scaled bench index (``make bench`` builds it first)."""
+    ivf = faiss.extract_index_ivf(faiss.read_index(str(INDEX_DIR / VECTORS_FILE)))
+    ivf.make_direct_map()
+    lists = ivf.invlists
+    ids = np.concatenate([faiss.rev_swig_ptr(lists.get_ids(number), lists.list_size(number)).copy()
+                          for number in range(ivf.nlist) if lists.list_size(number)])
+    if count + QUERIES > len(ids):
+        raise SystemExit(f"the bench index has {len(ids)} vectors; ask for at most {len(ids) - QUERIES}")
+    chosen = np.random.default_rng(SEED).choice(ids, count + QUERIES, replace=False)
+    return np.vstack([ivf.reconstruct(int(vector_id)) for vector_id in chosen]).astype(np.float32)
+
+
+def backend_sizes(database: PostgresServer, sizes: list[int]) -> list[dict]:
+    """Search latency, recall and size of both backends at each size."""
+    rows = []
+    for size in sizes:
+        vectors = bench_vectors(size)
+        stored, queries = vectors[:size], vectors[size:]
+        exact = faiss.IndexFlatIP(stored.shape[1])
+        exact.add(stored)
+        truth = exact.search(queries, 10)[1]
+        for name in ("faiss", "pgvector"):
+            started = time.perf_counter()
+            dsn = database.create_database(f"size{size}")
+            backend = create_backend(name, stored.shape[1], dsn, f"size-{size}")
+            for start in range(0, size, 5000):  # COPY in slices: progress, and no giant transaction
+                backend.add(np.arange(start, min(size, start + 5000)), stored[start:start + 5000])
+            load_s = time.perf_counter() - started
+            latencies, found = [], []
+            for query in queries:
+                began = time.perf_counter()
+                ids = backend.search(query[None, :], CANDIDATES)[1][0]
+                latencies.append((time.perf_counter() - began) * 1000)
+                found.append(ids[:10])
+            recall = float(np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)]))
+            row = {"backend": name, "vectors": size, "search_p50_ms": round(statistics.median(latencies), 2),
+                   "search_p95_ms": round(float(np.percentile(latencies, 95)), 2), "recall_at_10": round(recall, 3),
+                   "load_s": round(load_s, 1)}
+            if name == "pgvector":  # the table with its HNSW and key indexes, on disk
+                with psycopg.connect(dsn) as connection:
+                    on_disk = connection.execute("SELECT pg_total_relation_size('kb_vectors')").fetchone()[0]
+                row["bytes_per_vector"] = round(on_disk / size)
+            else:  # in memory: the float32 vector and its id
+                row["bytes_per_vector"] = stored.shape[1] * 4 + 8
+            row["vectors_per_gb"] = round(2**30 / row["bytes_per_vector"])
+            backend.close()
+            log(f"  {name} at {size:,} vectors: {json.dumps(row)}")
+            rows.append(row)
+    return rows
+
+
+def replicas(database: PostgresServer, clients: int, folder: Path) -> dict:
+    """Throughput of 1 and 2 API processes on one PostgreSQL (demo KB), and write → other replica."""
+    env = {"KB_STORE": "postgres", "KB_STORE_DSN": database.create_database("replicas"),
+           "KB_VECTOR_BACKEND": "pgvector", "KB_INDEX_DIR": str(folder / "index"), "KB_LOG_LEVEL": "WARNING",
+           "KB_ENCODER": DEFAULT_ENCODER}
+    servers = [Server(free_port(), env), Server(free_port(), env)]
+    texts = [text for text, _ in query_mix()]
+    try:
+        for server in servers:
+            server.start(timeout=600)
+        store = create_store("postgres", env["KB_STORE_DSN"])
+        key, _ = store.create_key("demo", set(Scope), "make bench", rate_per_minute=0)
+        store.close()
+        for server in servers:
+            run_load(server.port, [Call("GET", f"/v1/search?q=warm+up+{i}") for i in range(20)], 1, key)
+        calls = [Call("GET", f"/v1/search?q={quote(text)}&limit=5") for text in texts[:1200]]
+        one = run_load(servers[0].port, calls, clients, key)
+        halves, results = [calls[0::2], calls[1::2]], []
+        threads = [threading.Thread(target=lambda s=s, h=h: results.append(run_load(s.port, h, clients // 2, key)))
+                   for s, h in zip(servers, halves)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        two_s = time.perf_counter() - started
+        visible = write_to_other_replica(servers, key)
+    finally:
+        for server in servers:
+            server.stop()
+    return {"clients": clients, "one_qps": round(one.requests_per_s, 1), "one_p99_ms": round(one.percentile(99), 1),
+            "two_qps": round(sum(len(r.latencies_ms) for r in results) / two_s, 1),
+            "two_p99_ms": round(float(np.percentile([x for r in results for x in r.latencies_ms], 99)), 1),
+            "errors": one.errors + sum(r.errors for r in results), "write_to_other_replica_s": visible}
+
+
+def write_to_other_replica(servers: list[Server], key: str, rounds: int = 5) -> float:
+    """Median time from a PUT acknowledged by one replica to the article ranking first on the other."""
+    headers = {"Authorization": f"Bearer {key}"}
+    times = []
+    for round_ in range(rounds):
+        article = {"category": "delivery", "tags": ["bikes"], "variants": {"en": {
+            "title": f"Bike rack number {round_} at the pickup point", "summary": "Park bicycles at the rack.",
+            "body": "Bicycles may be left at the bike rack next to the pickup point.",
+            "questions": [f"where is bike rack number {round_}", f"bike rack {round_} location",
+                          f"can I leave my bicycle at rack {round_}"]}}}
+        base = [f"http://127.0.0.1:{server.port}" for server in servers]
+        httpx.put(f"{base[0]}/v1/articles/bike-rack-{round_}", json=article, headers=headers).raise_for_status()
+        started = time.perf_counter()
+        while True:
+            results = httpx.get(f"{base[1]}/v1/search", params={"q": f"where is bike rack number {round_}", "limit": 1},
+                                headers=headers).json()["results"]
+            if results and results[0]["id"] == f"bike-rack-{round_}":
+                break
+            if time.perf_counter() - started > 30:
+                raise RuntimeError("the other replica never found the article")
+            time.sleep(0.01)
+        times.append(time.perf_counter() - started)
+    return round(statistics.median(times), 3)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m api.bench.scale_out", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="vector counts of the backend comparison")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients in all (split over replicas)")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="kb-bench-pg-"))
+    database = PostgresServer(Path(tempfile.mkdtemp(prefix="kb-bench-pg-data-")), free_port())
+    database.start()
+    try:
+        log("backends at each size (loading pgvector builds its HNSW graph as rows arrive) ...")
+        sizes = backend_sizes(database, [int(size) for size in args.sizes.split(",")])
+        log("replicas on one PostgreSQL ...")
+        scale = replicas(database, args.clients, folder)
+    finally:
+        database.stop()
+        for path in (folder, database.folder):
+            shutil.rmtree(path, ignore_errors=True)
+    print(f"\nbackends, real field vectors of the scaled KB, {CANDIDATES} candidates per query, one query at a time")
+    print(f"{'backend':<10} {'vectors':>9} {'p50 ms':>8} {'p95 ms':>8} {'recall@10':>10} {'load s':>8} "
+          f"{'bytes/vec':>10} {'vectors/GB':>11}")
+    for row in sizes:
+        print(f"{row['backend']:<10} {row['vectors']:>9,} {row['search_p50_ms']:>8.2f} {row['search_p95_ms']:>8.2f} "
+              f"{row['recall_at_10']:>10.3f} {row['load_s']:>8.1f} {row['bytes_per_vector']:>10,} "
+              f"{row['vectors_per_gb']:>11,}")
+    print(f"\nAPI on PostgreSQL + pgvector, demo KB, GET /v1/search, {scale['clients']} clients in all")
+    print(f"{'API processes':<14} {'req/s':>8} {'p99 ms':>8}")
+    print(f"{'1':<14} {scale['one_qps']:>8.1f} {scale['one_p99_ms']:>8.1f}")
+    print(f"{'2':<14} {scale['two_qps']:>8.1f} {scale['two_p99_ms']:>8.1f}")
+    print(f"2 / 1 throughput: {scale['two_qps'] / scale['one_qps']:.2f}; errors {scale['errors']}; "
+          f"PUT on one replica -> found first on the other: {scale['write_to_other_replica_s']:.3f} s (median)")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({"backends": sizes, "replicas": scale}, indent=2), encoding="utf-8")
+    print(f"\nwritten: {RESULTS}")
+    return 0 if scale["errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

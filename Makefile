@@ -7,7 +7,7 @@ PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install model index serve test test-postgres fuzz soak eval bench clean
+.PHONY: install model index browser serve test test-postgres fuzz soak eval bench clean
 
 # Virtual environment and dependencies. torch is installed first and pinned:
 # 2.13.0 is the local CPU build; any other version pulls multi-GB CUDA wheels.
@@ -28,15 +28,21 @@ install: model
 index: install
 	$(PY) -m indexer build
 
-# The demo tenant (created from kb/demo in build/store.sqlite3 on first start) and its keys,
-# printed and written to build/demo-keys.json, then the API.
+# Debian's Chromium (and a small CJK font for the screenshots) for the widget's browser tests, driven by
+# Playwright from the venv: no browser is ever downloaded. Installed once, as root.
+browser:
+	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || \
+		(apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei)
+
+# The demo tenant (created from kb/demo in build/store.sqlite3 on first start), its keys (printed and
+# written to build/demo-keys.json) and its demo page's origin (allowed for CORS), then the API.
 serve: index
-	$(PY) -m api.admin demo-keys
-	@echo "API on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/docs)"
+	$(PY) -m api.admin demo-keys --origin http://$(HOST):$(PORT)
+	@echo "API on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/docs, help-centre demo: http://$(HOST):$(PORT)/demo)"
 	@echo "try:  curl -s -X POST http://$(HOST):$(PORT)/v1/answer -H 'Authorization: Bearer <the answer key above>' -H 'Content-Type: application/json' -d '{\"query\": \"Where is my parcel?\", \"channel\": \"chat\"}'"
 	$(VENV)/bin/uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT) --no-access-log
 
-test: install
+test: install browser
 	$(PY) -m ruff check api indexer kb tests
 	$(PY) -m pytest
 

@@ -1,11 +1,13 @@
 """``python -m api.admin``: tenants and API keys from the command line (the store of ``KB_STORE_PATH``).
 
     python -m api.admin tenant create acme --kb-dir path/to/kb
+    python -m api.admin tenant origins acme https://help.acme.com  # pages that may call the API (CORS)
     python -m api.admin keys create --tenant acme --scopes search --name "help centre widget"
     python -m api.admin keys list --tenant acme
     python -m api.admin keys revoke --tenant acme <key id>
     python -m api.admin import --tenant acme path/to/kb  # or a .jsonl file: a report line per article
-    python -m api.admin demo-keys        # what `make serve` runs: the demo tenant and its three keys
+    python -m api.admin demo-keys --origin http://127.0.0.1:8000  # what `make serve` runs: the demo tenant,
+                                                                  # its three keys and its page's origin
 
 Keys are printed once and stored only as hashes. Writes made here while a server runs reach its
 index on the server's next start; use the HTTP API (``/v1/articles/import``) for a running server.
@@ -16,28 +18,39 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
 
+from api.cors import normalise_origin
 from api.services import seed_tenant
 from api.settings import Settings
 from api.writes import import_items
-from indexer.settings import PROJECT_ROOT
 from kb.loader import JSONL_FILE, load_articles
 from kb.stores import Scope, Store, create_store
 
-DEMO_KEYS_FILE = PROJECT_ROOT / "build" / "demo-keys.json"
 DEMO_SCOPES = {"search": {Scope.SEARCH}, "answer": {Scope.ANSWER}, "admin": set(Scope)}
 
 
-def demo_keys(store: Store, settings: Settings, path: Path = DEMO_KEYS_FILE) -> dict[str, str]:
+def demo_keys(store: Store, settings: Settings, path: Path | None = None,
+              origins: Sequence[str] = ()) -> dict[str, str]:
     """The demo tenant's search, answer and admin keys: those in ``path`` while they still work, else new ones.
+
+    Args:
+        store: the store.
+        settings: the demo tenant and its knowledge base.
+        path: where the keys are kept; ``settings.demo_keys_file`` when None.
+        origins: web origins added to the demo tenant's allowed origins (where its demo page is served).
 
     Returns:
         ``{"search": ..., "answer": ..., "admin": ...}`` (``admin`` holds every scope), also written to ``path``.
     """
+    path = path or settings.demo_keys_file
     seed_tenant(store, settings.tenant, settings.kb_dir)
+    if origins:
+        store.set_allowed_origins(settings.tenant, [*store.allowed_origins(settings.tenant),
+                                                    *(normalise_origin(origin) for origin in origins)])
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -85,10 +98,16 @@ def read_items(path: Path) -> list[tuple[str, object]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m api.admin", description="Tenants and API keys.")
     commands = parser.add_subparsers(dest="command", required=True)
-    tenant = commands.add_parser("tenant", help="create a tenant").add_subparsers(dest="action", required=True)
+    tenant = commands.add_parser("tenant", help="create a tenant, set its allowed origins").add_subparsers(
+        dest="action", required=True)
     create_tenant = tenant.add_parser("create", help="create a tenant, optionally with a knowledge base")
     create_tenant.add_argument("tenant")
     create_tenant.add_argument("--kb-dir", type=Path, help="import this knowledge-base directory")
+    origins = tenant.add_parser("origins", help="show or set the web origins whose pages may call the API with "
+                                                "the tenant's keys (CORS; none by default)")
+    origins.add_argument("tenant")
+    origins.add_argument("origins", nargs="*", help="the new list, replacing the old one, e.g. https://help.acme.com")
+    origins.add_argument("--clear", action="store_true", help="allow no origin")
     keys = commands.add_parser("keys", help="create, list or revoke API keys").add_subparsers(dest="action",
                                                                                              required=True)
     create_key = keys.add_parser("create", help="create a key and print it (shown once)")
@@ -106,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     bulk.add_argument("path", type=Path, help="a knowledge-base directory (articles/*.yaml, articles.jsonl) "
                                               "or a .jsonl file")
     demo = commands.add_parser("demo-keys", help="the demo tenant and its keys, written to build/demo-keys.json")
-    demo.add_argument("--out", type=Path, default=DEMO_KEYS_FILE)
+    demo.add_argument("--out", type=Path, help="where the keys are written (default: KB_DEMO_KEYS_FILE)")
+    demo.add_argument("--origin", action="append", default=[],
+                      help="an origin the demo page is served from, allowed for the demo tenant (repeatable)")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -121,7 +142,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args, store: Store, settings: Settings) -> int:
-    if args.command == "tenant":
+    if args.command == "tenant" and args.action == "origins":
+        if args.origins or args.clear:
+            store.set_allowed_origins(args.tenant, [normalise_origin(origin) for origin in args.origins])
+        allowed = store.allowed_origins(args.tenant)
+        print(f"tenant {args.tenant} allows " + (", ".join(allowed) if allowed else "no origin (closed)"))
+    elif args.command == "tenant":
         if args.tenant in store.tenants():
             raise ValueError(f"tenant '{args.tenant}' exists already")
         articles = load_articles(args.kb_dir) if args.kb_dir else []
@@ -154,8 +180,9 @@ def _run(args, store: Store, settings: Settings) -> int:
             raise LookupError(f"tenant '{args.tenant}' has no live key '{args.key_id}'")
         print(f"key {args.key_id} revoked")
     else:
-        keys = demo_keys(store, settings, args.out)
-        print(f"demo tenant '{settings.tenant}' keys (also in {args.out}):")
+        keys = demo_keys(store, settings, args.out, args.origin)
+        print(f"demo tenant '{settings.tenant}' keys (also in {args.out or settings.demo_keys_file}), "
+              f"allowed origins: {', '.join(store.allowed_origins(settings.tenant)) or 'none'}:")
         for name, secret in keys.items():
             print(f"  {name:<7} {secret}")
     return 0

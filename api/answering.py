@@ -80,17 +80,22 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
 
 
 async def search(space: TenantSpace, query: str, language: Language | None, limit: int, allowed: ArticleFilter,
-                 accept_language: str | None = None) -> SearchResponse:
-    """Rank the articles ``allowed`` lets through for a search box: titles and summaries in the query's language."""
+                 threshold: float, accept_language: str | None = None) -> SearchResponse:
+    """Rank the articles ``allowed`` lets through for a search box: titles and summaries in the query's
+    language, and whether the first is a confident answer (``threshold``, as for ``/v1/answer``)."""
     detection = detect(query, language, accept_language)
-    hits = (await space.retriever.retrieve(query, detection.language, limit, allowed)).hits
+    # the confidence needs the runner-up even when one result is asked for
+    hits = (await space.retriever.retrieve(query, detection.language, max(limit, 2), allowed)).hits
+    top_confidence = confidence(hits)
+    hits = hits[:limit]
     language = language or resolve_language(detection, [hit.language for hit in hits])
     results = []
     for hit in hits:
         variant = hit.article.variant_for(language)
         results.append(SearchResult(id=hit.article.id, title=variant.title, summary=variant.summary,
                                     score=round(hit.score, 4), language=variant.language))
-    return SearchResponse(query=query, language=language, results=results)
+    return SearchResponse(query=query, language=language, answered=bool(hits) and top_confidence >= threshold,
+                          confidence=round(top_confidence, 4), results=results)
 
 
 def _article_ref(hit: ArticleHit, language: Language) -> ArticleRef:

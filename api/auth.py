@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Response
+from fastapi import Depends, Header, HTTPException, Request, Response
 
+from api.cors import remember_tenant
 from api.deps import get_services
 from api.services import Services
 from kb.filters import ArticleFilter
@@ -47,7 +48,7 @@ class Caller:
         return ArticleFilter(frozenset(visibilities), now, category, product, tags)
 
 
-async def authenticate(services: Annotated[Services, Depends(get_services)], response: Response,
+async def authenticate(services: Annotated[Services, Depends(get_services)], request: Request, response: Response,
                        authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None) -> Caller:
     """The caller of a request; 401 without a valid key, 429 over the key's rate limit.
 
@@ -59,6 +60,7 @@ async def authenticate(services: Annotated[Services, Depends(get_services)], res
     key = services.store.find_key(authorization[len(BEARER):].strip())
     if key is None:
         raise HTTPException(status_code=401, detail="invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    remember_tenant(request, key.tenant)  # its allowed origins get CORS headers, 429s and 403s included
     per_minute = services.settings.rate_limit_per_minute if key.rate_per_minute is None else key.rate_per_minute
     if per_minute:
         decision = services.rate_limiter.take(key.id, per_minute)

@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.cors import TenantCors
 from api.errors import install_error_handlers
 from api.middleware import BodyLimit, RequestLog
-from api.routers import analytics, answers, articles, feedback, health, keys, search, templates
+from api.routers import analytics, answers, articles, feedback, health, keys, origins, search, templates, widget
 from api.services import Services, load_encoder, load_services
 from api.settings import Settings
 from indexer.encoders import ModelMissingError
@@ -49,11 +50,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = None
     install_error_handlers(app)
-    # the middleware added last runs first: RequestLog wraps BodyLimit, so a 413 gets an id and a log line
+    # the middleware added last runs first: RequestLog wraps BodyLimit, so a 413 gets an id and a log line;
+    # TenantCors answers preflights and adds CORS headers for the origins the key's tenant allows
+    app.add_middleware(TenantCors)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)
     for router in (answers.router, search.router, articles.router, templates.router, feedback.router,
-                   analytics.router, keys.router, health.router):
+                   analytics.router, keys.router, origins.router, health.router, widget.router):
         app.include_router(router)
     return app
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.cors import normalise_origin
 from kb.models import Channel, Language, Visibility
 from kb.stores import Scope
 from kb.templates import Situation
@@ -78,6 +79,9 @@ class SearchResult(BaseModel):
 class SearchResponse(BaseModel):
     query: str
     language: Language
+    answered: bool = Field(..., description="false when no article is a confident answer (a search box shows "
+                                            "'no answer found' then)")
+    confidence: float = Field(..., ge=0, le=1, description="calibrated probability that the first result is right")
     results: list[SearchResult]
 
 
@@ -149,6 +153,23 @@ class KeyOut(BaseModel):
 
 class NewKey(KeyOut):
     key: str = Field(..., description="the secret: shown only now, store it safely")
+
+
+class OriginsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    origins: list[str] = Field(..., max_length=100, description="web origins whose pages may call the API with "
+                                                                "this tenant's keys, e.g. https://help.example.com "
+                                                                "(replaces the list; [] allows none)")
+
+    @field_validator("origins")
+    @classmethod
+    def are_origins(cls, values: list[str]) -> list[str]:
+        return sorted({normalise_origin(value) for value in values})
+
+
+class OriginsOut(BaseModel):
+    origins: list[str] = Field(..., description="the tenant's allowed origins (CORS), as browsers send them")
 
 
 class TemplateSummary(BaseModel):

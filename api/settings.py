@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     query_retention_days: int = Field(30, ge=0, description="days the answer log keeps query text (0: none)")
     answer_threshold: float = Field(DEFAULT_ANSWER_THRESHOLD, ge=0, le=1,
                                     description="confidence below which answered=false")
+    demo_keys_file: Path = Field(PROJECT_ROOT / "build" / "demo-keys.json",
+                                 description="the demo tenant's keys (python -m api.admin demo-keys); the /demo "
+                                             "page embeds its search key")
 
     @model_validator(mode="after")
     def postgres_needs_a_dsn(self) -> Settings:

@@ -34,4 +34,5 @@ async def get_search(
         raise HTTPException(status_code=422, detail="q must contain some text, not only whitespace")
     check_query_length(q, services.settings.max_query_chars)
     allowed = caller.article_filter(category, product, frozenset(tag or ()))
-    return await answering.search(services.space(caller.tenant), q.strip(), lang, limit, allowed, accept_language)
+    return await answering.search(services.space(caller.tenant), q.strip(), lang, limit, allowed,
+                                  services.settings.answer_threshold, accept_language)

@@ -227,6 +227,23 @@ class Store:
         """Revoke a key of the tenant; False when it has no such live key."""
         raise NotImplementedError
 
+    def allowed_origins(self, tenant: str) -> list[str]:
+        """The web origins (``https://help.example.com``) whose pages may call the API with the tenant's
+        keys (CORS), sorted; none by default."""
+        raise NotImplementedError
+
+    def set_allowed_origins(self, tenant: str, origins: list[str]) -> None:
+        """Replace the tenant's allowed origins (an empty list: no cross-origin calls).
+
+        Raises:
+            UnknownTenantError: no such tenant.
+        """
+        raise NotImplementedError
+
+    def origin_allowed(self, origin: str) -> bool:
+        """True when some tenant allows ``origin`` (a browser's preflight request carries no key)."""
+        raise NotImplementedError
+
     def log_answers(self, records: list[AnswerRecord]) -> None:
         """Append answers to the answer log (one transaction)."""
         raise NotImplementedError

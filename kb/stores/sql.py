@@ -98,6 +98,15 @@ MIGRATIONS: list[str] = [
     CREATE INDEX article_changes_by_seq ON article_changes (tenant, seq);
     INSERT INTO article_changes (tenant, article_id, seq, version) SELECT tenant, id, 0, version FROM articles
     """,
+    # 6: the web origins whose pages may call the API with a tenant's keys (CORS); none by default
+    """
+    CREATE TABLE tenant_origins (
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        origin TEXT NOT NULL,
+        PRIMARY KEY (tenant, origin)
+    );
+    CREATE INDEX tenant_origins_by_origin ON tenant_origins (origin);
+    """,
 ]
 API_KEY_COLUMNS = "id, tenant, scopes, name, created_at, revoked_at, rate_per_minute"
 ALL = 2**62  # LIMIT without a limit (engines disagree on how to say "no limit")
@@ -275,6 +284,22 @@ class SqlStore(Store):
             changed = db.execute("UPDATE api_keys SET revoked_at = ? WHERE tenant = ? AND id = ? AND revoked_at IS NULL",
                                  (_now(), tenant, key_id)).rowcount
         return changed == 1
+
+    def allowed_origins(self, tenant: str) -> list[str]:
+        with self._reading() as db:
+            rows = db.execute("SELECT origin FROM tenant_origins WHERE tenant = ? ORDER BY origin", (tenant,)).fetchall()
+        return [row[0] for row in rows]
+
+    def set_allowed_origins(self, tenant: str, origins: list[str]) -> None:
+        with self._transaction() as db:
+            self._require_tenant(db, tenant)
+            db.execute("DELETE FROM tenant_origins WHERE tenant = ?", (tenant,))
+            db.executemany("INSERT INTO tenant_origins (tenant, origin) VALUES (?, ?)",
+                           [(tenant, origin) for origin in sorted(set(origins))])
+
+    def origin_allowed(self, origin: str) -> bool:
+        with self._reading() as db:
+            return db.execute("SELECT 1 FROM tenant_origins WHERE origin = ? LIMIT 1", (origin,)).fetchone() is not None
 
     def log_answers(self, records: list[AnswerRecord]) -> None:
         with self._transaction() as db:

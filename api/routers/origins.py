@@ -1,0 +1,26 @@
+"""/v1/origins: the web origins whose pages may call the API with this tenant's keys (CORS; admin scope)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from api.auth import Caller, require
+from api.deps import get_services
+from api.schemas import ERROR_RESPONSES, OriginsIn, OriginsOut
+from api.services import Services
+from kb.stores import Scope
+
+router = APIRouter(prefix="/v1", tags=["origins"], responses=ERROR_RESPONSES)
+
+
+@router.get("/origins", response_model=OriginsOut, summary="This tenant's allowed origins (none by default)")
+def get_origins(services: Services = Depends(get_services),
+                caller: Caller = Depends(require(Scope.ADMIN))) -> OriginsOut:
+    return OriginsOut(origins=services.store.allowed_origins(caller.tenant))
+
+
+@router.put("/origins", response_model=OriginsOut, summary="Replace this tenant's allowed origins")
+def put_origins(body: OriginsIn, services: Services = Depends(get_services),
+                caller: Caller = Depends(require(Scope.ADMIN))) -> OriginsOut:
+    services.store.set_allowed_origins(caller.tenant, body.origins)
+    return OriginsOut(origins=services.store.allowed_origins(caller.tenant))

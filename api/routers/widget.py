@@ -1,0 +1,114 @@
+"""The help-page search widget (``GET /widget.js``) and the demo shop's help centre that uses it (``GET /demo``).
+
+The demo page embeds the demo tenant's ``search`` key (from ``KB_DEMO_KEYS_FILE``, written by
+``python -m api.admin demo-keys``): a key with only the search scope is what a public page may hold.
+It is served with a strict Content-Security-Policy: scripts from this origin only, no inline script.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from html import escape
+from pathlib import Path
+from string import Template
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
+from fastapi.responses import HTMLResponse
+
+from api.deps import get_services
+from api.services import Services
+from kb.models import Language
+
+router = APIRouter(tags=["widget"], include_in_schema=False)
+STATIC = Path(__file__).resolve().parent.parent / "static"
+DEMO_PAGE = Template((STATIC / "demo.html").read_text(encoding="utf-8"))
+ASSETS = {name: (STATIC / name).read_bytes() for name in ("widget.js", "demo.js", "demo.css")}
+GZIPPED = {name: gzip.compress(content, mtime=0) for name, content in ASSETS.items()}
+TAGS = {name: f'"{hashlib.sha256(content).hexdigest()[:16]}"' for name, content in ASSETS.items()}
+CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
+                               "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "zh": "中文", "lt": "Lietuvių"}
+DEMO_TEXT = {
+    "en": {"title": "Brightcart Help Centre", "language": "Language",
+           "intro": "Search our help articles — or ask us in the contact form below.",
+           "contact": "Contact us", "contact_intro": "Tell us what it is about: we suggest articles as you type.",
+           "email": "Your e-mail", "message": "Message", "send": "Send",
+           "sent": "Thank you! (This is a demo: nothing was sent.)"},
+    "ja": {"title": "Brightcart ヘルプセンター", "language": "言語",
+           "intro": "ヘルプ記事を検索できます。下のお問い合わせフォームからもご質問いただけます。",
+           "contact": "お問い合わせ", "contact_intro": "件名を入力すると、関連する記事をご案内します。",
+           "email": "メールアドレス", "message": "お問い合わせ内容", "send": "送信",
+           "sent": "ありがとうございます。（デモのため送信されていません）"},
+    "zh": {"title": "Brightcart 帮助中心", "language": "语言",
+           "intro": "搜索帮助文章，或通过下方的联系表单向我们提问。",
+           "contact": "联系我们", "contact_intro": "请输入主题，我们会在您输入时推荐相关文章。",
+           "email": "您的电子邮箱", "message": "留言", "send": "发送",
+           "sent": "谢谢！（这是演示页面，内容未发送。）"},
+    "lt": {"title": "Brightcart pagalbos centras", "language": "Kalba",
+           "intro": "Ieškokite pagalbos straipsniuose arba paklauskite mūsų per kontaktų formą žemiau.",
+           "contact": "Susisiekite su mumis", "contact_intro": "Parašykite temą: rašant pasiūlysime straipsnių.",
+           "email": "Jūsų el. paštas", "message": "Žinutė", "send": "Siųsti",
+           "sent": "Ačiū! (Tai demonstracija: niekas neišsiųsta.)"},
+}
+
+
+@router.get("/widget.js")
+def widget_js(if_none_match: Annotated[str | None, Header()] = None,
+              accept_encoding: Annotated[str | None, Header()] = None) -> Response:
+    """The widget script: gzipped when the browser accepts it, cacheable for an hour, revalidated by its ETag."""
+    return _asset("widget.js", if_none_match, accept_encoding)
+
+
+@router.get("/demo.js")
+def demo_js(if_none_match: Annotated[str | None, Header()] = None,
+            accept_encoding: Annotated[str | None, Header()] = None) -> Response:
+    return _asset("demo.js", if_none_match, accept_encoding)
+
+
+@router.get("/demo.css")
+def demo_css(if_none_match: Annotated[str | None, Header()] = None,
+             accept_encoding: Annotated[str | None, Header()] = None) -> Response:
+    return _asset("demo.css", if_none_match, accept_encoding)
+
+
+@router.get("/demo", response_class=HTMLResponse)
+def demo_page(lang: Annotated[Language, Query()] = Language.EN,
+              services: Services = Depends(get_services)) -> HTMLResponse:
+    """The demo shop's help centre in ``lang``: the search widget, and a contact form with suggestions."""
+    key = _demo_search_key(services.settings.demo_keys_file)
+    links = " ".join(f'<a href="/demo?lang={code}" lang="{code}"{" aria-current=page" if code == lang.value else ""}>'
+                     f"{escape(name)}</a>" for code, name in LANGUAGE_NAMES.items())
+    text = {name: escape(value) for name, value in DEMO_TEXT[lang.value].items()}
+    page = DEMO_PAGE.substitute(text, lang=lang.value, key=escape(key), languages=links)
+    return HTMLResponse(page, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+
+
+def _asset(name: str, if_none_match: str | None, accept_encoding: str | None) -> Response:
+    """A static file with its caching headers: 304 for a current copy, gzipped for browsers that accept it."""
+    headers = {"ETag": TAGS[name], "Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding",
+               "X-Content-Type-Options": "nosniff", "Cross-Origin-Resource-Policy": "cross-origin"}
+    if if_none_match == TAGS[name]:
+        return Response(status_code=304, headers=headers)
+    content = ASSETS[name]
+    if "gzip" in (accept_encoding or ""):
+        content, headers["Content-Encoding"] = GZIPPED[name], "gzip"
+    return Response(content, media_type=CONTENT_TYPES[Path(name).suffix], headers=headers)
+
+
+def _demo_search_key(path: Path) -> str:
+    """The demo tenant's search key; 404 until ``python -m api.admin demo-keys`` has written it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["search"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise HTTPException(status_code=404, detail=f"no demo keys in {path}: run `python -m api.admin demo-keys` "
+                                                    "(make serve does)") from None

@@ -9,8 +9,8 @@
     python -m api.admin demo-keys --origin http://127.0.0.1:8000  # what `make serve` runs: the demo tenant,
                                                                   # its three keys and its page's origin
 
-Keys are printed once and stored only as hashes. Writes made here while a server runs reach its
-index on the server's next start; use the HTTP API (``/v1/articles/import``) for a running server.
+Keys are printed once and stored only as hashes. A running server takes in articles imported here
+from the store's change feed (within a second or so, plus the time to embed them).
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def _run(args, store: Store, settings: Settings) -> int:
         for item in report.items:
             print(f"{item.status:<9} {item.id or '-':<40} {' '.join((item.error or '').split())}")
         print(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
-              f"rejected {report.rejected} (a running server indexes them on its next start)")
+              f"rejected {report.rejected} (a running server takes them in from the store's change feed)")
         return 1 if report.rejected else 0
     elif args.command == "keys" and args.action == "create":
         scopes = {Scope(scope.strip()) for scope in args.scopes.split(",") if scope.strip()}

@@ -146,7 +146,8 @@ def open_space(services: Services, tenant: str) -> TenantSpace:
     seen = services.store.last_change(tenant)  # read first: a write made meanwhile is applied twice, not missed
     stored = services.store.list_articles(tenant)[0]
     if settings.vector_backend == "pgvector":
-        backend = create_backend("pgvector", services.encoder.dim, settings.store_dsn, tenant)
+        backend = create_backend("pgvector", services.encoder.dim, settings.store_dsn, tenant,
+                                 read_dsn=settings.store_read_dsn)
         index = open_shared_index(stored, services.encoder, backend)
     else:
         index = open_index([article.article for article in stored], services.encoder, index_dir)

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     store: Literal["sqlite", "postgres"] = Field("sqlite", description="the store backend (the source of truth)")
     store_path: Path = Field(PROJECT_ROOT / "build" / "store.sqlite3", description="the SQLite store file")
     store_dsn: str | None = Field(None, description="PostgreSQL connection string when store is postgres")
+    store_read_dsn: str | None = Field(None, description="a streaming read replica of that database: vector "
+                                                         "searches go there (pgvector; writes always go to "
+                                                         "store_dsn)")
     index_dir: Path = Field(PROJECT_ROOT / "build" / "index",
                             description="index root: one folder per tenant, derived from the store (faiss)")
     vector_backend: Literal["faiss", "pgvector"] = Field(

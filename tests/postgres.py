@@ -52,10 +52,24 @@ class PostgresServer:
         if not (self.data / "PG_VERSION").is_file():
             self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                       "--no-instructions")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-w", "-t", "60",
-                  "-o", f"-p {self.port} -h 127.0.0.1 -k {self.folder}", "start")
+        self._launch()
         self.sql("CREATE EXTENSION IF NOT EXISTS vector")
         return self.dsn
+
+    def start_replica_of(self, primary: PostgresServer) -> str:
+        """Start this cluster as a streaming read replica of ``primary`` (a base backup the first
+        time); returns its DSN (read-only, a few milliseconds behind the primary)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._own(self.folder)
+        if not (self.data / "PG_VERSION").is_file():
+            self._run("pg_basebackup", "-D", str(self.data), "-R", "-X", "stream", "-h", "127.0.0.1",
+                      "-p", str(primary.port), "-U", "postgres")
+        self._launch()
+        return self.dsn
+
+    def _launch(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-w", "-t", "60",
+                  "-o", f"-p {self.port} -h 127.0.0.1 -k {self.folder}", "start")
 
     def stop(self) -> None:
         """Stop the server (fast shutdown); nothing happens when it is not running."""
@@ -66,9 +80,12 @@ class PostgresServer:
         """A fresh, empty database with pgvector; returns its DSN."""
         self.sql(f'DROP DATABASE IF EXISTS "{name}"')
         self.sql(f'CREATE DATABASE "{name}"')
-        dsn = self.dsn.rsplit("/", 1)[0] + f"/{name}"
-        self.sql("CREATE EXTENSION IF NOT EXISTS vector", dsn)
-        return dsn
+        self.sql("CREATE EXTENSION IF NOT EXISTS vector", self.database_dsn(name))
+        return self.database_dsn(name)
+
+    def database_dsn(self, name: str) -> str:
+        """The DSN of database ``name`` on this server."""
+        return self.dsn.rsplit("/", 1)[0] + f"/{name}"
 
     def sql(self, statement: str, dsn: str | None = None) -> None:
         import psycopg

@@ -3,6 +3,11 @@ the rules that let many processes share it."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -11,6 +16,8 @@ from indexer.evals.common import load_yaml
 from indexer.sync import open_shared_index
 from kb.models import Language
 from kb.stores import StoredArticle
+from tests.helpers import free_port
+from tests.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres
 
@@ -76,3 +83,27 @@ def test_tenants_are_apart_and_a_late_write_of_an_older_change_is_ignored(postgr
     assert second.applied() == {"a": 1}
     first.close()
     second.close()
+
+
+def test_searches_can_go_to_a_streaming_read_replica(postgres):
+    dsn = postgres.create_database("replicated")
+    replica = PostgresServer(Path(tempfile.mkdtemp(prefix="kb-pg-replica-")), free_port())
+    backend = None
+    try:
+        replica.start_replica_of(postgres)
+        backend = create_backend("pgvector", 4, dsn, "t", read_dsn=replica.database_dsn("replicated"))
+        with backend.read_pool.connection() as connection:
+            assert connection.execute("SELECT pg_is_in_recovery()").fetchone()[0]  # searches read the replica
+        unit = np.eye(4, dtype=np.float32)
+        codes = np.zeros(2, dtype=np.int8)
+        [ids] = backend.put_articles([ArticleVectors("a", 1, codes, codes, unit[:2])])  # written to the primary
+        deadline = time.monotonic() + 30
+        while backend.article_vectors("a") is None:  # read from the replica, once it has replayed the write
+            assert time.monotonic() < deadline, "the replica never received the vectors"
+            time.sleep(0.05)
+        assert backend.search(unit[1:2], 1)[1][0, 0] == ids[1]
+    finally:
+        if backend is not None:
+            backend.close()
+        replica.stop()
+        shutil.rmtree(replica.folder, ignore_errors=True)

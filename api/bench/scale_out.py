@@ -1,8 +1,9 @@
 """``make bench`` (second part): the PostgreSQL + pgvector deployment, measured here.
 
-* Backends at 10,000 and 100,000 vectors: the same real field vectors (from the scaled bench
-  index) in FAISS and in pgvector; median search latency for the service's 256 candidates, recall
-  of the exact top 10, load time, and pgvector's bytes on disk per vector (vectors per GB).
+* Backends at 10,000 and 100,000 vectors: the same real field vectors (the first fields of the
+  scaled bench KB, embedded once and cached) in FAISS and in pgvector, searched with the ``query:``
+  vectors of 200 benchmark queries: median latency for the service's 256 candidates, recall of the
+  exact top 10, load time, and pgvector's bytes on disk per vector (vectors per GB).
 * Replicas: API throughput on the demo KB with 1 and with 2 API processes on one PostgreSQL,
   the same total number of clients, and how long a write through one replica takes to be found
   through the other.
@@ -31,14 +32,17 @@ import numpy as np
 import psycopg
 
 from api.bench.http_load import Call, Server, free_port, run_load
-from api.bench.workload import BENCH_DIR, INDEX_DIR, query_mix
+from api.bench.workload import BENCH_DIR, query_mix, scaled_kb
 from indexer.backends import create_backend
-from indexer.build import VECTORS_FILE
-from indexer.encoders import DEFAULT_ENCODER
+from indexer.build import article_entries, embed_entries
+from indexer.encoders import DEFAULT_ENCODER, create_encoder
 from kb.stores import Scope, create_store
 from tests.postgres import PostgresServer
 
 RESULTS = BENCH_DIR / "scale-out.json"
+VECTORS_CACHE = BENCH_DIR / "scale-out-vectors.npy"
+ARTICLES = 10_000  # the scaled KB of make bench; its first fields give the vectors
+THREADS = 2
 CANDIDATES = 256  # what the service asks the backend for (indexer.search.CANDIDATE_VECTORS)
 QUERIES = 200
 SEED = 20261130
@@ -48,25 +52,33 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def bench_vectors(count: int) -> np.ndarray:
-    """``count`` real field vectors of the scaled bench index (``make bench`` builds it first)."""
-    ivf = faiss.extract_index_ivf(faiss.read_index(str(INDEX_DIR / VECTORS_FILE)))
-    ivf.make_direct_map()
-    lists = ivf.invlists
-    ids = np.concatenate([faiss.rev_swig_ptr(lists.get_ids(number), lists.list_size(number)).copy()
-                          for number in range(ivf.nlist) if lists.list_size(number)])
-    if count + QUERIES > len(ids):
-        raise SystemExit(f"the bench index has {len(ids)} vectors; ask for at most {len(ids) - QUERIES}")
-    chosen = np.random.default_rng(SEED).choice(ids, count + QUERIES, replace=False)
-    return np.vstack([ivf.reconstruct(int(vector_id)) for vector_id in chosen]).astype(np.float32)
+def bench_vectors(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` real field vectors of the scaled knowledge base (embedded once, then cached), and the
+    ``query:`` vectors of the first :data:`QUERIES` benchmark queries."""
+    encoder = create_encoder(DEFAULT_ENCODER, threads=THREADS)
+    cached = np.load(VECTORS_CACHE) if VECTORS_CACHE.is_file() else np.zeros((0, encoder.dim), dtype=np.float32)
+    if len(cached) < count:
+        entries = [entry for article in scaled_kb(ARTICLES, log) for entry in article_entries(article)][:count]
+        log(f"embedding {len(entries):,} field texts of the scaled KB (once; cached in {VECTORS_CACHE})")
+        done = [0]
+
+        def progress(batch: int) -> None:
+            done[0] += batch
+            if done[0] % 10_000 < batch:
+                log(f"  {done[0]:,} of {len(entries):,}")
+
+        cached = embed_entries(encoder, entries, progress)
+        VECTORS_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        np.save(VECTORS_CACHE, cached)
+    queries = encoder.encode_queries([text for text, _ in query_mix()[:QUERIES]])
+    return cached[:count], np.asarray(queries, dtype=np.float32)
 
 
 def backend_sizes(database: PostgresServer, sizes: list[int]) -> list[dict]:
     """Search latency, recall and size of both backends at each size."""
     rows = []
     for size in sizes:
-        vectors = bench_vectors(size)
-        stored, queries = vectors[:size], vectors[size:]
+        stored, queries = bench_vectors(size)
         exact = faiss.IndexFlatIP(stored.shape[1])
         exact.add(stored)
         truth = exact.search(queries, 10)[1]

@@ -9,7 +9,8 @@ BACKENDS = ("faiss", "pgvector")
 __all__ = ["BACKENDS", "ArticleVectors", "SharedVectorBackend", "VectorBackend", "create_backend"]
 
 
-def create_backend(name: str, dim: int, dsn: str | None = None, tenant: str | None = None) -> VectorBackend:
+def create_backend(name: str, dim: int, dsn: str | None = None, tenant: str | None = None,
+                   read_dsn: str | None = None) -> VectorBackend:
     """Create a backend: an empty FAISS index, or a tenant's part of the pgvector tables (created when missing).
 
     Args:
@@ -17,6 +18,7 @@ def create_backend(name: str, dim: int, dsn: str | None = None, tenant: str | No
         dim: vector dimension.
         dsn: the PostgreSQL connection string (pgvector only).
         tenant: whose vectors (pgvector only).
+        read_dsn: a streaming read replica for searches (pgvector only; None: the primary).
 
     Returns:
         The backend.
@@ -30,5 +32,5 @@ def create_backend(name: str, dim: int, dsn: str | None = None, tenant: str | No
             raise ValueError("the pgvector backend needs a connection string (dsn) and a tenant")
         from indexer.backends.pgvector import PgvectorBackend
 
-        return PgvectorBackend(dim, dsn, tenant)
+        return PgvectorBackend(dim, dsn, tenant, read_dsn=read_dsn)
     raise ValueError(f"unknown vector backend '{name}'; choose one of {', '.join(BACKENDS)}")

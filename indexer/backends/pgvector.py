@@ -65,29 +65,22 @@ class PgvectorBackend(SharedVectorBackend):
         dsn: connection string of a database where the ``vector`` extension is available.
         tenant: whose vectors this backend reads and writes.
         ef_search: HNSW candidate list size per query (at least k is used).
-        pool_size: most connections held open.
+        pool_size: most connections held open (per pool).
         statement_timeout_ms: longest a statement may run.
+        read_dsn: a streaming read replica of that database for searches and for reading the
+            vectors other processes wrote (None: the primary); writes always go to ``dsn``.
     """
 
     name = "pgvector"
     shared = True
 
     def __init__(self, dim: int, dsn: str, tenant: str, ef_search: int = 200, pool_size: int = 4,
-                 statement_timeout_ms: int = 10_000):
-        from psycopg_pool import ConnectionPool
-
+                 statement_timeout_ms: int = 10_000, read_dsn: str | None = None):
         self.dim = dim
         self.tenant = tenant
         self.ef_search = ef_search
-        self.pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=False, timeout=5,
-                                   check=ConnectionPool.check_connection,
-                                   kwargs={"autocommit": True, "connect_timeout": 5,
-                                           "options": f"-c statement_timeout={statement_timeout_ms}"})
-        try:
-            self.pool.open(wait=True, timeout=10)
-        except Exception as error:
-            self.pool.close()
-            raise StoreUnavailableError(f"the pgvector database is unreachable: {error}") from error
+        self.pool = _pool(dsn, pool_size, statement_timeout_ms)
+        self.read_pool = _pool(read_dsn, pool_size, statement_timeout_ms) if read_dsn else self.pool
         with self._connection() as connection, connection.transaction():
             connection.execute("SELECT pg_advisory_xact_lock(hashtext('kb_vectors schema'))")
             for statement in SCHEMA.format(dim=int(dim)).split(";"):
@@ -133,7 +126,7 @@ class PgvectorBackend(SharedVectorBackend):
             self._claim(connection, article_id, seq, deleted=True)
 
     def article_vectors(self, article_id: str) -> ArticleVectors | None:
-        with self._connection() as connection:
+        with self._connection(self.read_pool) as connection:
             found = connection.execute("SELECT seq FROM kb_vector_articles WHERE tenant = %s AND article_id = %s "
                                        "AND NOT deleted", (self.tenant, article_id)).fetchone()
             if found is None:
@@ -159,7 +152,7 @@ class PgvectorBackend(SharedVectorBackend):
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
         ids = np.full((len(queries), k), -1, dtype=np.int64)
-        with self._connection() as connection, connection.transaction():
+        with self._connection(self.read_pool) as connection, connection.transaction():
             connection.execute(f"SET LOCAL hnsw.ef_search = {max(self.ef_search, int(k))}")
             connection.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             for row, query in enumerate(np.asarray(queries, dtype=np.float32)):
@@ -190,6 +183,7 @@ class PgvectorBackend(SharedVectorBackend):
 
     def close(self) -> None:
         self.pool.close()
+        self.read_pool.close()
 
     def _claim(self, connection, article_id: str, seq: int, deleted: bool) -> bool:
         """Make ``seq`` the article's applied change and drop its old vectors, unless a later change
@@ -205,15 +199,37 @@ class PgvectorBackend(SharedVectorBackend):
         return True
 
     @contextmanager
-    def _connection(self) -> Iterator:
+    def _connection(self, pool=None) -> Iterator:
+        """A connection of ``pool`` (the primary's by default); an unreachable server raises
+        :class:`StoreUnavailableError`."""
         import psycopg
         from psycopg_pool import PoolTimeout
 
         try:
-            with self.pool.connection() as connection:
+            with (pool or self.pool).connection() as connection:
                 yield connection
         except (PoolTimeout, psycopg.OperationalError) as error:
             raise StoreUnavailableError(f"the pgvector database is unreachable: {error}") from error
+
+
+def _pool(dsn: str, size: int, statement_timeout_ms: int):
+    """An open connection pool that checks connections before use (so it recovers after an outage).
+
+    Raises:
+        StoreUnavailableError: the server cannot be reached.
+    """
+    from psycopg_pool import ConnectionPool
+
+    pool = ConnectionPool(dsn, min_size=1, max_size=size, open=False, timeout=5,
+                          check=ConnectionPool.check_connection,
+                          kwargs={"autocommit": True, "connect_timeout": 5,
+                                  "options": f"-c statement_timeout={statement_timeout_ms}"})
+    try:
+        pool.open(wait=True, timeout=10)
+    except Exception as error:
+        pool.close()
+        raise StoreUnavailableError(f"the pgvector database is unreachable: {error}") from error
+    return pool
 
 
 def _literal(vector: np.ndarray) -> str:

@@ -69,9 +69,11 @@ eval: index
 # Speed against the in-process floor and the txtai peer, on the demo KB scaled to 10,000 articles
 # (tables on stdout, figures in build/bench/results.json). The first run embeds the scaled KB
 # (240,000 texts, about half an hour) and installs txtai in build/bench/txtai-venv; both are reused.
-# Without the peer: make bench BENCH_ARGS=--no-txtai
+# Without the peer: make bench BENCH_ARGS=--no-txtai. Then the PostgreSQL + pgvector deployment
+# (api/bench/scale_out.py): both backends at 10,000 and 100,000 vectors, 1 vs 2 API replicas.
 bench: install
 	$(PY) -m api.bench $(BENCH_ARGS)
+	$(PY) -m api.bench.scale_out $(SCALE_ARGS)
 
 clean:
 	rm -rf build .pytest_cache

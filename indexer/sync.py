@@ -68,8 +68,8 @@ def open_shared_index(articles: list[StoredArticle], encoder: Encoder, backend: 
                       batch_articles: int = 64) -> ArticleIndex:
     """The index of ``articles`` over a backend other processes share (pgvector).
 
-    The backend is caught up first: articles whose vectors are missing or older than their stored
-    version are embedded and written, vectors of articles no longer stored are dropped. Processes
+    The backend is caught up first: vectors of another model are dropped, articles whose vectors are
+    missing or older than their stored version are embedded and written, vectors of articles no longer stored are dropped. Processes
     starting together may both do it; the backend keeps one copy per article change. The owners
     of every vector are then read from the backend and the lexical index is built from the articles.
 
@@ -83,6 +83,8 @@ def open_shared_index(articles: list[StoredArticle], encoder: Encoder, backend: 
         An index of these articles.
     """
     started = time.perf_counter()
+    if backend.claim_model(encoder.vectors_fingerprint):
+        log.warning("shared index of %s was made with another model: its vectors were dropped", backend.tenant)
     applied = backend.applied()
     stale = [stored for stored in articles if applied.get(stored.article.id) != stored.seq]
     current = {stored.article.id for stored in articles}

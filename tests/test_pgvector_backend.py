@@ -85,6 +85,19 @@ def test_tenants_are_apart_and_a_late_write_of_an_older_change_is_ignored(postgr
     second.close()
 
 
+def test_vectors_of_another_model_are_dropped(postgres):
+    backend = create_backend("pgvector", 4, postgres.create_database("models"), "t")
+    codes = np.zeros(1, dtype=np.int8)
+    assert not backend.claim_model("model-a")  # a new tenant: nothing to drop
+    backend.put_articles([ArticleVectors("a", 1, codes, codes, np.eye(4, dtype=np.float32)[:1])])
+    assert not backend.claim_model("model-a") and backend.count() == 1  # same model: kept
+    assert backend.claim_model("model-b")
+    assert backend.count() == 0 and backend.applied() == {}
+    [ids] = backend.put_articles([ArticleVectors("a", 1, codes, codes, np.eye(4, dtype=np.float32)[:1])])
+    assert list(ids) == [1]  # ids never repeat, so no process can confuse an old vector with a new one
+    backend.close()
+
+
 def test_searches_can_go_to_a_streaming_read_replica(postgres):
     dsn = postgres.create_database("replicated")
     replica = PostgresServer(Path(tempfile.mkdtemp(prefix="kb-pg-replica-")), free_port())

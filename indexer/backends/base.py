@@ -73,6 +73,14 @@ class SharedVectorBackend(VectorBackend):
         """Drop an article's vectors (unless a later change of it was applied already)."""
 
     @abstractmethod
+    def claim_model(self, fingerprint: str) -> bool:
+        """Record which model the tenant's vectors are made with; vectors of another model are dropped.
+
+        Returns:
+            True when vectors of another model were dropped (every article must be embedded again).
+        """
+
+    @abstractmethod
     def article_vectors(self, article_id: str) -> ArticleVectors | None:
         """The article's vectors as applied (without the vectors themselves), or None when it has none."""
 

@@ -2,7 +2,8 @@
 
 One table holds every tenant's field vectors (``kb_vectors``: tenant, id, article, language,
 field, embedding) under one HNSW index for inner product; ids are numbered per tenant
-(``kb_vector_tenants``), so each process keeps its owner columns dense; ``kb_vector_articles`` records, per
+(``kb_vector_tenants``, which also names the model the tenant's vectors are made with), so each
+process keeps its owner columns dense; ``kb_vector_articles`` records, per
 article, the store change its vectors were made from, so a late write of an older version never
 replaces a newer one, and a process that learns of a change can tell whether its vectors are there.
 
@@ -52,8 +53,10 @@ CREATE TABLE IF NOT EXISTS kb_vector_articles (
 );
 CREATE TABLE IF NOT EXISTS kb_vector_tenants (
     tenant TEXT PRIMARY KEY,
-    next_id BIGINT NOT NULL
-)
+    next_id BIGINT NOT NULL,
+    model TEXT
+);
+ALTER TABLE kb_vector_tenants ADD COLUMN IF NOT EXISTS model TEXT
 """
 
 
@@ -124,6 +127,18 @@ class PgvectorBackend(SharedVectorBackend):
     def delete_article(self, article_id: str, seq: int) -> None:
         with self._connection() as connection, connection.transaction():
             self._claim(connection, article_id, seq, deleted=True)
+
+    def claim_model(self, fingerprint: str) -> bool:
+        with self._connection() as connection, connection.transaction():
+            found = connection.execute(
+                "INSERT INTO kb_vector_tenants (tenant, next_id, model) VALUES (%s, 0, %s) ON CONFLICT (tenant) "
+                "DO UPDATE SET tenant = excluded.tenant RETURNING model", (self.tenant, fingerprint)).fetchone()[0]
+            if found == fingerprint:
+                return False
+            for table in ("kb_vectors", "kb_vector_articles"):
+                connection.execute(f"DELETE FROM {table} WHERE tenant = %s", (self.tenant,))  # noqa: S608 (constant table names)
+            connection.execute("UPDATE kb_vector_tenants SET model = %s WHERE tenant = %s", (fingerprint, self.tenant))
+            return True
 
     def article_vectors(self, article_id: str) -> ArticleVectors | None:
         with self._connection(self.read_pool) as connection:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,20 +165,15 @@ class ArticleIndex:
         """
         entries = article_entries(article)
         vectors = embed_entries(self.encoder, entries)
+        documents = lexical_documents(article)
         if not self.backend.shared:
-            with self._lock:
-                self._forget(article.id)
-                self.backend.add(self.owners.extend(entries), vectors)
-                self._learn(article)
+            self._swap_in(article, documents, lambda: self.backend.add(self.owners.extend(entries), vectors))
             return True
         languages, fields = owner_codes(entries)
         [ids] = self.backend.put_articles([ArticleVectors(article.id, seq, languages, fields, vectors)])
         if ids is None:
             return False
-        with self._lock:
-            self._forget(article.id)
-            self.owners.assign(ids, [article.id] * len(ids), languages, fields)
-            self._learn(article)
+        self._swap_in(article, documents, lambda: self.owners.assign(ids, [article.id] * len(ids), languages, fields))
         return True
 
     def adopt(self, article: Article, seq: int) -> bool:
@@ -197,10 +192,8 @@ class ArticleIndex:
         found = self.backend.article_vectors(article.id)
         if found is None or found.seq != seq:
             return False
-        with self._lock:
-            self._forget(article.id)
-            self.owners.assign(found.ids, [article.id] * len(found.ids), found.languages, found.fields)
-            self._learn(article)
+        self._swap_in(article, lexical_documents(article), lambda: self.owners.assign(
+            found.ids, [article.id] * len(found.ids), found.languages, found.fields))
         return True
 
     def remove(self, article_id: str, seq: int = 0) -> bool:
@@ -230,16 +223,22 @@ class ArticleIndex:
             self.version += found
             return found
 
-    def _learn(self, article: Article) -> None:
-        """Index an article's lexical documents and keep the article (its vectors are in; lock held)."""
-        positions = []
-        for language, variant in article.variants.items():
-            positions.append(self.lexical.add(tokenize(lexical_text(variant), (language.value,))))
-            self.lexical_docs.append((article.id, language))
-            self._lexical_languages = np.append(self._lexical_languages, np.int8(LANGUAGE_CODES[language]))
-        self._lexical_positions[article.id] = positions
-        self.articles[article.id] = article
-        self.version += 1
+    def _swap_in(self, article: Article, documents: list[tuple[Language, list[str]]],
+                 place_vectors: Callable[[], None]) -> None:
+        """Replace an article, in one step for concurrent searches: forget the old version, let
+        ``place_vectors`` record the new vectors' owners, index the lexical ``documents``."""
+        with self._lock:
+            self._forget(article.id)
+            place_vectors()
+            positions = []
+            for language, terms in documents:
+                positions.append(self.lexical.add(terms))
+                self.lexical_docs.append((article.id, language))
+            self._lexical_positions[article.id] = positions
+            self._lexical_languages = np.append(
+                self._lexical_languages, np.array([LANGUAGE_CODES[lang] for lang, _ in documents], dtype=np.int8))
+            self.articles[article.id] = article
+            self.version += 1
 
     def _forget(self, article_id: str) -> None:
         ids = self.owners.vectors_of(article_id)
@@ -283,6 +282,12 @@ class ArticleIndex:
             article_id = self.lexical_docs[position][0]
             best[article_id] = max(best.get(article_id, 0.0), score)
         return best
+
+
+def lexical_documents(article: Article) -> list[tuple[Language, list[str]]]:
+    """The article's lexical documents, one per language: its terms (tokenised outside the index lock)."""
+    return [(language, tokenize(lexical_text(variant), (language.value,)))
+            for language, variant in article.variants.items()]
 
 
 def _detected_language(query: str) -> Language | None:

@@ -14,8 +14,6 @@ import logging
 import time
 from pathlib import Path
 
-import numpy as np
-
 from indexer.backends import ArticleVectors, SharedVectorBackend
 from indexer.build import article_digest, article_entries, build_index, embed_entries, saved_digests
 from indexer.encoders import Encoder
@@ -102,7 +100,6 @@ def open_shared_index(articles: list[StoredArticle], encoder: Encoder, backend: 
     if stale or removed:
         log.warning("shared index of %s caught up with the store: %d articles embedded, %d removed (%.1f s)",
                     backend.tenant, len(stale), len(removed), time.perf_counter() - started)
-    owners = VectorOwners([], np.zeros(0), np.zeros(0), np.zeros(0))
-    ids, article_ids, languages, fields = backend.owners()
-    owners.assign(ids, article_ids, languages, fields)
+    owners = VectorOwners.of_entries([])
+    owners.assign(*backend.owners())
     return ArticleIndex([stored.article for stored in articles], owners, backend, encoder)

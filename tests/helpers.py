@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from api.bench.http_load import free_port
 from kb.stores import Scope
 
-__all__ = ["bearer", "free_port", "new_key", "server_env"]
+__all__ = ["bearer", "free_port", "new_key", "server_env", "wait_for"]
 
 
 def new_key(services, *scopes: str, tenant: str | None = None) -> str:
@@ -26,3 +28,12 @@ def server_env(settings) -> dict[str, str]:
     if settings.store_dsn:
         env["KB_STORE_DSN"] = settings.store_dsn
     return env
+
+
+def wait_for(condition, failure: str, seconds: float = 60) -> float:
+    """Poll ``condition`` until it holds, failing with ``failure`` after ``seconds``; returns the wait."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < seconds, failure
+        time.sleep(0.05)
+    return time.monotonic() - started

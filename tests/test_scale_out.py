@@ -18,7 +18,7 @@ import pytest
 
 from api.bench.http_load import Server
 from kb.stores import Scope, create_store
-from tests.helpers import bearer, free_port
+from tests.helpers import bearer, free_port, wait_for
 from tests.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -64,13 +64,6 @@ def url(server: Server, path: str) -> str:
 def top_hit(server: Server, key: dict, query: str) -> str | None:
     results = httpx.get(url(server, "/v1/search"), params={"q": query, "limit": 1}, headers=key).json()["results"]
     return results[0]["id"] if results else None
-
-
-def wait_for(condition, failure: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, failure
-        time.sleep(0.05)
 
 
 def test_a_write_through_one_replica_is_searchable_through_the_other(cluster):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from indexer.settings import PROJECT_ROOT, default_model_dir
+from indexer.settings import PROJECT_ROOT, default_model_dir, default_model_name, model_dir
 
 TEST_DATA = PROJECT_ROOT / "tests" / "data"
 DEMO_KB = PROJECT_ROOT / "kb" / "demo"
@@ -16,18 +16,32 @@ def load_yaml(name: str):
     return yaml.safe_load((TEST_DATA / name).read_text(encoding="utf-8"))
 
 
-def demo_index(encoder_name: str | None = None):
-    """The demo knowledge base's index with the named encoder (default: the service's), built first
-    when missing or stale — the demo tenant's index ``build/index/demo`` for the default encoder,
-    ``build/index-<encoder>`` for the others."""
+def demo_index(encoder_name: str | None = None, model_name: str | None = None):
+    """The demo knowledge base's index with the named encoder and model (default: the service's),
+    built first when missing or stale — the demo tenant's index ``build/index/demo`` for the
+    service's encoder and model, ``build/index-<encoder>`` or ``build/index-<encoder>-<model>`` for
+    the others.
+
+    Args:
+        encoder_name: a runtime of :data:`indexer.encoders.ENCODERS`.
+        model_name: ``base`` or ``adapted`` (:data:`indexer.settings.MODEL_FOLDERS`).
+
+    Returns:
+        The loaded :class:`indexer.search.ArticleIndex`.
+    """
     from indexer.build import build_index, index_is_current
     from indexer.encoders import DEFAULT_ENCODER, create_encoder
     from indexer.search import ArticleIndex
     from kb.loader import load_articles
 
     encoder_name = encoder_name or DEFAULT_ENCODER
-    index_dir = PROJECT_ROOT / "build" / ("index/demo" if encoder_name == DEFAULT_ENCODER else f"index-{encoder_name}")
-    encoder = create_encoder(encoder_name)
+    model_name = model_name or default_model_name()
+    if encoder_name == DEFAULT_ENCODER and model_name == default_model_name():
+        index_dir = PROJECT_ROOT / "build" / "index" / "demo"
+    else:
+        index_dir = PROJECT_ROOT / "build" / "-".join(["index", encoder_name, *([model_name] * (model_name != "base"))])
+    folder = default_model_dir() if model_name == default_model_name() else model_dir(model_name)
+    encoder = create_encoder(encoder_name, folder)
     articles = load_articles(DEMO_KB)
     if not index_is_current(index_dir, articles, encoder):
         build_index(articles, encoder, index_dir)

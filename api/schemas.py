@@ -275,3 +275,5 @@ ERROR_RESPONSES: dict[int | str, dict] = {
 
 class Health(BaseModel):
     status: str
+    model: str | None = Field(None, description="when ready: the model folder in use (KB_MODEL / KB_MODEL_DIR)")
+    encoder: str | None = Field(None, description="when ready: the model runtime and its precision")

@@ -44,7 +44,9 @@ def test_bad_search_requests(client, params, says):
 
 def test_health_readiness_and_docs(client):
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ready"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["model"] == "multilingual-e5-small"  # the default: KB_MODEL=base
+    assert ready["encoder"].startswith("onnx")
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/answer", "/v1/search", "/v1/articles/{article_id}", "/healthz", "/readyz"} <= set(paths)

@@ -7,7 +7,9 @@ that says the same thing, and apply the result to the converted model.
   English side of every pair. A copy of its top ``layers`` transformer layers (the student) learns
   to put the other language's sentence — and the English sentence itself — on the teacher's English
   vector, with the ``query: `` and the ``passage: `` prompt, plus an in-batch contrastive term (the
-  other language's question against the teacher's English passages). The layers below stay frozen,
+  other language's question against the teacher's English passages). The project's help-desk items
+  (``models/training-data``) are an in-domain dev set; ``--helpdesk`` trains on most of them too.
+  The layers below stay frozen,
   so their output is computed once per sentence. The trained layers' difference from the converted
   model is written in float16 (``models/e5-small-adapter.safetensors``) with a JSON record of its
   SHA-256, the recipe, the data and the time.

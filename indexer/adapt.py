@@ -33,13 +33,14 @@ import shutil
 import sys
 import time
 import unicodedata
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
 
 from indexer.convert import STAMP_FILE, self_check, sha256_of
-from indexer.evals.benchmark import BENCHMARK_DIR, TRAINING_SOURCES, read_jsonl
+from indexer.evals.benchmark import BENCHMARK_DIR, HELD_OUT_SOURCES, TRAINING_SOURCES, read_jsonl
+from indexer.lexical import fold
 from indexer.settings import PROJECT_ROOT, model_dir
 
 ADAPTER_FILE = PROJECT_ROOT / "models" / "e5-small-adapter.safetensors"
@@ -108,9 +109,11 @@ def record_file(adapter: Path) -> Path:
     return adapter.with_suffix(".json")
 
 
-def fold_lithuanian(text: str) -> str:
-    """Lithuanian as often typed: without diacritics (ą→a, š→s, ū→u...)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+def with_unaccented(pair: Pair) -> list[Pair]:
+    """The pair, and for Lithuanian also its copy without diacritics (ą→a, š→s, ū→u...), as
+    customers often type it."""
+    folded = fold(pair.text)
+    return [pair, replace(pair, text=folded)] if pair.lang == "lt" and folded != pair.text else [pair]
 
 
 # English words left out when texts are compared with the judges' ("Use the on-screen keyboard" is
@@ -132,9 +135,7 @@ def judge_texts(benchmark_dir: Path) -> set[str]:
 
     texts = set()
     for name, field in (("queries.jsonl", "query"), ("docs.jsonl", "text")):
-        with open(benchmark_dir / name, encoding="utf-8") as handle:
-            rows = (json.loads(line) for line in handle)
-            texts |= {row[field].strip() for row in rows if row["source"] not in TRAINING_SOURCES}
+        texts |= {row[field] for row in read_jsonl(benchmark_dir / name, set(HELD_OUT_SOURCES))}
     for path in JUDGE_YAML:
         texts |= set(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
     return {judge_key(text) for text in texts}
@@ -188,9 +189,8 @@ def training_pairs(recipe: Recipe, benchmark_dir: Path = BENCHMARK_DIR, kb_dir: 
         if int(number) >= lines[source, lang] - recipe.dev_pairs:
             dev.append(Pair(source, lang, text, english))
             continue
-        train.append(Pair(source, lang, text, english))
-        if lang == "lt" and source != "ntrex" and fold_lithuanian(text) != text:
-            train.append(Pair(source, "lt", fold_lithuanian(text), english))
+        pair = Pair(source, lang, text, english)
+        train += [pair] if source == "ntrex" else with_unaccented(pair)
     for article in load_articles(kb_dir):
         english = article.variants.get("en")
         if english is None:
@@ -200,14 +200,12 @@ def training_pairs(recipe: Recipe, benchmark_dir: Path = BENCHMARK_DIR, kb_dir: 
         for lang in OTHER_LANGUAGES:
             variant = article.variants.get(lang)
             for text in (variant.title, *variant.questions) if variant else ():
-                train.append(Pair("demo-kb", lang, text.strip(), english.title.strip()))
-                if lang == "lt" and fold_lithuanian(text) != text:
-                    train.append(Pair("demo-kb", lang, fold_lithuanian(text).strip(), english.title.strip()))
+                train += with_unaccented(Pair("demo-kb", lang, text.strip(), english.title.strip()))
     judges = judge_texts(benchmark_dir)
     items = helpdesk_items(helpdesk_dir)
-    near_judges = [item for item in items if any(judge_key(text) in judges for variant in item.values()
-                                                 for text in variant.values())]
-    for number, item in enumerate(item for item in items if item not in near_judges):
+    clear = [item for item in items if not any(judge_key(text) in judges for variant in item.values()
+                                                for text in variant.values())]
+    for number, item in enumerate(clear):
         held_out = number % HELPDESK_DEV_EVERY == HELPDESK_DEV_EVERY - 1
         if not held_out and not recipe.helpdesk:
             continue
@@ -216,16 +214,17 @@ def training_pairs(recipe: Recipe, benchmark_dir: Path = BENCHMARK_DIR, kb_dir: 
             if not held_out:
                 train.append(Pair("helpdesk", "en", english, english))
             for lang in OTHER_LANGUAGES:
-                text = item[lang][field]
-                (dev if held_out else train).append(Pair("helpdesk", lang, text, english))
-                if lang == "lt" and not held_out and fold_lithuanian(text) != text:
-                    train.append(Pair("helpdesk", lang, fold_lithuanian(text), english))
+                pair = Pair("helpdesk", lang, item[lang][field], english)
+                if held_out:
+                    dev.append(pair)
+                else:
+                    train += with_unaccented(pair)
     kept = [p for p in train if judge_key(p.text) not in judges and judge_key(p.english) not in judges]
     counts: dict = {}
     for pair in kept:
         counts[f"{pair.source}:{pair.lang}"] = counts.get(f"{pair.source}:{pair.lang}", 0) + 1
     counts["dropped_as_judge_texts"] = len(train) - len(kept)
-    counts["helpdesk_items_dropped_as_judge_texts"] = len(near_judges)
+    counts["helpdesk_items_dropped_as_judge_texts"] = len(items) - len(clear)
     counts["dev"] = len(dev)
     return kept, dev, counts
 
@@ -308,16 +307,7 @@ class SentenceStates:
 
     def batch(self, sentences: list[tuple[str, str]]):
         """Padded hidden states ``(batch, tokens, hidden)`` and mask of these sentences."""
-        import torch
-
-        rows = [self.states[self.index[s]].float() for s in sentences]
-        length = max(len(r) for r in rows)
-        hidden = torch.zeros(len(rows), length, rows[0].shape[1])
-        mask = torch.zeros(len(rows), length, dtype=torch.long)
-        for i, r in enumerate(rows):
-            hidden[i, :len(r)] = r
-            mask[i, :len(r)] = 1
-        return hidden, mask
+        return _pad([self.states[self.index[s]].float() for s in sentences])
 
     def targets(self, sentences: list[tuple[str, str]]):
         """The teacher's vectors of these sentences."""
@@ -344,16 +334,15 @@ def cached_states(model, tokenizer, sentences: list[tuple[str, str]], recipe: Re
     return states
 
 
-def _pad(rows: list, pad_id: int):
+def _pad(rows: list, value: float = 0):
+    """Rows of different lengths (token ids, or hidden states) padded with ``value`` into one
+    tensor, and the attention mask of their real tokens."""
     import torch
+    from torch.nn.utils.rnn import pad_sequence
 
-    length = max(len(r) for r in rows)
-    ids = torch.full((len(rows), length), pad_id, dtype=torch.long)
-    mask = torch.zeros(len(rows), length, dtype=torch.long)
-    for i, r in enumerate(rows):
-        ids[i, :len(r)] = r
-        mask[i, :len(r)] = 1
-    return ids, mask
+    lengths = torch.tensor([len(r) for r in rows])
+    mask = (torch.arange(int(lengths.max()))[None, :] < lengths[:, None]).long()
+    return pad_sequence(rows, batch_first=True, padding_value=value), mask
 
 
 def mean_pool(hidden, mask):

@@ -39,7 +39,7 @@ def demo_index(encoder_name: str | None = None, model_name: str | None = None):
     if encoder_name == DEFAULT_ENCODER and model_name == default_model_name():
         index_dir = PROJECT_ROOT / "build" / "index" / "demo"
     else:
-        index_dir = PROJECT_ROOT / "build" / "-".join(["index", encoder_name, *([model_name] * (model_name != "base"))])
+        index_dir = PROJECT_ROOT / "build" / (f"index-{encoder_name}" + ("" if model_name == "base" else f"-{model_name}"))
     folder = default_model_dir() if model_name == default_model_name() else model_dir(model_name)
     encoder = create_encoder(encoder_name, folder)
     articles = load_articles(DEMO_KB)

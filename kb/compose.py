@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from kb.models import ArticleVariant, Channel, Language
-from kb.templates import Situation, TemplateSet
+from kb.templates import Situation, TemplateSet, fill_placeholders
 
 FIRST_STEP = re.compile(r"^\s*1[.)]\s+(.+)$", re.MULTILINE)
 MARKDOWN_EMPHASIS = re.compile(r"\*\*|__|`")
@@ -126,7 +126,7 @@ class _Picker:
         return self.frame("greeting" if self.customer_name else "greeting_anonymous")
 
     def _fill(self, text: str) -> str:
-        return text.format_map(self.values).strip()
+        return fill_placeholders(text, self.values).strip()
 
 
 def _join(parts: dict[str, str]) -> ComposedAnswer:

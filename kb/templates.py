@@ -10,6 +10,7 @@ against the tone guard and the allowed placeholders.
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -80,7 +81,7 @@ def load_templates(kb_dir: Path) -> TemplateSet:
 
     Raises:
         KBFormatError: naming the file and field of the first problem, including a
-            text that fails the tone guard or uses an unknown placeholder.
+            text that fails the tone guard or has a placeholder other than a plain known one.
     """
     return template_set(template_documents(kb_dir), Path(kb_dir) / "templates")
 
@@ -221,15 +222,78 @@ def _texts(values, path: Path, where: str, language: Language, minimum: int,
 
 
 def check_template_text(text: str, language: Language, path: Path, where: str) -> None:
-    """Reject unknown placeholders and phrases the tone guard forbids."""
+    """Reject placeholders other than plain known ``{name}`` ones, and phrases the tone guard forbids.
+
+    Args:
+        text: a template text.
+        language: its language (for the tone guard).
+        path: its file, for error messages.
+        where: its field, for error messages.
+
+    Raises:
+        KBFormatError: naming the file, the field and the offending placeholder or phrase.
+    """
     try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(text)]
+        fields = [field for field in string.Formatter().parse(text) if field[1] is not None]
     except ValueError as error:
         raise KBFormatError(path, where, f"broken placeholder braces: {error}") from None
-    for name in fields:
-        if name is not None and name not in PLACEHOLDERS:
+    for _, name, format_spec, conversion in fields:
+        problem = placeholder_problem(name, conversion, format_spec)
+        if problem:
             allowed = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
-            raise KBFormatError(path, where, f"unknown placeholder {{{name}}}; allowed: {allowed}")
+            raise KBFormatError(path, where, f"placeholder {written_placeholder(name, conversion, format_spec)} is "
+                                             f"not allowed ({problem}); plain placeholders only: {allowed}")
     phrase = find_forbidden_phrase(text, language)
     if phrase:
         raise KBFormatError(path, where, f"contains the phrase '{phrase}', which the tone guard forbids")
+
+
+def placeholder_problem(name: str, conversion: str | None, format_spec: str) -> str | None:
+    """Why a placeholder (as :meth:`string.Formatter.parse` splits it) is not a plain known ``{name}``.
+
+    Returns:
+        The problem (unknown name, attribute or index access, a conversion, a format spec), or None.
+    """
+    if name not in PLACEHOLDERS:
+        known_base = name.partition(".")[0].partition("[")[0] in PLACEHOLDERS
+        return "attribute or index access" if known_base else "unknown name"
+    if conversion is not None:
+        return f"conversion '!{conversion}'"
+    if format_spec:
+        return f"format spec ':{format_spec}'"
+    return None
+
+
+def written_placeholder(name: str, conversion: str | None, format_spec: str) -> str:
+    """A placeholder as the template wrote it, from the parts :meth:`string.Formatter.parse` gives."""
+    return "{" + name + (f"!{conversion}" if conversion is not None else "") + (
+        f":{format_spec}" if format_spec else "") + "}"
+
+
+def fill_placeholders(text: str, values: Mapping[str, str]) -> str:
+    """Fill the plain known placeholders of a template text; never raises, never pads.
+
+    Only ``{name}`` with a name of ``PLACEHOLDERS`` (and a value) is filled, by substitution, not
+    ``str.format``. Loading rejects every other placeholder, but a text stored without that check is
+    still rendered safely: any other placeholder stays as written, and broken braces leave the text
+    as it is, so a reply is never longer than its template texts and values together.
+
+    Args:
+        text: a template text.
+        values: the value of each placeholder name.
+
+    Returns:
+        The text with its placeholders filled.
+    """
+    try:
+        pieces = list(string.Formatter().parse(text))
+    except ValueError:
+        return text
+    filled = []
+    for literal, name, format_spec, conversion in pieces:
+        filled.append(literal)
+        if name is None:
+            continue
+        plain = placeholder_problem(name, conversion, format_spec) is None and name in values
+        filled.append(values[name] if plain else written_placeholder(name, conversion, format_spec))
+    return "".join(filled)

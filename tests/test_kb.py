@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import yaml
 
+from kb.compose import ReplyContext, compose_answer
 from kb.loader import KBFormatError, load_article, load_articles
-from kb.models import Language
+from kb.models import ArticleVariant, Channel, Language
+from kb.templates import Situation, load_templates
 
 REQUIRED_IDS = {
     "order-status", "delivery-delay", "delivery-options", "change-address", "cancel-order", "return-item",
@@ -102,8 +106,6 @@ def edit_template(path, language, part, text):
     ("en", "Please hold while I transfer you.", "please hold while i transfer you"),
 ])
 def test_template_failing_the_tone_guard_is_rejected_with_the_phrase(tmp_path, language, text, phrase):
-    from kb.templates import load_templates
-
     folder = copy_templates(tmp_path)
     edit_template(folder / "general.yaml", language, "acknowledge", text)
     with pytest.raises(KBFormatError) as caught:
@@ -112,17 +114,15 @@ def test_template_failing_the_tone_guard_is_rejected_with_the_phrase(tmp_path, l
 
 
 def test_template_with_unknown_placeholder_is_rejected(tmp_path):
-    from kb.templates import load_templates
-
     folder = copy_templates(tmp_path)
     edit_template(folder / "farewell.yaml", "en", "closing", "Bye {first_name}!")
-    with pytest.raises(KBFormatError, match=r"unknown placeholder \{first_name\}"):
+    with pytest.raises(KBFormatError, match=r"placeholder \{first_name\} is not allowed \(unknown name\)"):
         load_templates(tmp_path)
 
 
 def test_demo_templates_cover_every_situation_in_four_languages():
     from indexer.settings import PROJECT_ROOT
-    from kb.templates import PARTS, Situation, load_templates
+    from kb.templates import PARTS
 
     templates = load_templates(PROJECT_ROOT / "kb" / "demo")
     assert set(templates.templates) == set(Situation)
@@ -132,3 +132,27 @@ def test_demo_templates_cover_every_situation_in_four_languages():
             assert all(len(parts[p]) >= 2 for p in PARTS)
         if template.situation is not Situation.UNKNOWN_ANSWER:
             assert set(template.triggers) == set(Language)
+
+
+@pytest.mark.parametrize("closing, rendered", [
+    ("Anything else, {customer_name:d}?", "Anything else, {customer_name:d}?"),  # str.format raised ValueError
+    ("{customer_name}, thanks from {company:>20000000}", "Anna, thanks from {company:>20000000}"),  # 20 MB
+    ("Thanks from {company.upper}", "Thanks from {company.upper}"),
+    ("Thanks from {company[0]}", "Thanks from {company[0]}"),
+    ("Thanks from {company!r}", "Thanks from {company!r}"),
+    ("Thanks from {}", "Thanks from {}"),
+    ("Anything else? {", "Anything else? {"),
+])
+def test_a_template_stored_without_validation_renders_without_raising_or_padding(closing, rendered):
+    """Loading rejects these placeholders; should one be stored anyway, only plain ones are filled."""
+    from indexer.settings import PROJECT_ROOT
+
+    templates = load_templates(PROJECT_ROOT / "kb" / "demo")
+    general = templates.templates[Situation.GENERAL]
+    parts = {**general.parts, Language.EN: {**general.parts[Language.EN], "closing": (closing,)}}
+    unchecked = replace(templates, templates={**templates.templates, Situation.GENERAL: replace(general, parts=parts)})
+    variant = ArticleVariant(Language.EN, "Invoices", "Download it from Orders.", "1. Open Orders.", ("invoice",))
+    composed = compose_answer(variant, Channel.EMAIL, Language.EN, Situation.GENERAL, unchecked,
+                              ReplyContext(customer_name="Anna"))
+    assert composed.parts["closing"] == rendered
+    assert len(composed.text) < 2000

@@ -6,10 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
+
+from indexer.settings import PROJECT_ROOT
 
 LONG = "how do I return " * 100  # 1,600 characters, over KB_MAX_QUERY_CHARS
 ARTICLE = {"category": "x", "variants": {"en": {"title": "t", "summary": "s", "body": "b",
                                                 "questions": ["a", "b", "c"]}}}
+
+DEMO_FRAME = yaml.safe_load((PROJECT_ROOT / "kb" / "demo" / "templates" / "_frame.yaml").read_text(encoding="utf-8"))
 
 # (name, method, path, request keyword arguments, expected status, words the message must contain)
 CASES = [
@@ -60,6 +65,27 @@ CASES = [
      {"json": {"category": "x", "variants": {"en": {"title": "t"}}}}, 422, ["summary"]),
     ("tone-guard failure", "PATCH", "/v1/templates/general",
      {"json": {"parts": {"en": {"closing": ["Read the FAQ next time.", "Bye."]}}}}, 422, ["tone guard"]),
+    # Template placeholders: only plain {name} of the known set; a format spec, a conversion or
+    # attribute/index access is a 422 naming the template, the field and the placeholder.
+    ("template format spec", "PATCH", "/v1/templates/general",
+     {"json": {"parts": {"en": {"closing": ["Anything else, {customer_name:d}?", "Anything else?"]}}}}, 422,
+     ["general.yaml", "parts.en.closing", "{customer_name:d}", "format spec"]),
+    ("template padding spec", "PATCH", "/v1/templates/delivery_delay",
+     {"json": {"parts": {"en": {"agreement": ["{company:>20000000} will write {timeframe}.", "We will write."]}}}},
+     422, ["delivery_delay.yaml", "parts.en.agreement", "{company:>20000000}", "format spec"]),
+    ("template conversion", "PATCH", "/v1/templates/general",
+     {"json": {"parts": {"en": {"lead_in": ["Here is how {company!r} can help:", "Here is how:"]}}}}, 422,
+     ["general.yaml", "parts.en.lead_in", "{company!r}", "conversion"]),
+    ("template attribute access", "PATCH", "/v1/templates/general",
+     {"json": {"parts": {"en": {"acknowledge": ["Thanks, {customer_name.__class__}!", "Thanks!"]}}}}, 422,
+     ["general.yaml", "parts.en.acknowledge", "{customer_name.__class__}", "attribute or index access"]),
+    ("template index access", "PATCH", "/v1/templates/general",
+     {"json": {"timeframe": {"en": "within one day, {company[0]}"}}}, 422,
+     ["general.yaml", "timeframe.en", "{company[0]}", "attribute or index access"]),
+    ("template spec in a PUT", "PUT", "/v1/templates/_frame",
+     {"json": {**DEMO_FRAME, "frame": {**DEMO_FRAME["frame"], "en": {
+         **DEMO_FRAME["frame"]["en"], "greeting": ["Dear {customer_name!s:>9},"]}}}}, 422,
+     ["_frame.yaml", "frame.en.greeting", "{customer_name!s:>9}", "conversion"]),
 ]
 
 

@@ -10,12 +10,23 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse
 
+from api.embedding import Overloaded
 from kb.language import UnsupportedLanguageError
 from kb.stores import StoreUnavailableError
+from kb.text import UnencodableTextError
 
 log = logging.getLogger("kb_api")
 STORE_RETRY_AFTER_S = 2
 UNPARSABLE_BODY = "There was an error parsing the body"
+
+
+class FieldError(HTTPException):
+    """A 422 about one field, answered like a validation error: ``detail`` and ``errors``."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(status_code=422, detail=f"{field}: {message}")
+        self.field = field
+        self.message = message
 
 
 def check_query_length(query: str, limit: int) -> None:
@@ -28,7 +39,7 @@ def check_query_length(query: str, limit: int) -> None:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Validation errors as a readable message list; unexpected errors without a stack trace."""
+    """Validation errors as a readable message list (unexpected errors: :class:`api.middleware.RequestLog`)."""
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -46,19 +57,28 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(status_code=400, content={
                 "detail": "the request body could not be read as JSON: send UTF-8 JSON, nested at most a few "
                           "hundred levels, with Content-Type: application/json"})
+        if isinstance(error, FieldError):
+            return JSONResponse(status_code=422, content={
+                "detail": error.detail, "errors": [{"field": error.field, "message": error.message}]})
         return await http_exception_handler(request, error)
 
     @app.exception_handler(UnsupportedLanguageError)
     async def unsupported_language(request: Request, error: UnsupportedLanguageError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": str(error)})
 
+    @app.exception_handler(UnencodableTextError)
+    async def unencodable_text(request: Request, error: UnencodableTextError) -> JSONResponse:
+        problem = error.problem
+        return JSONResponse(status_code=422, content={"detail": str(error), "errors": [
+            {"field": problem.field, "message": str(problem)}]})
+
+    @app.exception_handler(Overloaded)
+    async def overloaded(request: Request, error: Overloaded) -> JSONResponse:
+        return JSONResponse(status_code=503, headers={"Retry-After": str(error.retry_after_s)},
+                            content={"detail": str(error)})
+
     @app.exception_handler(StoreUnavailableError)
     async def store_unavailable(request: Request, error: StoreUnavailableError) -> JSONResponse:
         log.warning("store unavailable on %s %s: %s", request.method, request.url.path, error)
         return JSONResponse(status_code=503, headers={"Retry-After": str(STORE_RETRY_AFTER_S)},
                             content={"detail": "the knowledge-base store is unreachable right now; retry shortly"})
-
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse(status_code=500, content={"detail": "internal error; it has been logged"})

@@ -4,6 +4,8 @@
   ``Content-Length`` says so, or as soon as a streamed (chunked) body goes past the limit.
 * Every response carries ``X-Request-ID``; the log line of a request has the id, method, path,
   status and duration — never the query string, which holds customers' text.
+* An unexpected error becomes a 500 answered here, with its request id, logged once with its
+  traceback; the connection stays open for the caller's next request.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ import uuid
 
 log = logging.getLogger("kb_api.requests")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_ERROR_BODY = json.dumps({"detail": "internal error; it has been logged with this response's X-Request-ID"}).encode()
+INTERNAL_ERROR_START = {"type": "http.response.start", "status": 500,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", str(len(_ERROR_BODY)).encode())]}
+INTERNAL_ERROR_BODY = {"type": "http.response.body", "body": _ERROR_BODY}
 
 
 class BodyTooLarge(Exception):
@@ -82,18 +89,24 @@ class RequestLog:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
         started = time.perf_counter()
-        status = 500
+        status, started_response = 500, False
 
         async def send_with_id(message):
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started_response = message["status"], True
                 message = {**message, "headers": [*message.get("headers", []),
                                                   (b"x-request-id", request_id.encode())]}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("request %s %s %s failed", request_id, scope["method"], scope["path"])
+            if started_response:
+                raise  # too late for an error response: the server ends this one
+            await send_with_id(INTERNAL_ERROR_START)
+            await send_with_id(INTERNAL_ERROR_BODY)
         finally:
             log.info("request %s %s %s %d %.1f ms", request_id, scope["method"], scope["path"], status,
                      (time.perf_counter() - started) * 1000)

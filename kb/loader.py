@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from kb.models import Article, ArticleVariant, Language, Visibility
+from kb.text import find_unencodable
 
 JSONL_FILE = "articles.jsonl"
 ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -106,6 +107,9 @@ def parse_article(data: dict, path: Path) -> Article:
     Returns:
         The article.
     """
+    unencodable = find_unencodable(data)
+    if unencodable is not None:
+        raise KBFormatError(path, unencodable.field, str(unencodable))
     article_id = data.get("id")
     if not isinstance(article_id, str) or not ARTICLE_ID.match(article_id):
         raise KBFormatError(path, "id", "required; lowercase letters, digits and hyphens, at most 80 characters")

@@ -10,11 +10,12 @@ from api import answering
 from api.auth import Caller, require
 from api.deps import get_services
 from api.errors import check_query_length
+from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, AnswerRequest, AnswerResponse
 from api.services import Services
 from kb.stores import Scope
 
-router = APIRouter(prefix="/v1", tags=["answers"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["answers"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 
 
 @router.post("/answer", response_model=AnswerResponse, summary="Answer a question, shaped for the channel")
@@ -29,5 +30,7 @@ async def post_answer(
                                                     f"contact_form channels; {request.channel.value} needs the "
                                                     "answer scope")
     check_query_length(request.query, services.settings.max_query_chars)
+    tokens = services.embedder.cost(request.query)
     allowed = caller.article_filter(request.category, request.product, frozenset(request.tags))
-    return await answering.answer(services, services.space(caller.tenant), request, allowed, accept_language)
+    return await answering.answer(services, await services.open(caller.tenant), request, allowed, accept_language,
+                                  tokens)

@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends, HTTPException
 
 from api.auth import Caller, require
 from api.deps import get_services
+from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, FeedbackIn, FeedbackOut
 from api.services import Services
 from kb.stores import Feedback, Scope
 
-router = APIRouter(prefix="/v1", tags=["feedback"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["feedback"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 
 
 @router.post("/feedback", response_model=FeedbackOut, summary="Feedback on an answer (a later one replaces it)")

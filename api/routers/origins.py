@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends
 
 from api.auth import Caller, require
 from api.deps import get_services
+from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, OriginsIn, OriginsOut
 from api.services import Services
 from kb.stores import Scope
 
-router = APIRouter(prefix="/v1", tags=["origins"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["origins"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 
 
 @router.get("/origins", response_model=OriginsOut, summary="This tenant's allowed origins (none by default)")

@@ -10,12 +10,13 @@ from api import answering
 from api.auth import Caller, require
 from api.deps import get_services
 from api.errors import check_query_length
+from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, MAX_TOP_K, SearchResponse
 from api.services import Services
 from kb.models import Language
 from kb.stores import Scope
 
-router = APIRouter(prefix="/v1", tags=["search"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["search"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 
 
 @router.get("/search", response_model=SearchResponse, summary="Search articles (search-as-you-type)")
@@ -33,6 +34,7 @@ async def get_search(
     if not q.strip():
         raise HTTPException(status_code=422, detail="q must contain some text, not only whitespace")
     check_query_length(q, services.settings.max_query_chars)
+    tokens = services.embedder.cost(q.strip())
     allowed = caller.article_filter(category, product, frozenset(tag or ()))
-    return await answering.search(services.space(caller.tenant), q.strip(), lang, limit, allowed,
-                                  services.settings.answer_threshold, accept_language)
+    return await answering.search(await services.open(caller.tenant), q.strip(), lang, limit, allowed,
+                                  services.settings.answer_threshold, accept_language, tokens)

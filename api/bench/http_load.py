@@ -28,11 +28,16 @@ from kb.stores import Scope, create_store
 
 @dataclass(frozen=True)
 class Call:
-    """One HTTP request: ``GET path`` or ``POST path`` with a JSON body."""
+    """One HTTP request: a method, a path and an optional body.
+
+    ``body`` is a mapping sent as JSON, or bytes sent as they are (malformed on purpose, say);
+    ``api_key`` is sent instead of the run's key.
+    """
 
     method: str
     path: str
-    body: dict | None = None
+    body: dict | bytes | None = None
+    api_key: str | None = None
 
 
 def search_call(query: str) -> Call:
@@ -45,15 +50,20 @@ def answer_call(query: str, channel: str) -> Call:
 
 @dataclass(frozen=True)
 class LoadResult:
-    """Latencies (ms) and throughput of a run."""
+    """Latencies (ms), statuses and throughput of a run, each list in the order of its calls."""
 
     latencies_ms: list[float]
     seconds: float
-    errors: int
+    statuses: list[int]  # 0: no response (the connection failed or was closed)
     bodies: list = field(default_factory=list)  # the parsed responses, when asked to keep them
 
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies_ms, q))
+
+    @property
+    def errors(self) -> int:
+        """Requests that failed: not 2xx, or no response."""
+        return sum(not 200 <= status < 300 for status in self.statuses)
 
     @property
     def requests_per_s(self) -> float:
@@ -110,9 +120,14 @@ class Server:
         raise RuntimeError(f"{field} not found")
 
     def stop(self) -> None:
+        """Terminate the process; kill it when it has not ended 30 s later (it may be mid-start)."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 @contextmanager
@@ -133,13 +148,28 @@ def throwaway_demo_server(demo_index: Path) -> Iterator[tuple[Server, str]]:
             shutil.copytree(demo_index, folder / "index" / "demo")
         server = Server(free_port(), {"KB_STORE_PATH": str(folder / "store.sqlite3"),
                                       "KB_INDEX_DIR": str(folder / "index"), "KB_LOG_LEVEL": "WARNING"})
-        server.start(timeout=300)
-        try:
+        try:  # a start that fails or is interrupted leaves no server behind either
+            server.start(timeout=300)
             yield server, key
         finally:
             server.stop()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def create_server_key(server: Server, scopes: set[Scope], name: str, tenant: str = "demo") -> str:
+    """A new key in the SQLite store of a running server (as the admin CLI makes one: the server
+    accepts it at once), with the service's default rate limit.
+
+    Returns:
+        The key's secret.
+    """
+    store = create_store("sqlite", server.env["KB_STORE_PATH"])
+    try:
+        secret, _ = store.create_key(tenant, scopes, name)
+        return secret
+    finally:
+        store.close()
 
 
 def free_port() -> int:
@@ -154,45 +184,43 @@ def run_load(port: int, calls: list[Call], clients: int, api_key: str | None = N
     (with ``Authorization: Bearer <api_key>`` when given; ``keep``: also return the parsed bodies).
 
     Returns:
-        Per-request latencies, wall time and the number of failed requests (not 2xx, or no response).
+        Per-request latencies and statuses (in the order of ``calls``), and the wall time.
     """
     lock = threading.Lock()
-    pending = iter(calls)
-    latencies: list[float] = []
-    bodies: list = []
-    errors = 0
+    pending = enumerate(calls)
+    latencies = [0.0] * len(calls)
+    statuses = [0] * len(calls)
+    bodies: list = [None] * len(calls) if keep else []
 
     def client() -> None:
-        nonlocal errors
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while True:
             with lock:
-                call = next(pending, None)
+                number, call = next(pending, (None, None))
             if call is None:
                 break
-            body = json.dumps(call.body).encode() if call.body is not None else None
+            body = call.body if isinstance(call.body, bytes) or call.body is None else json.dumps(call.body).encode()
             headers = {"Content-Type": "application/json"} if body else {}
-            if api_key:
-                headers["Authorization"] = f"Bearer {api_key}"
+            if call.api_key or api_key:
+                headers["Authorization"] = f"Bearer {call.api_key or api_key}"
             started = time.perf_counter()
             try:
                 connection.request(call.method, call.path, body=body, headers=headers)
                 response = connection.getresponse()
                 payload = response.read()
-                ok = 200 <= response.status < 300
+                status = response.status
             except (OSError, http.client.HTTPException):
-                ok, payload = False, b""
+                status, payload = 0, b""
+                connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            elapsed = (time.perf_counter() - started) * 1000
-            with lock:
-                latencies.append(elapsed)
-                errors += not ok
-                if keep:
-                    bodies.append(json.loads(payload) if ok and payload else None)
+            latencies[number] = (time.perf_counter() - started) * 1000
+            statuses[number] = status
+            if keep and 200 <= status < 300 and payload:
+                bodies[number] = json.loads(payload)
         connection.close()
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         for future in [pool.submit(client) for _ in range(clients)]:
             future.result()
-    return LoadResult(latencies, time.perf_counter() - started, errors, bodies)
+    return LoadResult(latencies, time.perf_counter() - started, statuses, bodies)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import reprlib
 from typing import Any
 
 from fastapi import HTTPException
@@ -9,6 +11,7 @@ from fastapi import HTTPException
 from kb.stores import VersionConflict
 
 ANY = -1  # If-Match: * (it must exist, whatever its version)
+VERSION = re.compile(r"[0-9]{1,18}")  # ASCII digits only; a version fits in the store's 64-bit integer
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -25,7 +28,13 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def precondition(if_match: str | None, if_none_match: str | None) -> int | None:
-    """The version a write expects: a number, 0 (must not exist), ANY (must exist) or None (unconditional)."""
+    """The version a write expects: a number, 0 (must not exist), ANY (must exist) or None (unconditional).
+
+    The one reading of ``If-Match`` / ``If-None-Match`` for articles and templates alike.
+
+    Raises:
+        HTTPException: 400 for a header that is neither ``*`` nor a version (up to 18 ASCII digits).
+    """
     if if_none_match is not None:
         if if_none_match.strip() != "*":
             raise HTTPException(status_code=400, detail="If-None-Match supports only * (create, never replace)")
@@ -36,9 +45,10 @@ def precondition(if_match: str | None, if_none_match: str | None) -> int | None:
     if value == "*":
         return ANY
     value = value.removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not VERSION.fullmatch(value):
         raise HTTPException(status_code=400, detail=f"If-Match must be a version in quotes such as \"3\" (the ETag "
-                                                    f"you read), or *; got {if_match!r}")
+                                                    "you read: ASCII digits, at most 18), or *; got "
+                                                    f"{reprlib.repr(if_match)}")
     return int(value)
 
 

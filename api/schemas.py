@@ -135,11 +135,15 @@ class ImportReport(BaseModel):
 
 
 class KeyIn(BaseModel):
+    """A new API key, as both ``POST /v1/keys`` and ``python -m api.admin keys create`` check it."""
+
     model_config = ConfigDict(extra="forbid")
 
     scopes: list[Scope] = Field(..., min_length=1, description="search, answer and/or admin")
     name: str = Field("", max_length=100, description="what the key is for, e.g. 'help centre widget'")
-    rate_per_minute: int | None = Field(None, ge=0, description="its own rate limit (0: none); the default otherwise")
+    rate_per_minute: int | None = Field(None, ge=0, le=1_000_000,
+                                        description="its own rate limit in requests per minute, at most 1,000,000 "
+                                                    "(0: none); the service's default otherwise")
 
 
 class KeyOut(BaseModel):

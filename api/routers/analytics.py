@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import AfterValidator
 
 from api import analytics
 from api.auth import Caller, require
@@ -18,8 +19,24 @@ from kb.stores import AnswerRow, Scope
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
 DEFAULT_PERIOD = timedelta(days=30)
 
-Since = Annotated[datetime | None, Query(description="from this moment (ISO 8601; default: 30 days ago)")]
-Until = Annotated[datetime | None, Query(description="until this moment (default: now)")]
+
+def in_utc(moment: datetime) -> datetime:
+    """A query's moment in UTC, as the store compares them (a moment without a time zone is UTC).
+
+    Raises:
+        ValueError: in UTC it falls before year 1 or after year 9999 (``0001-01-01T00:00:00+05:00``).
+    """
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        edge = "before year 1" if moment.year == datetime.min.year else "after year 9999"
+        raise ValueError(f"{moment.isoformat()} is {edge} in UTC; send a moment from 0001-01-01T00:00:00Z "
+                         "to 9999-12-31T23:59:59Z") from None
+
+
+Moment = Annotated[datetime, AfterValidator(in_utc)]
+Since = Annotated[Moment | None, Query(description="from this moment (ISO 8601; default: 30 days before until)")]
+Until = Annotated[Moment | None, Query(description="until this moment (default: now)")]
 LanguageFilter = Annotated[Language | None, Query(description="only answers in this language")]
 ChannelFilter = Annotated[Channel | None, Query(description="only answers on this channel")]
 Limit = Annotated[int, Query(ge=1, le=500, description="how many questions")]
@@ -27,8 +44,13 @@ Limit = Annotated[int, Query(ge=1, le=500, description="how many questions")]
 
 def rows(services: Services, caller: Caller, since: datetime | None, until: datetime | None,
          language: Language | None, channel: Channel | None) -> list[AnswerRow]:
-    until = _aware(until) or datetime.now(UTC)
-    since = _aware(since) or until - DEFAULT_PERIOD
+    until = until or datetime.now(UTC)
+    if since is None:
+        if until - datetime.min.replace(tzinfo=UTC) < DEFAULT_PERIOD:
+            raise HTTPException(status_code=422, detail=f"until: {until.isoformat()} is less than "
+                                                        f"{DEFAULT_PERIOD.days} days after year 1, so the default "
+                                                        "period cannot start before it: send since as well")
+        since = until - DEFAULT_PERIOD
     if since >= until:
         raise HTTPException(status_code=422, detail="since must be earlier than until")
     services.answer_log.flush()
@@ -61,15 +83,10 @@ def get_unanswered(since: Since = None, until: Until = None, language: LanguageF
 
 
 @router.delete("/queries", response_model=ErasedQueries, summary="Erase the query text of answers (privacy)")
-def delete_queries(before: Annotated[datetime | None, Query(description="erase text older than this "
-                                                                        "(default: all)")] = None,
+def delete_queries(before: Annotated[Moment | None, Query(description="erase text older than this "
+                                                                      "(default: all)")] = None,
                    services: Services = Depends(get_services),
                    caller: Caller = Depends(require(Scope.ADMIN))) -> ErasedQueries:
     services.answer_log.flush()
-    erased = services.store.forget_queries(caller.tenant, _aware(before) or datetime.now(UTC) + timedelta(seconds=1))
+    erased = services.store.forget_queries(caller.tenant, before or datetime.now(UTC) + timedelta(seconds=1))
     return ErasedQueries(erased=erased)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """Moments without a time zone are taken as UTC."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment

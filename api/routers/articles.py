@@ -113,7 +113,10 @@ async def import_articles(request: Request, services: Services = Depends(get_ser
         items = [(f"line {number}", _json_or_error(line)) for number, line in enumerate(body.splitlines(), 1)
                  if line.strip()]
     else:
-        parsed = _json_or_error(body)
+        try:
+            parsed = _parse_json(body)
+        except ValueError as error:
+            raise HTTPException(status_code=400, detail=f"the body is not valid JSON: {error}") from None
         if not isinstance(parsed, list):
             raise HTTPException(status_code=422, detail="expected a JSON array of articles (or send "
                                                         "Content-Type: application/x-ndjson, one article per line)")
@@ -124,10 +127,22 @@ async def import_articles(request: Request, services: Services = Depends(get_ser
     return await run_in_threadpool(writes.import_articles, services, services.space(caller.tenant), items)
 
 
+def _parse_json(text: str) -> Any:
+    """The parsed JSON.
+
+    Raises:
+        ValueError: why it is not JSON; nesting too deep for the reader (about 1,000 levels) included.
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply (an article is 4 levels deep)") from None
+
+
 def _json_or_error(text: str) -> Any:
     """The parsed JSON, or a string saying why it is not JSON (reported as a rejected item)."""
     try:
-        return json.loads(text)
+        return _parse_json(text)
     except ValueError as error:
         return f"not valid JSON: {error}"
 

@@ -10,7 +10,9 @@
                                                                   # its three keys and its page's origin
 
 Keys are printed once and stored only as hashes. A running server takes in articles imported here
-from the store's change feed (within a second or so, plus the time to embed them).
+from the store's change feed (within a second or so, plus the time to embed them). Every input is
+checked exactly as the HTTP API checks it (the same models and rules); a mistake is one line
+``error: ...`` on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -20,17 +22,24 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
+from api.auth import create_api_key
 from api.cors import normalise_origin
+from api.schemas import KeyIn, OriginsIn
 from api.services import seed_tenant
 from api.settings import Settings
 from api.writes import import_items
 from kb.loader import JSONL_FILE, load_articles
-from kb.stores import Scope, Store, create_store
+from kb.stores import Scope, Store, StoreUnavailableError, checked_tenant_name, create_store
 
 DEMO_SCOPES = {"search": {Scope.SEARCH}, "answer": {Scope.ANSWER}, "admin": set(Scope)}
+KEY_OPTIONS = {"scopes": "--scopes", "name": "--name", "rate_per_minute": "--rate"}  # KeyIn's fields
+ORIGIN_OPTIONS = {"origins": "origins"}  # OriginsIn's
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def demo_keys(store: Store, settings: Settings, path: Path | None = None,
@@ -90,7 +99,7 @@ def read_items(path: Path) -> list[tuple[str, object]]:
             if line.strip():
                 try:
                     items.append((f"{file}:{number}", json.loads(line)))
-                except ValueError as error:
+                except (ValueError, RecursionError) as error:  # RecursionError: nested ~1,000 levels deep
                     items.append((f"{file}:{number}", f"not valid JSON: {error}"))
     return items
 
@@ -114,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     create_key.add_argument("--tenant", required=True)
     create_key.add_argument("--scopes", required=True, help="comma-separated: search, answer, admin")
     create_key.add_argument("--name", default="", help="what the key is for")
-    create_key.add_argument("--rate", type=int, help="its own limit in requests per minute (0: none)")
+    create_key.add_argument("--rate", type=int, help="its own limit in requests per minute, 0 to 1,000,000 "
+                                                     "(0: none; KB_MAX_UNLIMITED_KEYS_PER_TENANT such keys at most)")
     list_keys = keys.add_parser("list", help="list a tenant's keys")
     list_keys.add_argument("--tenant", required=True)
     revoke = keys.add_parser("revoke", help="revoke a key")
@@ -130,21 +140,46 @@ def main(argv: list[str] | None = None) -> int:
                       help="an origin the demo page is served from, allowed for the demo tenant (repeatable)")
     args = parser.parse_args(argv)
 
-    settings = Settings()
-    store = create_store(settings.store, settings.store_location)
     try:
-        return _run(args, store, settings)
-    except (ValueError, LookupError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        settings = Settings()
+        store = create_store(settings.store, settings.store_location)
+        try:
+            return _run(args, store, settings)
+        finally:
+            store.close()
+    except (ValueError, LookupError, OSError, StoreUnavailableError) as error:
+        print("error: " + " ".join(str(error).split()), file=sys.stderr)  # one line, whatever the message
         return 2
-    finally:
-        store.close()
+
+
+def checked(model: type[Model], options: dict[str, str], **fields) -> Model:
+    """Command-line input checked by the HTTP API's own request model.
+
+    Args:
+        model: the request model of the matching HTTP call (e.g. ``KeyIn`` for ``POST /v1/keys``).
+        options: the command-line option of each of the model's fields, to name in messages.
+        fields: the model's fields.
+
+    Returns:
+        The model.
+
+    Raises:
+        ValueError: each problem on one line, named by its option (``--rate: Input should be ...``).
+    """
+    try:
+        return model(**fields)
+    except ValidationError as error:
+        problems = (f"{options[str(problem['loc'][0])]}: {problem['msg'].removeprefix('Value error, ')}"
+                    for problem in error.errors())
+        raise ValueError("; ".join(dict.fromkeys(problems))) from None
 
 
 def _run(args, store: Store, settings: Settings) -> int:
+    if getattr(args, "tenant", None) is not None:
+        checked_tenant_name(args.tenant)
     if args.command == "tenant" and args.action == "origins":
         if args.origins or args.clear:
-            store.set_allowed_origins(args.tenant, [normalise_origin(origin) for origin in args.origins])
+            store.set_allowed_origins(args.tenant, checked(OriginsIn, ORIGIN_OPTIONS, origins=args.origins).origins)
         allowed = store.allowed_origins(args.tenant)
         print(f"tenant {args.tenant} allows " + (", ".join(allowed) if allowed else "no origin (closed)"))
     elif args.command == "tenant":
@@ -167,9 +202,11 @@ def _run(args, store: Store, settings: Settings) -> int:
               f"rejected {report.rejected} (a running server takes them in from the store's change feed)")
         return 1 if report.rejected else 0
     elif args.command == "keys" and args.action == "create":
-        scopes = {Scope(scope.strip()) for scope in args.scopes.split(",") if scope.strip()}
-        secret, key = store.create_key(args.tenant, scopes, args.name, args.rate)
-        print(f"key {key.id} for tenant {key.tenant}, scopes {', '.join(sorted(s.value for s in scopes))}:\n{secret}")
+        request = checked(KeyIn, KEY_OPTIONS, scopes=[scope.strip() for scope in args.scopes.split(",")],
+                          name=args.name, rate_per_minute=args.rate)
+        secret, key = create_api_key(store, settings, args.tenant, request)
+        print(f"key {key.id} for tenant {key.tenant}, scopes {', '.join(sorted(s.value for s in key.scopes))}:\n"
+              f"{secret}")
         print("store it now: it is not shown again", file=sys.stderr)
     elif args.command == "keys" and args.action == "list":
         for key in store.list_keys(args.tenant):

@@ -17,12 +17,20 @@ from fastapi import Depends, Header, HTTPException, Request, Response
 
 from api.cors import remember_tenant
 from api.deps import get_services
+from api.schemas import KeyIn
 from api.services import Services
+from api.settings import Settings
 from kb.filters import ArticleFilter
 from kb.models import Visibility
-from kb.stores import ApiKey, Scope
+from kb.stores import ApiKey, KeyQuota, KeyQuotaExceeded, Scope, Store
 
-BEARER = "Bearer "
+BEARER = "bearer"  # the scheme, matched in any case (RFC 9110)
+# the rate limiter's bucket of a client address sending invalid keys (key ids are hex: no clash)
+INVALID_KEYS_FROM = "invalid-keys-from:"
+
+
+class KeyLimitError(ValueError):
+    """A new key would pass a limit the operator set; the message names the limit and its setting."""
 
 
 @dataclass(frozen=True)
@@ -54,12 +62,13 @@ async def authenticate(services: Annotated[Services, Depends(get_services)], req
 
     ``async`` on purpose: FastAPI runs plain ``def`` dependencies in a worker thread, a hop that cost
     more than the key lookup itself (an indexed SQLite read of a few microseconds)."""
-    if not authorization or not authorization.startswith(BEARER):
+    secret = bearer_secret(authorization)
+    if secret is None:
         raise HTTPException(status_code=401, detail="missing API key: send the header 'Authorization: Bearer <key>'",
                             headers={"WWW-Authenticate": "Bearer"})
-    key = services.store.find_key(authorization[len(BEARER):].strip())
+    key = services.store.find_key(secret)
     if key is None:
-        raise HTTPException(status_code=401, detail="invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+        raise invalid_key(services, request)
     remember_tenant(request, key.tenant)  # its allowed origins get CORS headers, 429s and 403s included
     per_minute = services.settings.rate_limit_per_minute if key.rate_per_minute is None else key.rate_per_minute
     if per_minute:
@@ -70,6 +79,57 @@ async def authenticate(services: Annotated[Services, Depends(get_services)], req
                                        f"retry in {decision.retry_after_s} s")
         response.headers.update(decision.headers())
     return Caller(key)
+
+
+def bearer_secret(authorization: str | None) -> str | None:
+    """The key of an ``Authorization: Bearer <key>`` header, the scheme in any case (``bearer``,
+    ``BEARER``: RFC 9110); None when there is no such header or no key in it."""
+    scheme, _, secret = (authorization or "").strip().partition(" ")
+    return (secret.strip() or None) if scheme.lower() == BEARER else None
+
+
+def invalid_key(services: Services, request: Request) -> HTTPException:
+    """The refusal of an invalid or revoked key: 401, or 429 once the client's address has sent more
+    invalid keys this minute than ``KB_FAILED_AUTH_PER_MINUTE``.
+
+    Only invalid keys count, and a valid key from the same address still works. Keys are random
+    256-bit secrets, so no rate of guessing finds one; what the limit stops is a client hammering
+    with a wrong key. Blocking the whole address instead would let one such client lock out everyone
+    behind the same office NAT or proxy.
+    """
+    limit = services.settings.failed_auth_per_minute
+    address = request.client.host if request.client else "unknown"
+    decision = services.rate_limiter.take(INVALID_KEYS_FROM + address, limit)
+    if decision.allowed:
+        return HTTPException(status_code=401, detail="invalid or revoked API key",
+                             headers={"WWW-Authenticate": "Bearer"})
+    return HTTPException(status_code=429, headers={"Retry-After": str(decision.retry_after_s),
+                                                   "WWW-Authenticate": "Bearer"},
+                         detail=f"more than {limit} invalid or revoked API keys a minute from this address: check "
+                                f"the key you send, and retry in {decision.retry_after_s} s")
+
+
+def create_api_key(store: Store, settings: Settings, tenant: str, request: KeyIn) -> tuple[str, ApiKey]:
+    """Create an API key within the operator's limits: what ``POST /v1/keys`` and the admin CLI both call.
+
+    Args:
+        store: the store.
+        settings: the limits (``KB_MAX_KEYS_PER_TENANT``, ``KB_MAX_UNLIMITED_KEYS_PER_TENANT``).
+        tenant: whose key.
+        request: the key, checked as the HTTP API checks it.
+
+    Returns:
+        The secret (shown once) and the key's record.
+
+    Raises:
+        KeyLimitError: the tenant holds as many live keys (or keys without a rate limit) as it may.
+    """
+    quota = KeyQuota(settings.max_keys_per_tenant, settings.max_unlimited_keys_per_tenant)
+    try:
+        return store.create_key(tenant, set(request.scopes), request.name, request.rate_per_minute, quota)
+    except KeyQuotaExceeded as error:
+        setting = "KB_MAX_UNLIMITED_KEYS_PER_TENANT" if error.unlimited else "KB_MAX_KEYS_PER_TENANT"
+        raise KeyLimitError(f"{error}, or raise the setting {setting}") from None
 
 
 def require(*scopes: Scope) -> Callable[[Caller], Caller]:

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from indexer.confidence import DEFAULT_ANSWER_THRESHOLD
 from indexer.encoders import DEFAULT_ENCODER
 from indexer.settings import PROJECT_ROOT, default_model_dir
+from kb.stores import TENANT_NAME
 
 
 class Settings(BaseSettings):
@@ -20,7 +21,7 @@ class Settings(BaseSettings):
 
     kb_dir: Path = Field(PROJECT_ROOT / "kb" / "demo",
                          description="knowledge-base directory the default tenant is created from on first start")
-    tenant: str = Field("demo", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="the default tenant")
+    tenant: str = Field("demo", pattern=TENANT_NAME, description="the default tenant")
     store: Literal["sqlite", "postgres"] = Field("sqlite", description="the store backend (the source of truth)")
     store_path: Path = Field(PROJECT_ROOT / "build" / "store.sqlite3", description="the SQLite store file")
     store_dsn: str | None = Field(None, description="PostgreSQL connection string when store is postgres")
@@ -53,6 +54,11 @@ class Settings(BaseSettings):
     demo_keys_file: Path = Field(PROJECT_ROOT / "build" / "demo-keys.json",
                                  description="the demo tenant's keys (python -m api.admin demo-keys); the /demo "
                                              "page embeds its search key")
+    max_keys_per_tenant: int = Field(100, ge=1, description="most live (not revoked) API keys a tenant may hold")
+    max_unlimited_keys_per_tenant: int = Field(5, ge=0, description="most of those without a rate limit "
+                                                                     "(rate_per_minute 0)")
+    failed_auth_per_minute: int = Field(20, ge=1, description="invalid API keys one client address may send per "
+                                                              "minute; more get 429 (valid keys are not held up)")
 
     @model_validator(mode="after")
     def postgres_needs_a_dsn(self) -> Settings:

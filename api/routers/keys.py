@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 
-from api.auth import Caller, require
+from api.auth import Caller, KeyLimitError, create_api_key, require
 from api.deps import get_services
 from api.schemas import ERROR_RESPONSES, KeyIn, KeyOut, NewKey
 from api.services import Services
@@ -13,10 +13,15 @@ from kb.stores import ApiKey, Scope
 router = APIRouter(prefix="/v1", tags=["keys"], responses=ERROR_RESPONSES)
 
 
-@router.post("/keys", response_model=NewKey, status_code=201, summary="Create an API key for this tenant")
+@router.post("/keys", response_model=NewKey, status_code=201, summary="Create an API key for this tenant",
+             description="A tenant holds at most KB_MAX_KEYS_PER_TENANT live keys (default 100), at most "
+                         "KB_MAX_UNLIMITED_KEYS_PER_TENANT of them without a rate limit (default 5); past that, 409.")
 def create_key(body: KeyIn, services: Services = Depends(get_services),
                caller: Caller = Depends(require(Scope.ADMIN))) -> NewKey:
-    secret, key = services.store.create_key(caller.tenant, set(body.scopes), body.name, body.rate_per_minute)
+    try:
+        secret, key = create_api_key(services.store, services.settings, caller.tenant, body)
+    except KeyLimitError as error:
+        raise HTTPException(status_code=409, detail=str(error)) from None
     return NewKey(key=secret, **_key_out(key).model_dump())
 
 

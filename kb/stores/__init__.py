@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, ArticleChange, Feedback, Scope, Store, StoredArticle, StoredTemplate,
-                            StoreUnavailableError, UnknownTenantError, VersionConflict)
+from kb.stores.base import (TENANT_NAME, AnswerRecord, AnswerRow, ApiKey, ArticleChange, Feedback,
+                            InvalidTenantNameError, KeyQuota, KeyQuotaExceeded, Scope, Store, StoredArticle,
+                            StoredTemplate, StoreUnavailableError, UnknownTenantError, VersionConflict,
+                            checked_tenant_name)
 
 STORES = ("sqlite", "postgres")
 
@@ -28,5 +30,7 @@ def create_store(name: str, location: str | Path) -> Store:
     raise ValueError(f"unknown store '{name}'; use one of {', '.join(STORES)}")
 
 
-__all__ = ["STORES", "AnswerRecord", "AnswerRow", "ApiKey", "ArticleChange", "Feedback", "Scope", "Store", "StoredArticle", "StoredTemplate", "StoreUnavailableError", "UnknownTenantError", "VersionConflict",
+__all__ = ["STORES", "TENANT_NAME", "AnswerRecord", "AnswerRow", "ApiKey", "ArticleChange", "Feedback",
+           "InvalidTenantNameError", "KeyQuota", "KeyQuotaExceeded", "Scope", "Store", "StoredArticle",
+           "StoredTemplate", "StoreUnavailableError", "UnknownTenantError", "VersionConflict", "checked_tenant_name",
            "create_store"]

@@ -7,6 +7,7 @@ rebuilt from it at any time. One backend per file (``sqlite`` today), behind thi
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +44,52 @@ class StoreUnavailableError(RuntimeError):
 
 class UnknownTenantError(LookupError):
     """No tenant with that id."""
+
+
+# A tenant's name is also its index folder (KB_INDEX_DIR/<tenant>): no dots, slashes or spaces.
+TENANT_NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
+
+
+class InvalidTenantNameError(ValueError):
+    """A tenant name that breaks the rule of :data:`TENANT_NAME`."""
+
+
+def checked_tenant_name(name: str) -> str:
+    """The name, when it is a valid tenant name: 1 to 63 lowercase ASCII letters, digits and hyphens,
+    starting with a letter or digit.
+
+    Raises:
+        InvalidTenantNameError: it is not.
+    """
+    if not re.fullmatch(TENANT_NAME, name):
+        raise InvalidTenantNameError(f"tenant name {name!r} is not valid: use 1 to 63 lowercase letters (a-z), "
+                                     "digits and hyphens, starting with a letter or digit, e.g. 'acme'")
+    return name
+
+
+@dataclass(frozen=True)
+class KeyQuota:
+    """The most live (not revoked) keys a tenant may hold, and the most of those without a rate limit
+    (``rate_per_minute`` 0)."""
+
+    keys: int
+    unlimited_keys: int
+
+
+class KeyQuotaExceeded(ValueError):
+    """Creating a key would pass the tenant's :class:`KeyQuota`.
+
+    Args:
+        tenant: whose keys.
+        limit: the limit reached.
+        unlimited: True when it is the limit on keys without a rate limit.
+    """
+
+    def __init__(self, tenant: str, limit: int, unlimited: bool):
+        kind = "live keys without a rate limit" if unlimited else "live keys"
+        super().__init__(f"tenant '{tenant}' has reached its limit of {kind} ({limit}): revoke one first")
+        self.limit = limit
+        self.unlimited = unlimited
 
 
 @dataclass(frozen=True)
@@ -145,7 +192,11 @@ class Store:
     """Articles and API keys per tenant, with optimistic concurrency on article writes."""
 
     def ensure_tenant(self, tenant: str) -> None:
-        """Create the tenant when it does not exist."""
+        """Create the tenant when it does not exist.
+
+        Raises:
+            InvalidTenantNameError: ``tenant`` breaks the naming rule (:func:`checked_tenant_name`).
+        """
         raise NotImplementedError
 
     def tenants(self) -> list[str]:
@@ -208,11 +259,17 @@ class Store:
         raise NotImplementedError
 
     def create_key(self, tenant: str, scopes: set[Scope], name: str = "",
-                   rate_per_minute: int | None = None) -> tuple[str, ApiKey]:
+                   rate_per_minute: int | None = None, quota: KeyQuota | None = None) -> tuple[str, ApiKey]:
         """A new API key for the tenant (``rate_per_minute``: its own limit; 0 unlimited; None the default).
+
+        Args:
+            quota: the tenant's limits on live keys, checked in the same transaction (None: no limit).
 
         Returns:
             The secret (shown once, never stored) and the key's record.
+
+        Raises:
+            KeyQuotaExceeded: the new key would pass ``quota``.
         """
         raise NotImplementedError
 

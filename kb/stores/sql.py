@@ -17,8 +17,9 @@ from typing import Any
 
 from kb.loader import parse_article
 from kb.models import Article
-from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, ArticleChange, Feedback, Scope, Store, StoredArticle,
-                            StoredTemplate, UnknownTenantError, VersionConflict, key_hash, new_key_secret)
+from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, ArticleChange, Feedback, KeyQuota, KeyQuotaExceeded,
+                            Scope, Store, StoredArticle, StoredTemplate, UnknownTenantError, VersionConflict,
+                            checked_tenant_name, key_hash, new_key_secret)
 
 # Schema migrations: migration i (1-based) brings the schema from version i - 1 to i.
 MIGRATIONS: list[str] = [
@@ -107,6 +108,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX tenant_origins_by_origin ON tenant_origins (origin);
     """,
+    # 7: keys once created with a negative rate limit (never allowed, once accepted by the CLI) take the
+    # service's default instead of refusing every request
+    """
+    UPDATE api_keys SET rate_per_minute = NULL WHERE rate_per_minute < 0
+    """,
 ]
 API_KEY_COLUMNS = "id, tenant, scopes, name, created_at, revoked_at, rate_per_minute"
 ALL = 2**62  # LIMIT without a limit (engines disagree on how to say "no limit")
@@ -152,6 +158,7 @@ class SqlStore(Store):
                 self._set_schema_version(db, version)
 
     def ensure_tenant(self, tenant: str) -> None:
+        checked_tenant_name(tenant)
         with self._transaction() as db:
             db.execute("INSERT INTO tenants (id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (tenant, _now()))
 
@@ -255,17 +262,31 @@ class SqlStore(Store):
             return self._record_change(db, tenant, key, 0) if table == "articles" else 1
 
     def create_key(self, tenant: str, scopes: set[Scope], name: str = "",
-                   rate_per_minute: int | None = None) -> tuple[str, ApiKey]:
+                   rate_per_minute: int | None = None, quota: KeyQuota | None = None) -> tuple[str, ApiKey]:
         secret = new_key_secret()
         key = ApiKey(id=secrets.token_hex(4), tenant=tenant, scopes=frozenset(scopes), name=name,
                      created_at=datetime.now(UTC), rate_per_minute=rate_per_minute)
         with self._transaction() as db:
             self._require_tenant(db, tenant)
+            if quota is not None:
+                self._check_key_quota(db, tenant, quota, unlimited=rate_per_minute == 0)
             db.execute("INSERT INTO api_keys (id, tenant, hash, scopes, name, created_at, rate_per_minute) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (key.id, tenant, key_hash(secret), ",".join(sorted(s.value for s in key.scopes)), name,
                         key.created_at.isoformat(), rate_per_minute))
         return secret, key
+
+    def _check_key_quota(self, db, tenant: str, quota: KeyQuota, unlimited: bool) -> None:
+        """Refuse a new key that would pass the tenant's quota; the tenant's key writers wait until
+        the transaction ends, so concurrent creations cannot both take the last place."""
+        self._lock_document(db, "api_keys", tenant, "")
+        live, live_unlimited = db.execute(
+            "SELECT COUNT(*), COUNT(CASE WHEN rate_per_minute = 0 THEN 1 END) FROM api_keys "
+            "WHERE tenant = ? AND revoked_at IS NULL", (tenant,)).fetchone()
+        if live >= quota.keys:
+            raise KeyQuotaExceeded(tenant, quota.keys, unlimited=False)
+        if unlimited and live_unlimited >= quota.unlimited_keys:
+            raise KeyQuotaExceeded(tenant, quota.unlimited_keys, unlimited=True)
 
     def find_key(self, secret: str) -> ApiKey | None:
         with self._reading() as db:

@@ -2,11 +2,13 @@
 
 Every write is one transaction committed with ``synchronous=FULL`` before the call returns, so an
 acknowledged write survives a crash of the process (or of the machine). The schema version is
-SQLite's ``PRAGMA user_version``.
+SQLite's ``PRAGMA user_version``. The file holds key hashes and customers' questions, so it is
+created readable by its owner only (``0600``); SQLite gives its ``-wal`` and ``-shm`` files the same mode.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,17 +17,21 @@ from pathlib import Path
 
 from kb.stores.sql import SqlStore
 
+OWNER_ONLY = 0o600
+
 
 class SQLiteStore(SqlStore):
     """The store in one SQLite file.
 
     Args:
-        path: the database file (created with its folder when missing).
+        path: the database file (created with its folder when missing, readable by its owner only).
     """
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # an empty file is an empty database; an existing file keeps the mode its operator gave it
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, OWNER_ONLY))
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")

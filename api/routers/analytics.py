@@ -11,12 +11,13 @@ from pydantic import AfterValidator
 from api import analytics
 from api.auth import Caller, require
 from api.deps import get_services
+from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, AnalyticsSummary, ErasedQueries, QuestionStat, UnansweredStat
 from api.services import Services
 from kb.models import Channel, Language
 from kb.stores import AnswerRow, Scope
 
-router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 DEFAULT_PERIOD = timedelta(days=30)
 
 

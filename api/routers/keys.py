@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 
 from api.auth import Caller, KeyLimitError, create_api_key, require
 from api.deps import get_services
+from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, KeyIn, KeyOut, NewKey
 from api.services import Services
 from kb.stores import ApiKey, Scope
 
-router = APIRouter(prefix="/v1", tags=["keys"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["keys"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 
 
 @router.post("/keys", response_model=NewKey, status_code=201, summary="Create an API key for this tenant",

@@ -15,12 +15,13 @@ from api import writes
 from api.auth import Caller, require
 from api.concurrency import ANY, conflict, etag, merge_patch, precondition
 from api.deps import get_services
+from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, TemplateOut, TemplatePage, TemplateSummary
 from api.services import Services
 from kb.loader import KBFormatError
 from kb.stores import Scope, VersionConflict
 
-router = APIRouter(prefix="/v1", tags=["templates"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["templates"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 TemplateDocument = Annotated[dict[str, Any], Body(description="the template as its YAML file holds it: description, "
                                                               "triggers, parts, timeframe (or frame and defaults "
                                                               "for _frame)")]

@@ -28,7 +28,7 @@ def detect(query: str, explicit: Language | None, accept_language: str | None) -
 
 
 async def answer(services: Services, space: TenantSpace, request: AnswerRequest, allowed: ArticleFilter,
-                 accept_language: str | None = None) -> AnswerResponse:
+                 accept_language: str | None = None, tokens: int | None = None) -> AnswerResponse:
     """Find the article for a question, read the customer's situation, compose the reply for the channel.
 
     Args:
@@ -37,9 +37,10 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
         request: the question.
         allowed: the articles the caller may be answered from.
         accept_language: the request's Accept-Language header.
+        tokens: the query's embedding cost when already counted.
     """
     detection = detect(request.query, request.language, accept_language)
-    retrieval = await space.retriever.retrieve(request.query, detection.language, request.top_k, allowed)
+    retrieval = await space.retriever.retrieve(request.query, detection.language, request.top_k, allowed, tokens)
     vector, hits = retrieval.vector, retrieval.hits
     detected = resolve_language(detection, [hit.language for hit in hits])
     requested = request.language or detected
@@ -80,12 +81,13 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
 
 
 async def search(space: TenantSpace, query: str, language: Language | None, limit: int, allowed: ArticleFilter,
-                 threshold: float, accept_language: str | None = None) -> SearchResponse:
+                 threshold: float, accept_language: str | None = None, tokens: int | None = None) -> SearchResponse:
     """Rank the articles ``allowed`` lets through for a search box: titles and summaries in the query's
-    language, and whether the first is a confident answer (``threshold``, as for ``/v1/answer``)."""
+    language, and whether the first is a confident answer (``threshold``, as for ``/v1/answer``; ``tokens``:
+    the query's embedding cost when already counted)."""
     detection = detect(query, language, accept_language)
     # the confidence needs the runner-up even when one result is asked for
-    hits = (await space.retriever.retrieve(query, detection.language, max(limit, 2), allowed)).hits
+    hits = (await space.retriever.retrieve(query, detection.language, max(limit, 2), allowed, tokens)).hits
     top_confidence = confidence(hits)
     hits = hits[:limit]
     language = language or resolve_language(detection, [hit.language for hit in hits])

@@ -4,6 +4,9 @@ One worker thread runs the batch function, so the event loop never blocks on it.
 starts as soon as the worker is free: a lone request goes straight through, and requests
 that arrive while a batch is running queue up and go together in the next one. An optional
 window (``max_wait_ms``) holds a batch open for more company; ``max_batch`` bounds its size.
+
+A failing batch fails no innocent caller: its items are run again one by one, so only the item
+that cannot be processed gets the error, and every other caller gets its result.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
@@ -80,11 +84,32 @@ class MicroBatcher(Generic[Item, Result]):
             self.batch_sizes = (self.batch_sizes + [len(batch)])[-1000:]
             try:
                 results = await loop.run_in_executor(self._executor, self.function, [item for item, _ in batch])
-            except Exception as error:  # every caller of the batch learns of the failure
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
-            for (_, future), result in zip(batch, results):
-                if not future.done():
-                    future.set_result(result)
+            except Exception as error:
+                outcomes = ([error] if len(batch) == 1 else
+                            await loop.run_in_executor(self._executor, self._one_by_one, [item for item, _ in batch]))
+            else:
+                outcomes = [_Success(result) for result in results]
+            for (_, future), outcome in zip(batch, outcomes):
+                if future.done():
+                    continue
+                if isinstance(outcome, _Success):
+                    future.set_result(outcome.value)
+                else:
+                    future.set_exception(outcome)
+
+    def _one_by_one(self, items: Sequence[Item]) -> list[_Success | Exception]:
+        """Each item's result or error, computed alone (after its batch failed)."""
+        outcomes: list[_Success | Exception] = []
+        for item in items:
+            try:
+                outcomes.append(_Success(self.function([item])[0]))
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes
+
+
+@dataclass(frozen=True)
+class _Success(Generic[Result]):
+    """One item's result (a result may itself be an exception object, so it is wrapped)."""
+
+    value: Result

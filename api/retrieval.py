@@ -1,64 +1,27 @@
 """The retrieval step of a request: query embedding and article search, batched and cached.
 
-Concurrent requests are embedded together and then searched together (see :mod:`api.batching`),
-in two stages with a worker thread each: while one batch is being ranked (one core), the next
-is already being embedded (the encoder's threads), so under load neither stage waits for the
-other. Two bounded LRU caches remember query embeddings (search boxes resend the same prefixes
-and questions) and whole retrievals of the current index version.
+Concurrent requests are embedded together (the process's :class:`api.embedding.QueryEmbedder`,
+shared by every tenant) and then searched together in the tenant's index (see
+:mod:`api.batching`), in stages with worker threads of their own: while one batch is being ranked
+(one core), the next is already being embedded (the encoder's threads), so under load neither
+stage waits for the other. A bounded LRU cache remembers whole retrievals of the current index
+version.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import faiss
 import numpy as np
 
 from api.batching import MicroBatcher
-from indexer.encoders import Encoder
+from api.cache import LRUCache
+from api.embedding import QueryEmbedder
 from indexer.search import ArticleHit, ArticleIndex
 from kb.filters import ArticleFilter
 from kb.models import Language
-
-
-class LRUCache:
-    """A bounded, thread-safe mapping that forgets the least recently used key first.
-
-    Args:
-        size: most entries kept; 0 disables the cache.
-    """
-
-    def __init__(self, size: int):
-        self.size = size
-        self.hits = self.misses = 0
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable):
-        """The value for ``key``, or None."""
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return self._items[key]
-            self.misses += 1
-            return None
-
-    def put(self, key: Hashable, value) -> None:
-        """Remember ``value``, forgetting the oldest entry when full."""
-        if not self.size:
-            return
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 @dataclass(frozen=True)
@@ -79,45 +42,40 @@ class _Search:
 
 
 class Retriever:
-    """Embeds and then searches queries in micro-batches, through the caches.
+    """Embeds (through the shared embedder) and then searches a tenant's queries in micro-batches.
 
     Args:
-        encoder: the model.
-        index: the searchable knowledge base.
-        max_batch: most queries embedded (or searched) in one call.
-        max_wait_ms: how long a batch waits for company once its first query arrived.
-        cache_size: entries of each LRU cache (query embeddings, retrievals).
+        embedder: the process's query embedder.
+        index: the tenant's searchable knowledge base.
+        max_batch: most queries searched in one call.
+        cache_size: retrievals remembered.
     """
 
-    def __init__(self, encoder: Encoder, index: ArticleIndex, max_batch: int = 32, max_wait_ms: float = 0.0,
-                 cache_size: int = 4096):
-        self.encoder = encoder
+    def __init__(self, embedder: QueryEmbedder, index: ArticleIndex, max_batch: int = 32, cache_size: int = 4096):
+        self.embedder = embedder
         self.index = index
-        self.encoding = MicroBatcher(self._encode_batch, max_batch, max_wait_ms)
         # OpenMP thread counts are per thread: FAISS in the worker must be told, not only the main thread
         self.searching = MicroBatcher(self._search_batch, max_batch, thread_setup=lambda: faiss.omp_set_num_threads(1))
-        self.vectors = LRUCache(cache_size)
         self.results = LRUCache(cache_size)
 
     async def retrieve(self, query: str, language: Language | None, limit: int,
-                       allowed: ArticleFilter | None = None) -> Retrieval:
+                       allowed: ArticleFilter | None = None, tokens: int | None = None) -> Retrieval:
         """The query's vector and its ``limit`` best articles among those ``allowed`` lets through
-        (searching with ``language``'s lexical rules)."""
+        (searching with ``language``'s lexical rules).
+
+        Args:
+            tokens: the query's embedding cost when already counted.
+
+        Raises:
+            Overloaded: the embedder's lane for this query is full.
+        """
         key = (query, language, limit, allowed, self.index.version)
         cached = self.results.get(key)
         if cached is None:
-            vector = self.vectors.get(query)
-            if vector is None:
-                vector = await self.encoding.submit(query)
-                self.vectors.put(query, vector)
+            vector = await self.embedder.embed(query, tokens)
             cached = Retrieval(vector, await self.searching.submit(_Search(query, vector, language, limit, allowed)))
             self.results.put(key, cached)
         return cached
-
-    def _encode_batch(self, queries: Sequence[str]) -> list[np.ndarray]:
-        unique = list(dict.fromkeys(queries))
-        vectors = dict(zip(unique, self.encoder.encode_queries(unique, batch_size=len(unique))))
-        return [vectors[query] for query in queries]
 
     def _search_batch(self, searches: Sequence[_Search]) -> list[list[ArticleHit]]:
         scores, ids = self.index.nearest(np.stack([search.vector for search in searches]))
@@ -126,5 +84,4 @@ class Retriever:
                 for i, search in enumerate(searches)]
 
     async def close(self) -> None:
-        await self.encoding.close()
         await self.searching.close()

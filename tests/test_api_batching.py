@@ -7,6 +7,7 @@ import dataclasses
 
 import httpx
 
+from api.embedding import QueryEmbedder
 from api.main import create_app
 from api.retrieval import Retriever
 from indexer.evals.common import load_yaml
@@ -17,9 +18,9 @@ def test_concurrent_requests_are_batched_and_answered_like_single_ones(settings,
                for text in by_language.values()][:24]
     alone = {text: client.get("/v1/search", params={"q": text, "limit": 3}).json() for _, text in queries}
     # no caches: every request goes through the batcher
-    space = dataclasses.replace(services.default,
-                                retriever=Retriever(services.encoder, services.default.index, cache_size=0))
-    uncached = dataclasses.replace(services, spaces={space.tenant: space})
+    embedder = QueryEmbedder(services.encoder, cache_size=0)
+    space = dataclasses.replace(services.default, retriever=Retriever(embedder, services.default.index, cache_size=0))
+    uncached = dataclasses.replace(services, spaces={space.tenant: space}, embedder=embedder)
     app = create_app(settings, uncached)
     app.state.services = uncached  # the transport below does not run the lifespan
 
@@ -33,7 +34,7 @@ def test_concurrent_requests_are_batched_and_answered_like_single_ones(settings,
     assert [r.status_code for r in responses] == [200] * len(queries)
     for (_, text), response in zip(queries, responses):
         assert [hit["id"] for hit in response.json()["results"]] == [hit["id"] for hit in alone[text]["results"]]
-    assert max(space.retriever.encoding.batch_sizes) > 1
+    assert max(embedder.lanes["short"].batcher.batch_sizes) > 1
 
 
 def test_a_repeated_query_is_served_from_the_cache(client, services):

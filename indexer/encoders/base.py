@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,21 @@ class Encoder:
     def vectors_fingerprint(self) -> str:
         """Identifies the vectors this encoder makes: the weights and the precision."""
         return f"{model_fingerprint(self.model_dir)}-{self.precision}"
+
+    @cached_property
+    def tokenizer(self):
+        """The model's fast tokenizer (``tokenizers``), truncating at its maximum sequence length."""
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        config = json.loads((self.model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        tokenizer.enable_truncation(config["max_seq_length"])
+        return tokenizer
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the model reads of ``text`` as a question (at most its maximum sequence length):
+        what embedding it costs."""
+        return len(self.tokenizer.encode(self.prompts["query"] + text).ids)
 
     def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """L2-normalised float32 vectors of questions and other short texts."""

@@ -6,6 +6,7 @@ writes ``onnx/model.onnx`` and ``onnx/model_int8.onnx`` into the model folder.
 
 from __future__ import annotations
 
+import ctypes
 import json
 from pathlib import Path
 
@@ -18,6 +19,9 @@ EXPORT_STAMP = "export.json"
 FILES = {"fp32": "model.onnx", "int8": "model_int8.onnx"}
 # the weights live beside each graph, mapped into memory by onnxruntime (see onnx_export)
 LAYOUT = "external-data"
+# A run over more padded tokens than this hands its working memory back when it ends (a 32 x 512-token
+# batch grew the process by 2 GB for good); smaller runs keep it for the next one.
+SHRINK_ABOVE_TOKENS = 2048
 
 
 class OnnxExportMissingError(ModelMissingError):
@@ -38,7 +42,6 @@ class OnnxEncoder(Encoder):
     def __init__(self, model_dir: Path, precision: str = "fp32", threads: int | None = None):
         super().__init__(model_dir)
         import onnxruntime
-        from tokenizers import Tokenizer
 
         if precision not in FILES:
             raise ValueError(f"unknown ONNX precision '{precision}'; use one of {', '.join(FILES)}")
@@ -52,10 +55,11 @@ class OnnxEncoder(Encoder):
         options.inter_op_num_threads = 1
         if threads:
             options.intra_op_num_threads = threads
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-        max_length = json.loads((self.model_dir / "sentence_bert_config.json").read_text())["max_seq_length"]
-        self.tokenizer.enable_truncation(max_length)
+        # the arena grows by what a run asks for, and a large run gives it back afterwards (below)
+        self.session = onnxruntime.InferenceSession(
+            str(path), options, providers=[("CPUExecutionProvider", {"arena_extend_strategy": "kSameAsRequested"})])
+        self._shrinking = onnxruntime.RunOptions()
+        self._shrinking.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id("<pad>"), pad_token="<pad>")  # noqa: S106 (a tokenizer token, not a password)
 
     def _encode(self, texts: list[str], prompt_name: str, batch_size: int) -> np.ndarray:
@@ -67,8 +71,20 @@ class OnnxEncoder(Encoder):
             encodings = self.tokenizer.encode_batch([prompt + texts[i] for i in chosen])
             feed = {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
                     "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64)}
-            vectors[chosen] = self.session.run(None, feed)[0]
+            large = feed["input_ids"].size > SHRINK_ABOVE_TOKENS
+            vectors[chosen] = self.session.run(None, feed, self._shrinking if large else None)[0]
+            if large:
+                release_freed_memory()
         return vectors
+
+
+def release_freed_memory() -> None:
+    """Have the C allocator return freed memory to the operating system (glibc's ``malloc_trim``;
+    nothing elsewhere), so the process's size comes back down after a large batch."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except AttributeError:
+        pass
 
 
 def export_is_current(model_dir: Path) -> bool:

@@ -281,3 +281,6 @@ class Health(BaseModel):
     status: str
     model: str | None = Field(None, description="when ready: the model folder in use (KB_MODEL / KB_MODEL_DIR)")
     encoder: str | None = Field(None, description="when ready: the model runtime and its precision")
+    catching_up: list[str] | None = Field(None, description="tenants whose index is being opened and caught up with "
+                                                            "the store now (their first requests wait for it; "
+                                                            "others are served)")

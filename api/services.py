@@ -1,7 +1,14 @@
-"""What a request needs, loaded once at start: the model, the store, each tenant's index."""
+"""What a request needs, loaded once at start: the model, the store, each tenant's index.
+
+A tenant's index is opened on its first request, in a worker thread (catching up with the store may
+embed many articles), so the event loop, ``/healthz`` and other tenants never wait for it; each
+tenant opens on its own. Its writes are checkpointed to the saved index in the background, so a
+restart embeds again only what was written since the last checkpoint.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
@@ -12,17 +19,19 @@ from pathlib import Path
 import faiss
 
 from api.analytics import AnswerLog
+from api.embedding import QueryEmbedder
 from api.ratelimit import RateLimiter
 from api.retrieval import Retriever
 from api.settings import Settings
 from indexer.backends import create_backend
+from indexer.checkpoint import Checkpointer
 from indexer.encoders import Encoder, ModelMissingError, create_encoder
 from indexer.follow import ChangeFollower
 from indexer.search import ArticleIndex
 from indexer.settings import PROJECT_ROOT
 from indexer.situations import SituationDetector
 from indexer.sync import open_index, open_shared_index
-from kb.loader import load_articles
+from kb.loader import KBFormatError, load_articles
 from kb.stores import Store, StoreUnavailableError, UnknownTenantError, create_store
 from kb.templates import TemplateSet, template_documents, template_set
 
@@ -48,6 +57,7 @@ class TenantSpace:
     situations: SituationDetector
     follower: ChangeFollower
     write_lock: threading.Lock
+    checkpointer: Checkpointer | None  # None when the vectors live in a shared backend (pgvector)
 
 
 @dataclass
@@ -57,28 +67,44 @@ class Services:
     store: Store
     default_templates: dict[str, dict]  # every tenant's templates, unless it stored its own
     answer_log: AnswerLog
+    embedder: QueryEmbedder
     spaces: dict[str, TenantSpace] = field(default_factory=dict)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
-    _opening: threading.Lock = field(default_factory=threading.Lock)
+    opening: set[str] = field(default_factory=set)  # tenants whose index is being opened (caught up) now
+    _opening_locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _locks_lock: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self):
         threading.Thread(target=self._follow, name="change-follower", daemon=True).start()
 
     def space(self, tenant: str) -> TenantSpace:
-        """The tenant's index, opened (and caught up with the store) on first use.
+        """The tenant's index, opened (and caught up with the store) on first use; blocks while it
+        opens, so call it from a worker thread (or use :meth:`open`).
 
         Raises:
             UnknownTenantError: no such tenant in the store.
         """
         if tenant in self.spaces:
             return self.spaces[tenant]
-        with self._opening:
+        with self._locks_lock:
+            lock = self._opening_locks.setdefault(tenant, threading.Lock())
+        with lock:  # one opening per tenant; other tenants open meanwhile
             if tenant not in self.spaces:
                 if tenant not in self.store.tenants():
                     raise UnknownTenantError(f"no tenant '{tenant}'")
-                self.spaces[tenant] = open_space(self, tenant)
+                self.opening.add(tenant)
+                try:
+                    self.spaces[tenant] = open_space(self, tenant)
+                finally:
+                    self.opening.discard(tenant)
             return self.spaces[tenant]
+
+    async def open(self, tenant: str) -> TenantSpace:
+        """:meth:`space` for the event loop: an unopened tenant is opened in a worker thread."""
+        if tenant in self.spaces:
+            return self.spaces[tenant]
+        return await asyncio.to_thread(self.space, tenant)
 
     @property
     def default(self) -> TenantSpace:
@@ -86,21 +112,25 @@ class Services:
         return self.space(self.settings.tenant)
 
     def close(self) -> None:
-        """Stop following other replicas' writes, close the backends and the store."""
+        """Stop following other replicas' writes, checkpoint every index, close the backends and the store."""
         self._stopping.set()
         for space in self.spaces.values():
+            if space.checkpointer is not None:
+                space.checkpointer.save_if_changed()
             space.index.backend.close()
         self.answer_log.close()
         self.store.close()
 
     def _follow(self) -> None:
-        """Poll every open tenant's change feed until the service stops; an unreachable store is
-        logged once per outage and retried."""
+        """Poll every open tenant's change feed, and checkpoint indexes whose writes are due, until the
+        service stops; an unreachable store is logged once per outage and retried."""
         unreachable = False
         while not self._stopping.wait(self.settings.follow_interval_s):
             try:
                 for space in list(self.spaces.values()):
                     space.follower.poll()
+                    if space.checkpointer is not None:
+                        space.checkpointer.save_if_due()
             except StoreUnavailableError as error:
                 if not unreachable:
                     log.warning("cannot read the change feed (retrying): %s", error)
@@ -145,25 +175,40 @@ def open_space(services: Services, tenant: str) -> TenantSpace:
     index_dir = settings.index_dir / tenant
     seen = services.store.last_change(tenant)  # read first: a write made meanwhile is applied twice, not missed
     stored = services.store.list_articles(tenant)[0]
+    write_lock = threading.Lock()
     if settings.vector_backend == "pgvector":
         backend = create_backend("pgvector", services.encoder.dim, settings.store_dsn, tenant,
                                  read_dsn=settings.store_read_dsn)
         index = open_shared_index(stored, services.encoder, backend)
+        checkpointer = None
     else:
         index = open_index([article.article for article in stored], services.encoder, index_dir)
-    write_lock = threading.Lock()
+        checkpointer = Checkpointer(index, index_dir, write_lock, settings.checkpoint_interval_s)
     follower = ChangeFollower(services.store, tenant, index, seen, {article.article.id: article.seq
                                                                    for article in stored}, write_lock)
-    retriever = Retriever(services.encoder, index, settings.batch_max, settings.batch_wait_ms, settings.cache_size)
+    retriever = Retriever(services.embedder, index, settings.batch_max, settings.cache_size)
     templates = template_set(tenant_template_documents(services, tenant), STORED_TEMPLATES)
     return TenantSpace(tenant, index, retriever, index_dir, templates, situation_detector(services, templates),
-                       follower, write_lock)
+                       follower, write_lock, checkpointer)
 
 
 def tenant_template_documents(services: Services, tenant: str) -> dict[str, dict]:
-    """The tenant's template mappings: the defaults, overridden by the ones it stored."""
-    return {**services.default_templates,
-            **{stored.name: stored.document for stored in services.store.list_templates(tenant)}}
+    """The tenant's template mappings: the defaults, overridden by the ones it stored that are valid.
+
+    A stored template that today's rules refuse (one saved before a rule existed, say) is left out with
+    a log line, and the default serves in its place until the tenant stores a valid one.
+    """
+    documents = dict(services.default_templates)
+    for stored in services.store.list_templates(tenant):
+        candidate = {**documents, stored.name: stored.document}
+        try:
+            template_set(candidate, STORED_TEMPLATES)
+        except KBFormatError as error:
+            log.warning("tenant %s: its stored template %s is not valid (%s); the default serves until a valid "
+                        "one is stored", tenant, stored.name, error)
+            continue
+        documents = candidate
+    return documents
 
 
 def situation_detector(services: Services, templates: TemplateSet) -> SituationDetector:
@@ -211,7 +256,9 @@ def load_services(settings: Settings, encoder: Encoder | None = None) -> Service
     home = templates_home(settings)
     defaults = template_documents(home)
     template_set(defaults, home / "templates")  # the defaults must be valid on their own, errors naming their files
-    services = Services(settings, encoder, store, defaults, AnswerLog(store, settings.query_retention_days))
+    embedder = QueryEmbedder(encoder, settings.short_query_tokens, settings.batch_max, settings.long_batch_tokens,
+                             settings.queue_tokens, settings.batch_wait_ms, settings.cache_size)
+    services = Services(settings, encoder, store, defaults, AnswerLog(store, settings.query_retention_days), embedder)
     index = services.default.index
     for warm_up in ("warm-up", "Where is my parcel? I ordered it two weeks ago"):  # first calls allocate
         index.search(warm_up, limit=1)

@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     batch_max: int = Field(32, ge=1, description="most queries embedded together in one micro-batch")
     batch_wait_ms: float = Field(0.0, ge=0, le=50, description="how long a micro-batch waits for more queries")
     cache_size: int = Field(4096, ge=0, description="entries of the query-embedding and retrieval LRU caches")
+    short_query_tokens: int = Field(64, ge=1, le=512, description="questions the model reads in at most this many "
+                                                                    "tokens are embedded in the short lane, apart "
+                                                                    "from longer texts (emails, tickets)")
+    long_batch_tokens: int = Field(4096, ge=512, description="most padded tokens embedded in one long-lane batch "
+                                                             "(bounds the model's working memory)")
+    queue_tokens: int = Field(8192, ge=512, description="tokens of work each lane admits at once (queued and "
+                                                         "running); past it requests get 503 with Retry-After")
+    checkpoint_interval_s: float = Field(2.0, gt=0, description="how long after a write the tenant's saved index is "
+                                                                "checkpointed (writes meanwhile share the save)")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="INFO logs one line per request (id, method, path, status, time; never query text)")
     max_body_bytes: int = Field(8_000_000, ge=1000, description="largest request body; larger ones get 413")

@@ -10,17 +10,20 @@ field each vector id is), ``lexical.npz`` and ``lexical.json`` (the BM25 index a
 documents, so a restart does not re-tokenise the knowledge base), ``digests.json``
 (a hash of each indexed article, so a changed knowledge base is caught up article by
 article) and ``manifest.json`` (format and model, so an index of another model is
-rebuilt).
+rebuilt, and a checksum of every file, so a torn index is noticed and rebuilt).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -160,7 +163,7 @@ def write_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, owner
     Returns:
         The manifest written.
     """
-    staging = index_dir.with_name(index_dir.name + ".tmp")
+    staging = index_dir.with_name(f"{index_dir.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     backend.save(staging / VECTORS_FILE)
@@ -168,24 +171,30 @@ def write_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, owner
     (staging / "lexical.json").write_text(json.dumps([[a, lang.value] for a, lang in documents]), encoding="utf-8")
     owners.save(staging / OWNERS_FILE)
     (staging / DIGESTS_FILE).write_text(json.dumps({a.id: article_digest(a) for a in articles}), encoding="utf-8")
+    files = {path.name: _file_digest(path) for path in sorted(staging.iterdir())}
     manifest = {"format": INDEX_FORMAT, "backend": backend.name, "model": encoder.vectors_fingerprint,
-                "articles": len(articles), "vectors": backend.count(), **facts}
+                "articles": len(articles), "vectors": backend.count(), **facts, "files": files}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    if index_dir.exists():
-        old = index_dir.with_name(index_dir.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(index_dir, old)
-        os.replace(staging, index_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        index_dir.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging, index_dir)
+    for path in [*staging.iterdir(), staging]:  # on disk before the swap makes them the index
+        _fsync(path)
+    with _swap_lock(index_dir):
+        if index_dir.exists():
+            old = index_dir.with_name(index_dir.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(index_dir, old)
+            os.replace(staging, index_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, index_dir)
+        _fsync(index_dir.parent)
     return manifest
 
 
 def saved_digests(index_dir: Path, articles: list[Article], encoder: Encoder) -> dict[str, str] | None:
     """The article digests of the index saved in ``index_dir``, or None when it cannot be reused
-    (missing, another format or model, files gone). Older formats are upgraded in place first.
+    (missing, another format or model, files gone, or torn: a file whose checksum is not the one
+    the manifest recorded). Older formats are upgraded in place first; a swap that a crash
+    interrupted is completed.
 
     Args:
         index_dir: the index folder.
@@ -193,11 +202,20 @@ def saved_digests(index_dir: Path, articles: list[Article], encoder: Encoder) ->
             the whole knowledge base: its digests are those of these articles when it matches).
         encoder: the model the vectors must come from.
     """
+    with _swap_lock(index_dir):
+        old = index_dir.with_name(index_dir.name + ".old")
+        if not index_dir.exists() and old.is_dir():  # a crash between the two renames of write_index
+            os.replace(old, index_dir)
     manifest = _manifest(index_dir)
     if manifest.get("format") in (1, 2) and manifest.get("model") == encoder.vectors_fingerprint:
         manifest = _upgrade(index_dir, manifest, articles)
     if (manifest.get("format") != INDEX_FORMAT or manifest.get("model") != encoder.vectors_fingerprint
             or not all((index_dir / name).is_file() for name in (VECTORS_FILE, OWNERS_FILE, DIGESTS_FILE))):
+        return None
+    torn = [name for name, digest in manifest.get("files", {}).items()
+            if not (index_dir / name).is_file() or _file_digest(index_dir / name) != digest]
+    if torn:
+        log.warning("index at %s is torn (%s not as written): ignoring it", index_dir, ", ".join(torn))
         return None
     try:
         return json.loads((index_dir / DIGESTS_FILE).read_text(encoding="utf-8"))
@@ -208,6 +226,33 @@ def saved_digests(index_dir: Path, articles: list[Article], encoder: Encoder) ->
 def index_is_current(index_dir: Path, articles: list[Article], encoder: Encoder) -> bool:
     """True when ``index_dir`` holds a complete index of exactly these articles with this encoder's vectors."""
     return saved_digests(index_dir, articles, encoder) == {a.id: article_digest(a) for a in articles}
+
+
+def _file_digest(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file or a folder's entries to disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+@contextmanager
+def _swap_lock(index_dir: Path):
+    """Held while an index folder is swapped in, or checked for an interrupted swap: processes
+    sharing an index root take turns."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(index_dir.with_name(index_dir.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _manifest(index_dir: Path) -> dict:

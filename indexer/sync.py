@@ -57,7 +57,7 @@ def open_index(articles: list[Article], encoder: Encoder, index_dir: Path) -> Ar
                             "(%.1f s)", index_dir, len(changed), len(removed), time.perf_counter() - started)
             return index
     else:
-        log.warning("index at %s is missing or of another model or format: building it", index_dir)
+        log.warning("index at %s is missing, torn or of another model or format: building it", index_dir)
     build_index(articles, encoder, index_dir, show_progress=False)
     return ArticleIndex.load(articles, index_dir, encoder)
 

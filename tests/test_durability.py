@@ -1,5 +1,6 @@
 """No acknowledged write is lost: concurrent article writes to a real server killed with SIGKILL
-mid-stream are all present, complete and searchable after a restart."""
+mid-stream are all present, complete and searchable after a restart; live writes are checkpointed
+to the saved index, so the restart embeds again only what was written after the last checkpoint."""
 
 from __future__ import annotations
 
@@ -11,13 +12,17 @@ import threading
 import time
 from urllib.parse import quote
 
+import pytest
 import yaml
 
+import indexer.search
 from api.bench.http_load import Server
 from api.services import seed_tenant
+from indexer.build import DIGESTS_FILE
+from indexer.sync import open_index
 from kb.stores import Scope, create_store
 from tests.conftest import ENGLISH_ONLY_ARTICLES
-from tests.helpers import free_port
+from tests.helpers import free_port, wait_for
 
 WRITERS = 4
 WORDS = ("amber", "birch", "cobalt", "dune", "ember", "fjord", "garnet", "harbor", "indigo", "juniper", "kelp",
@@ -109,3 +114,55 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
             assert status == 200 and found["results"][0]["id"] == article_id, title
     finally:
         restarted.stop()
+
+
+def test_a_restart_after_sigkill_embeds_again_only_the_writes_since_the_last_checkpoint(tmp_path, services,
+                                                                                        monkeypatch):
+    kb = tmp_path / "kb"
+    (kb / "articles").mkdir(parents=True)
+    for item in ENGLISH_ONLY_ARTICLES:
+        (kb / "articles" / f"{item['id']}.yaml").write_text(yaml.safe_dump(item), encoding="utf-8")
+    index_dir = tmp_path / "index"
+    env = {"KB_KB_DIR": str(kb), "KB_INDEX_DIR": str(index_dir), "KB_STORE_PATH": str(tmp_path / "store.sqlite3"),
+           "KB_CHECKPOINT_INTERVAL_S": "0.5"}
+    store = create_store("sqlite", tmp_path / "store.sqlite3")
+    seed_tenant(store, "demo", kb)
+    key, _ = store.create_key("demo", {Scope.ADMIN}, "checkpoint test", rate_per_minute=0)
+    server = Server(free_port(), env)
+    server.start(timeout=180)
+    try:
+        checkpointed = [article(0, number) for number in range(40)]
+        late = [article(1, number) for number in range(3)]
+        for article_id, body in checkpointed:
+            assert request(server.port, key, "PUT", f"/v1/articles/{article_id}", body)[0] == 201
+        wait_for(lambda: {article_id for article_id, _ in checkpointed} <= set(saved_digests(index_dir / "demo")),
+                 "the writes were never checkpointed to the saved index")
+        for article_id, body in late:
+            assert request(server.port, key, "PUT", f"/v1/articles/{article_id}", body)[0] == 201
+    finally:
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=30)
+
+    embedded: set[str] = set()
+    real_embed = indexer.search.embed_entries
+
+    def recording_embed(encoder, entries, *args, **kwargs):
+        embedded.update(entry.article_id for entry in entries)
+        return real_embed(encoder, entries, *args, **kwargs)
+
+    monkeypatch.setattr("indexer.search.embed_entries", recording_embed)
+    monkeypatch.setattr("indexer.sync.build_index", lambda *_, **__: pytest.fail("no full rebuild"))
+    articles = [stored.article for stored in store.list_articles("demo")[0]]
+    store.close()
+    index = open_index(articles, services.encoder, index_dir / "demo")  # what the restarted server opens
+    assert embedded == {article_id for article_id, _ in late}
+    title = late[0][1]["variants"]["en"]["title"]
+    assert index.search(title, limit=1)[0].article.id == late[0][0]
+
+
+def saved_digests(index_dir) -> dict[str, str]:
+    """The article digests of the saved index (none while there is no index yet)."""
+    try:
+        return json.loads((index_dir / DIGESTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

@@ -346,3 +346,18 @@ def test_a_template_timeframe_must_be_text_that_passes_the_tone_guard(client, ad
         response = client.patch("/v1/templates/farewell", json={"timeframe": timeframe}, headers=admin)
         assert response.status_code == 422 and problem in response.json()["detail"]
         assert "timeframe.en" in response.json()["detail"]
+
+
+def test_a_stored_template_that_todays_rules_refuse_is_replaced_by_the_default(client, services, demo_articles,
+                                                                                caplog):
+    """A template stored before placeholders were checked ({customer_name:d}) must not stop its tenant."""
+    services.store.ensure_tenant("old-templates")
+    services.store.put_article("old-templates", demo_articles["invoice"])
+    general = copy.deepcopy(services.default_templates["general"])
+    general["parts"]["en"]["closing"] = ["Anything else, {customer_name:d}?", "Can I help with more?"]
+    services.store.put_template("old-templates", "general", general)
+    headers = bearer(new_key(services, "answer", tenant="old-templates"))
+    answer = client.post("/v1/answer", json={"query": "how do I get an invoice", "channel": "chat", "language": "en",
+                                             "situation": "general"}, headers=headers)
+    assert answer.status_code == 200 and "{customer_name" not in answer.json()["text"]
+    assert "old-templates: its stored template general is not valid" in caplog.text

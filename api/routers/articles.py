@@ -18,13 +18,14 @@ from api import writes
 from api.auth import Caller, require
 from api.concurrency import ANY, conflict, etag, merge_patch, precondition
 from api.deps import get_services
+from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, ArticleIn, ArticleOut, ArticlePage, ImportReport
 from api.services import Services
 from kb.loader import ARTICLE_ID, KBFormatError, parse_article
 from kb.models import Article
 from kb.stores import Scope, StoredArticle, VersionConflict
 
-router = APIRouter(prefix="/v1", tags=["articles"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["articles"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 MAX_PAGE = 200
 MAX_IMPORT = 1000
 
@@ -124,7 +125,7 @@ async def import_articles(request: Request, services: Services = Depends(get_ser
     if len(items) > MAX_IMPORT:
         raise HTTPException(status_code=413, detail=f"{len(items)} articles in one import; send at most {MAX_IMPORT} "
                                                      "per request")
-    return await run_in_threadpool(writes.import_articles, services, services.space(caller.tenant), items)
+    return await run_in_threadpool(writes.import_articles, services, await services.open(caller.tenant), items)
 
 
 def _parse_json(text: str) -> Any:

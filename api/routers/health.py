@@ -24,4 +24,5 @@ def readyz(request: Request):
     if services is None:
         return JSONResponse(status_code=503, content={"status": "starting"})
     encoder = services.encoder
-    return Health(status="ready", model=Path(encoder.model_dir).name, encoder=f"{encoder.name} ({encoder.precision})")
+    return Health(status="ready", model=Path(encoder.model_dir).name, encoder=f"{encoder.name} ({encoder.precision})",
+                  catching_up=sorted(services.opening) or None)

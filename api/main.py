@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from contextlib import asynccontextmanager
 
@@ -10,6 +9,7 @@ from fastapi import FastAPI
 
 from api.cors import TenantCors
 from api.errors import install_error_handlers
+from api.logs import configure_logging
 from api.middleware import BodyLimit, RequestLog
 from api.routers import analytics, answers, articles, feedback, health, keys, origins, search, templates, widget
 from api.services import Services, load_encoder, load_services
@@ -37,10 +37,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if services is None:
             for space in app.state.services.spaces.values():
                 await space.retriever.close()
+            await app.state.services.embedder.close()
             app.state.services.close()
         app.state.services = None
 
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     app = FastAPI(
         title="Multilingual knowledge-base answer API",
         version="0.1.0",

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -70,15 +71,34 @@ async def authenticate(services: Annotated[Services, Depends(get_services)], req
     if key is None:
         raise invalid_key(services, request)
     remember_tenant(request, key.tenant)  # its allowed origins get CORS headers, 429s and 403s included
-    per_minute = services.settings.rate_limit_per_minute if key.rate_per_minute is None else key.rate_per_minute
-    if per_minute:
-        decision = services.rate_limiter.take(key.id, per_minute)
-        if not decision.allowed:
-            raise HTTPException(status_code=429, headers=decision.headers(),
-                                detail=f"rate limit of {per_minute} requests per minute reached for this key; "
-                                       f"retry in {decision.retry_after_s} s")
-        response.headers.update(decision.headers())
+    _spend(services, key, response, 1)
     return Caller(key)
+
+
+def charge_text(services: Services, caller: Caller, response: Response, tokens: int) -> None:
+    """Charge what embedding a text costs beyond the one request :func:`authenticate` counted: a
+    request per ``KB_SHORT_QUERY_TOKENS`` tokens the model reads, so a key's budget means the same
+    for long texts (a 1,000-character email) as for search-box questions.
+
+    Raises:
+        HTTPException: 429 when the key's budget cannot pay for it now.
+    """
+    extra = math.ceil(tokens / services.settings.short_query_tokens) - 1
+    if extra > 0:
+        _spend(services, caller.key, response, extra)
+
+
+def _spend(services: Services, key: ApiKey, response: Response, cost: int) -> None:
+    """Take ``cost`` requests from the key's rate limit (none when it has no limit); 429 when it cannot."""
+    per_minute = services.settings.rate_limit_per_minute if key.rate_per_minute is None else key.rate_per_minute
+    if not per_minute:
+        return
+    decision = services.rate_limiter.take(key.id, per_minute, cost)
+    if not decision.allowed:
+        raise HTTPException(status_code=429, headers=decision.headers(),
+                            detail=f"rate limit of {per_minute} requests per minute reached for this key (a long "
+                                   f"text counts as several requests); retry in {decision.retry_after_s} s")
+    response.headers.update(decision.headers())
 
 
 def bearer_secret(authorization: str | None) -> str | None:

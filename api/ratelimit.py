@@ -48,12 +48,14 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._next_sweep = clock() + FULL_AFTER_S
 
-    def take(self, key_id: str, per_minute: int) -> Decision:
-        """Spend one token of the bucket ``key_id``, if it has one.
+    def take(self, key_id: str, per_minute: int, cost: int = 1) -> Decision:
+        """Spend ``cost`` tokens of the bucket ``key_id``, if it has them.
 
         Args:
             key_id: whose bucket.
             per_minute: the limit, at least 1 (no limit at all is the caller's business: it does not ask).
+            cost: what the request is worth (a long text is worth several short ones); at most the
+                limit counts, so every request can go ahead once the bucket is full.
 
         Returns:
             Whether the request may go ahead, and what the ``X-RateLimit-*`` headers say; a refused
@@ -70,12 +72,13 @@ class RateLimiter:
             self._sweep(now)
             tokens, last = self._buckets.get(key_id, (float(per_minute), now))
             tokens = min(float(per_minute), tokens + (now - last) * rate)
-            allowed = tokens >= 1.0
+            cost = min(cost, per_minute)
+            allowed = tokens >= cost
             if allowed:
-                tokens -= 1.0
+                tokens -= cost
             self._buckets[key_id] = (tokens, now)
         return Decision(allowed, per_minute, int(tokens),
-                        0 if allowed else math.ceil((1.0 - tokens) / rate),
+                        0 if allowed else math.ceil((cost - tokens) / rate),
                         math.ceil((per_minute - tokens) / rate))
 
     def __len__(self) -> int:

@@ -276,6 +276,31 @@ def test_a_key_over_its_rate_limit_gets_429_with_retry_after(client, services):
     assert "X-RateLimit-Limit" not in client.get("/v1/search", params={"q": "invoice"}, headers=unlimited).headers
 
 
+def test_the_rate_limiter_charges_what_a_request_costs():
+    now = [0.0]
+    limiter = RateLimiter(clock=lambda: now[0])
+    assert limiter.take("k", 10, cost=8).remaining == 2
+    refused = limiter.take("k", 10, cost=4)
+    assert not refused.allowed and refused.retry_after_s == 12  # 2 more requests' worth at 10 a minute
+    assert limiter.take("k", 10, cost=2).allowed
+    now[0] = 60.0
+    assert limiter.take("k", 10, cost=50).allowed  # never more than the limit: a full bucket pays for anything
+
+
+def test_a_long_text_spends_more_of_its_keys_budget_than_a_short_question(client, services):
+    email = ("Hello, I ordered a winter jacket two weeks ago and it still has not arrived. The tracking page says "
+             "it is in transit, but nothing has changed for five days. Could you tell me where it is? ") * 4
+    units = -(-services.embedder.cost(email) // services.settings.short_query_tokens)
+    assert units >= 4
+    limited = bearer(services.store.create_key("demo", {Scope.SEARCH}, "weighted", rate_per_minute=units + 2)[0])
+    first = client.post("/v1/answer", json={"query": email, "channel": "help_page"}, headers=limited)
+    assert first.status_code == 200 and first.headers["X-RateLimit-Remaining"] == "2"
+    again = client.post("/v1/answer", json={"query": email, "channel": "help_page"}, headers=limited)
+    assert again.status_code == 429 and "a long text counts as several requests" in again.json()["detail"]
+    short = [client.get("/v1/search", params={"q": "invoice"}, headers=limited).status_code for _ in range(2)]
+    assert short == [200, 429]  # the refused long text spent one request; one short question was left
+
+
 NEW_ACKNOWLEDGEMENTS = ["I am so sorry about this, and I understand why you are upset.",
                         "I'm sorry we let you down here; thank you for telling us."]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException, Response
 
 from api import answering
-from api.auth import Caller, require
+from api.auth import Caller, charge_text, require
 from api.deps import get_services
 from api.errors import check_query_length
 from api.routing import TextCheckedRoute
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/v1", tags=["answers"], responses=ERROR_RESPONSES, ro
 @router.post("/answer", response_model=AnswerResponse, summary="Answer a question, shaped for the channel")
 async def post_answer(
     request: AnswerRequest,
+    response: Response,
     accept_language: Annotated[str | None, Header(description="tie-breaker for undecidable text")] = None,
     services: Services = Depends(get_services),
     caller: Caller = Depends(require(Scope.SEARCH, Scope.ANSWER)),
@@ -31,6 +32,7 @@ async def post_answer(
                                                     "answer scope")
     check_query_length(request.query, services.settings.max_query_chars)
     tokens = services.embedder.cost(request.query)
+    charge_text(services, caller, response, tokens)
     allowed = caller.article_filter(request.category, request.product, frozenset(request.tags))
     return await answering.answer(services, await services.open(caller.tenant), request, allowed, accept_language,
                                   tokens)

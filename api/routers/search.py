@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Response, Query
 
 from api import answering
-from api.auth import Caller, require
+from api.auth import Caller, charge_text, require
 from api.deps import get_services
 from api.errors import check_query_length
 from api.routing import TextCheckedRoute
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/v1", tags=["search"], responses=ERROR_RESPONSES, rou
 
 @router.get("/search", response_model=SearchResponse, summary="Search articles (search-as-you-type)")
 async def get_search(
+    response: Response,
     q: Annotated[str, Query(description="the text typed so far")],
     lang: Annotated[Language | None, Query(description="result language; detected when absent")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_TOP_K, description="how many results")] = 5,
@@ -35,6 +36,7 @@ async def get_search(
         raise HTTPException(status_code=422, detail="q must contain some text, not only whitespace")
     check_query_length(q, services.settings.max_query_chars)
     tokens = services.embedder.cost(q.strip())
+    charge_text(services, caller, response, tokens)
     allowed = caller.article_filter(category, product, frozenset(tag or ()))
     return await answering.search(await services.open(caller.tenant), q.strip(), lang, limit, allowed,
                                   services.settings.answer_threshold, accept_language, tokens)

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     max_query_chars: int = Field(1000, ge=1, description="longest accepted query")
     rate_limit_per_minute: int = Field(3000, ge=0, description="requests per minute per API key unless the key "
                                                                 "has its own limit; 0: unlimited")
-    query_retention_days: int = Field(30, ge=0, description="days the answer log keeps query text (0: none)")
+    query_retention_days: int = Field(30, ge=0, le=36500, description="days the answer log keeps query text (0: none)")
     answer_threshold: float = Field(DEFAULT_ANSWER_THRESHOLD, ge=0, le=1,
                                     description="confidence below which answered=false")
     demo_keys_file: Path = Field(PROJECT_ROOT / "build" / "demo-keys.json",

@@ -71,6 +71,8 @@ def _load_jsonl(path: Path) -> list[tuple[Article, Path]]:
                 data = json.loads(line)
             except ValueError as error:
                 raise KBFormatError(where, "(line)", f"not valid JSON: {error}") from None
+            except RecursionError:
+                raise KBFormatError(where, "(line)", "nested too deep to be an article") from None
             if not isinstance(data, dict):
                 raise KBFormatError(where, "(line)", "expected an object with id, category, tags, variants")
             articles.append((parse_article(data, where), where))

@@ -77,6 +77,15 @@ def test_invalid_yaml_names_the_file(tmp_path):
         load_articles(tmp_path)
 
 
+def test_a_jsonl_line_nested_too_deep_or_with_a_lone_surrogate_names_the_line(tmp_path):
+    (tmp_path / "articles.jsonl").write_text('{"id": ' + "[" * 100_000 + "]" * 100_000 + "}\n", encoding="utf-8")
+    with pytest.raises(KBFormatError, match=r"articles.jsonl:1: field '\(line\)': nested too deep"):
+        load_articles(tmp_path)
+    (tmp_path / "articles.jsonl").write_text('{"id": "a", "category": "x\\udc00"}\n', encoding="utf-8")
+    with pytest.raises(KBFormatError, match=r"field 'category': character 1 is a lone surrogate"):
+        load_articles(tmp_path)
+
+
 def test_id_must_match_file_name(tmp_path):
     path = write(tmp_path, VALID, name="other-name")
     with pytest.raises(KBFormatError, match="does not match the file name"):

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -76,11 +76,13 @@ class Server:
     Args:
         port: loopback port.
         env: extra environment (``KB_KB_DIR``, ``KB_INDEX_DIR``, ...).
+        log_path: where its log (stderr) goes; inherited when None.
     """
 
-    def __init__(self, port: int, env: dict[str, str]):
+    def __init__(self, port: int, env: dict[str, str], log_path: Path | None = None):
         self.port = port
         self.env = {**os.environ, **env}
+        self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 600) -> float:
@@ -90,10 +92,11 @@ class Server:
             Seconds from process start to ready.
         """
         started = time.perf_counter()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--no-access-log", "--log-level", "warning"],
-            cwd=PROJECT_ROOT, env=self.env)
+        with open(self.log_path, "ab") if self.log_path else nullcontext() as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--host", "127.0.0.1",
+                 "--port", str(self.port), "--no-access-log", "--log-level", "warning"],
+                cwd=PROJECT_ROOT, env=self.env, stderr=log)
         while time.perf_counter() - started < timeout:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited with code {self.process.returncode} before it was ready")
@@ -131,9 +134,11 @@ class Server:
 
 
 @contextmanager
-def throwaway_demo_server(demo_index: Path) -> Iterator[tuple[Server, str]]:
+def throwaway_demo_server(demo_index: Path, env: dict[str, str] | None = None,
+                          log_path: Path | None = None) -> Iterator[tuple[Server, str]]:
     """A real server over the demo KB in a throwaway store (for traffic that writes junk), and a
     key with every scope and no rate limit; the demo index is copied from ``demo_index`` when there.
+    ``env`` adds to its ``KB_*`` environment; its log goes to ``log_path`` when given.
 
     Yields:
         The started server and the key.
@@ -147,7 +152,8 @@ def throwaway_demo_server(demo_index: Path) -> Iterator[tuple[Server, str]]:
         if demo_index.is_dir():  # no need to embed the demo KB again
             shutil.copytree(demo_index, folder / "index" / "demo")
         server = Server(free_port(), {"KB_STORE_PATH": str(folder / "store.sqlite3"),
-                                      "KB_INDEX_DIR": str(folder / "index"), "KB_LOG_LEVEL": "WARNING"})
+                                      "KB_INDEX_DIR": str(folder / "index"), "KB_LOG_LEVEL": "WARNING",
+                                      **(env or {})}, log_path)
         try:  # a start that fails or is interrupted leaves no server behind either
             server.start(timeout=300)
             yield server, key

@@ -163,6 +163,19 @@ def write_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, owner
     Returns:
         The manifest written.
     """
+    staging, manifest = stage_index(index_dir, encoder, backend, owners, documents, lexical, articles, **facts)
+    return publish_index(staging, index_dir, manifest)
+
+
+def stage_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, owners: VectorOwners,
+                documents: list[tuple[str, Language]], lexical: BM25, articles: list[Article],
+                **facts) -> tuple[Path, dict]:
+    """Write the index's files into a staging folder of its own beside ``index_dir``: the part of a save
+    that reads the live index (arguments as :func:`write_index`).
+
+    Returns:
+        The staging folder and the manifest to publish it with (:func:`publish_index`).
+    """
     staging = index_dir.with_name(f"{index_dir.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -171,9 +184,18 @@ def write_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, owner
     (staging / "lexical.json").write_text(json.dumps([[a, lang.value] for a, lang in documents]), encoding="utf-8")
     owners.save(staging / OWNERS_FILE)
     (staging / DIGESTS_FILE).write_text(json.dumps({a.id: article_digest(a) for a in articles}), encoding="utf-8")
-    files = {path.name: _file_digest(path) for path in sorted(staging.iterdir())}
-    manifest = {"format": INDEX_FORMAT, "backend": backend.name, "model": encoder.vectors_fingerprint,
-                "articles": len(articles), "vectors": backend.count(), **facts, "files": files}
+    return staging, {"format": INDEX_FORMAT, "backend": backend.name, "model": encoder.vectors_fingerprint,
+                     "articles": len(articles), "vectors": backend.count(), **facts}
+
+
+def publish_index(staging: Path, index_dir: Path, manifest: dict) -> dict:
+    """Make a staged index the index: every file's checksum into the manifest, all of it flushed to
+    disk, then swapped in under a lock (needs nothing of the live index).
+
+    Returns:
+        The manifest written.
+    """
+    manifest = {**manifest, "files": {path.name: _file_digest(path) for path in sorted(staging.iterdir())}}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     for path in [*staging.iterdir(), staging]:  # on disk before the swap makes them the index
         _fsync(path)

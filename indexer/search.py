@@ -12,7 +12,7 @@ import numpy as np
 
 from indexer.backends import ArticleVectors, VectorBackend, create_backend
 from indexer.build import (OWNERS_FILE, VECTORS_FILE, article_entries, embed_entries, lexical_index, lexical_text,
-                           write_index)
+                           publish_index, stage_index)
 from indexer.encoders import Encoder
 from indexer.fusion import Fusion, fuse
 from indexer.lexical import BM25, tokenize, verbatim_terms
@@ -100,10 +100,12 @@ class ArticleIndex:
         return cls(articles, VectorOwners.load(index_dir / OWNERS_FILE), backend, encoder, fusion, (documents, lexical))
 
     def save(self, index_dir: Path) -> None:
-        """Write the index as it is now (vectors, owners, lexical index, article digests), atomically."""
+        """Write the index as it is now (vectors, owners, lexical index, article digests), atomically;
+        searches wait only while its files are staged, not while they are checksummed and flushed."""
         with self._lock:
-            write_index(index_dir, self.encoder, self.backend, self.owners, self.lexical_docs,
-                        self.lexical, list(self.articles.values()))
+            staging, manifest = stage_index(index_dir, self.encoder, self.backend, self.owners, self.lexical_docs,
+                                            self.lexical, list(self.articles.values()))
+        publish_index(staging, index_dir, manifest)
 
     def nearest(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The nearest field vectors of each query vector, in one backend call.

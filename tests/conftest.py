@@ -6,6 +6,7 @@ address raises, so a model-hub access fails the test that made it.
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 
@@ -132,3 +133,26 @@ def postgres():
     yield server
     server.stop()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+DATABASES = itertools.count()  # a fresh PostgreSQL database name per store test
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def open_store(request, tmp_path):
+    """Opens the same store again (a restart) on each call; a fresh database per test."""
+    from kb.stores import create_store
+
+    if request.param == "sqlite":
+        location = tmp_path / "store.sqlite3"
+    else:
+        location = request.getfixturevalue("postgres").create_database(f"store_{next(DATABASES)}")
+    opened = []
+
+    def open_():
+        opened.append(create_store(request.param, location))
+        return opened[-1]
+
+    yield open_
+    for store in opened:
+        store.close()

@@ -4,7 +4,6 @@ are rate limited per client address, and the SQLite store is private to its owne
 
 from __future__ import annotations
 
-import itertools
 import os
 import sqlite3
 
@@ -20,7 +19,6 @@ from kb.stores.sql import MIGRATIONS
 from tests.helpers import bearer, new_key
 
 BAD_TENANT_NAMES = ["../escape-x", "", "Bad Name", "-leading-hyphen", "x" * 64, "demo\n", "grąžinimai"]
-DATABASES = itertools.count()
 
 
 @pytest.fixture
@@ -95,16 +93,10 @@ def test_a_cli_import_line_nested_too_deep_is_rejected_not_a_traceback(cli, tmp_
     assert code == 1 and "rejected" in out and "not valid JSON" in out and "Traceback" not in err
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
+@pytest.fixture()
+def store(open_store):
     """A fresh store on each engine."""
-    if request.param == "sqlite":
-        location = tmp_path / "store.sqlite3"
-    else:
-        location = request.getfixturevalue("postgres").create_database(f"operator_{next(DATABASES)}")
-    opened = create_store(request.param, location)
-    yield opened
-    opened.close()
+    return open_store()
 
 
 @pytest.mark.parametrize("name", BAD_TENANT_NAMES)

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kb.stores import AnswerRecord, Feedback, Scope, VersionConflict, create_store
+from kb.stores import AnswerRecord, Feedback, Scope, VersionConflict
 from kb.stores.sql import MIGRATIONS
-
-DATABASES = itertools.count()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def open_store(request, tmp_path):
-    """Opens the same store again (a restart) on each call; a fresh database per test."""
-    if request.param == "sqlite":
-        location = tmp_path / "store.sqlite3"
-    else:
-        location = request.getfixturevalue("postgres").create_database(f"test_{next(DATABASES)}")
-    opened = []
-
-    def open_():
-        opened.append(create_store(request.param, location))
-        return opened[-1]
-
-    yield open_
-    for store in opened:
-        store.close()
-
 
 def test_migrations_run_once_and_committed_writes_survive_a_reopen(open_store, demo_articles):
     store = open_store()

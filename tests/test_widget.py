@@ -26,7 +26,6 @@ from api.settings import Settings
 from indexer.settings import PROJECT_ROOT
 from kb.stores import Scope, create_store
 from tests.helpers import bearer, free_port
-from tests.test_stores import open_store  # noqa: F401 (the store fixture on SQLite and PostgreSQL)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -362,7 +361,7 @@ def test_an_admin_key_sets_its_tenants_origins_over_http(site):
     assert httpx.put(url, headers=admin, json={"origins": []}).json() == {"origins": []}
 
 
-def test_allowed_origins_are_stored_per_tenant(open_store):  # noqa: F811 (the imported fixture)
+def test_allowed_origins_are_stored_per_tenant(open_store):
     store = open_store()
     store.ensure_tenant("a")
     store.ensure_tenant("b")

@@ -13,6 +13,7 @@ from kb.stores import Scope
 from kb.templates import Situation
 
 MAX_TOP_K = 20
+MAX_OFFSET = 1_000_000_000  # past any page a store holds; larger numbers overflow the database's integers
 
 
 class AnswerRequest(BaseModel):

@@ -42,6 +42,8 @@ CASES = [
      ["top_k"]),
     ("top_k negative", "GET", "/v1/search", {"params": {"q": "invoice", "limit": -3}}, 422, ["limit"]),
     ("top_k huge", "GET", "/v1/search", {"params": {"q": "invoice", "limit": 10**12}}, 422, ["limit"]),
+    ("offset past 64 bits", "GET", "/v1/articles", {"params": {"offset": 60192222985075605504}}, 422, ["offset"]),
+    ("template offset past 64 bits", "GET", "/v1/templates", {"params": {"offset": 2**70}}, 422, ["offset"]),
     ("wrong JSON types", "POST", "/v1/answer", {"json": {"query": ["invoice"], "channel": 7}}, 422, ["query"]),
     ("deeply nested JSON", "POST", "/v1/answer",
      {"content": '{"query": ' + "[" * 5000 + "]" * 5000 + ', "channel": "chat"}',

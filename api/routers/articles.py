@@ -19,7 +19,7 @@ from api.auth import Caller, require
 from api.concurrency import ANY, conflict, etag, merge_patch, precondition
 from api.deps import get_services
 from api.routing import TextCheckedRoute
-from api.schemas import ERROR_RESPONSES, ArticleIn, ArticleOut, ArticlePage, ImportReport
+from api.schemas import ERROR_RESPONSES, MAX_OFFSET, ArticleIn, ArticleOut, ArticlePage, ImportReport
 from api.services import Services
 from kb.loader import ARTICLE_ID, KBFormatError, parse_article
 from kb.models import Article
@@ -41,7 +41,8 @@ def get_article(article_id: str, response: Response, services: Services = Depend
 
 
 @router.get("/articles", response_model=ArticlePage, summary="All articles, a page at a time, by id")
-def list_articles(offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+def list_articles(offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+                  limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
                   services: Services = Depends(get_services),
                   caller: Caller = Depends(require(Scope.ADMIN))) -> ArticlePage:
     page, total = services.store.list_articles(caller.tenant, offset, limit)

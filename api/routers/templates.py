@@ -16,7 +16,7 @@ from api.auth import Caller, require
 from api.concurrency import ANY, conflict, etag, merge_patch, precondition
 from api.deps import get_services
 from api.routing import TextCheckedRoute
-from api.schemas import ERROR_RESPONSES, TemplateOut, TemplatePage, TemplateSummary
+from api.schemas import ERROR_RESPONSES, MAX_OFFSET, TemplateOut, TemplatePage, TemplateSummary
 from api.services import Services
 from kb.loader import KBFormatError
 from kb.stores import Scope, VersionConflict
@@ -28,7 +28,8 @@ TemplateDocument = Annotated[dict[str, Any], Body(description="the template as i
 
 
 @router.get("/templates", response_model=TemplatePage, summary="The tenant's templates, a page at a time, by name")
-def list_templates(offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+def list_templates(offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
                    services: Services = Depends(get_services),
                    caller: Caller = Depends(require(Scope.ADMIN))) -> TemplatePage:
     stored = {template.name: template for template in services.store.list_templates(caller.tenant)}

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
@@ -85,31 +84,24 @@ class MicroBatcher(Generic[Item, Result]):
             try:
                 results = await loop.run_in_executor(self._executor, self.function, [item for item, _ in batch])
             except Exception as error:
-                outcomes = ([error] if len(batch) == 1 else
-                            await loop.run_in_executor(self._executor, self._one_by_one, [item for item, _ in batch]))
-            else:
-                outcomes = [_Success(result) for result in results]
-            for (_, future), outcome in zip(batch, outcomes):
-                if future.done():
-                    continue
-                if isinstance(outcome, _Success):
-                    future.set_result(outcome.value)
-                else:
-                    future.set_exception(outcome)
-
-    def _one_by_one(self, items: Sequence[Item]) -> list[_Success | Exception]:
-        """Each item's result or error, computed alone (after its batch failed)."""
-        outcomes: list[_Success | Exception] = []
-        for item in items:
-            try:
-                outcomes.append(_Success(self.function([item])[0]))
-            except Exception as error:
-                outcomes.append(error)
-        return outcomes
+                if len(batch) == 1:
+                    _settle(batch[0][1], error=error)
+                else:  # run again item by item: only the item at fault gets an error
+                    for item, future in batch:
+                        try:
+                            _settle(future, (await loop.run_in_executor(self._executor, self.function, [item]))[0])
+                        except Exception as item_error:
+                            _settle(future, error=item_error)
+                continue
+            for (_, future), result in zip(batch, results):
+                _settle(future, result)
 
 
-@dataclass(frozen=True)
-class _Success(Generic[Result]):
-    """One item's result (a result may itself be an exception object, so it is wrapped)."""
-
-    value: Result
+def _settle(future: asyncio.Future, result=None, error: Exception | None = None) -> None:
+    """Give a waiting caller its result (or error), unless it stopped waiting."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

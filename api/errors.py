@@ -58,8 +58,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 "detail": "the request body could not be read as JSON: send UTF-8 JSON, nested at most a few "
                           "hundred levels, with Content-Type: application/json"})
         if isinstance(error, FieldError):
-            return JSONResponse(status_code=422, content={
-                "detail": error.detail, "errors": [{"field": error.field, "message": error.message}]})
+            return _field_error(error.field, error.message)
         return await http_exception_handler(request, error)
 
     @app.exception_handler(UnsupportedLanguageError)
@@ -68,9 +67,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(UnencodableTextError)
     async def unencodable_text(request: Request, error: UnencodableTextError) -> JSONResponse:
-        problem = error.problem
-        return JSONResponse(status_code=422, content={"detail": str(error), "errors": [
-            {"field": problem.field, "message": str(problem)}]})
+        return _field_error(error.problem.field, str(error.problem))
 
     @app.exception_handler(Overloaded)
     async def overloaded(request: Request, error: Overloaded) -> JSONResponse:
@@ -82,3 +79,9 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("store unavailable on %s %s: %s", request.method, request.url.path, error)
         return JSONResponse(status_code=503, headers={"Retry-After": str(STORE_RETRY_AFTER_S)},
                             content={"detail": "the knowledge-base store is unreachable right now; retry shortly"})
+
+
+def _field_error(field: str, message: str) -> JSONResponse:
+    """A 422 about one field, in the shape of a validation error."""
+    return JSONResponse(status_code=422, content={"detail": f"{field}: {message}",
+                                                  "errors": [{"field": field, "message": message}]})

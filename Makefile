@@ -56,7 +56,7 @@ serve: index
 	$(VENV)/bin/uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT) --no-access-log
 
 test: install browser
-	$(PY) -m ruff check api indexer kb tests
+	$(PY) -m ruff check api indexer kb evals tests
 	$(PY) -m pytest
 
 # The PostgreSQL-backed tests alone: a throwaway PostgreSQL 16 with pgvector (from the PyPI wheel

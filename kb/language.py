@@ -1,8 +1,10 @@
 """Which language is a customer's short text in? Script rules first, restricted detectors after.
 
-The chain (deterministic: the same text always gets the same answer):
+The chain (deterministic: the same text always gets the same answer). A message mixing scripts
+(an English mail naming a Chinese shop, a Japanese mail with English product names) is read in
+the script that holds the larger share of its words; then:
 
-1. any kana -> ``ja``;
+1. kana (beyond a stray name in a long Han text) -> ``ja``;
 2. Hangul (and no kana/Han) -> unsupported: :class:`UnsupportedLanguageError`,
    which the API turns into a 422 unless the caller names a language;
 3. Han characters -> ``ja`` or ``zh`` by characters only one of the two writes
@@ -12,7 +14,8 @@ The chain (deterministic: the same text always gets the same answer):
    (電話, 在庫, 返品 are written alike in both): pycld2's guess, or the
    Accept-Language tie-breaker, is only the lean, and retrieval decides the
    answer language from the best-matching article (see ``api/answering.py``);
-4. Lithuanian-only letters (ąčęėįšųūž) -> ``lt``;
+4. Lithuanian-only letters (ąčęėįšųūž) in a short text, or in a quarter of its words -> ``lt``
+   (one name such as "Jonaitytė" in an English mail is not Lithuanian);
 5. other Latin text -> ``lingua`` restricted to English and Lithuanian, which
    also recognises Lithuanian typed without diacritics;
 6. nothing to go on (digits, emoji) -> Accept-Language, else ``en``.
@@ -31,6 +34,15 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 LITHUANIAN_LETTERS = re.compile(r"[ąčęėįšųūžĄČĘĖĮŠŲŪŽ]")
 LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
+# Letters per word, to weigh scripts against each other: a Chinese or Japanese word is one or two characters.
+LETTERS_PER_WORD = {"cjk": 1.5, "latin": 5.5}
+# Lithuanian letters decide alone up to this many words; beyond, they must be in this share of the words.
+SHORT_TEXT_WORDS = 4
+LITHUANIAN_WORD_SHARE = 0.25
+# Kana decide alone in a short Han text; in a longer one they must be this share of its characters.
+SHORT_HAN_TEXT = 20
+KANA_SHARE = 0.05
 
 # Kanji in Japanese shinjitai form, written differently in both Simplified and Traditional Chinese.
 JAPANESE_ONLY_HAN = set(
@@ -82,16 +94,21 @@ def detect_language(text: str, accept_language: str | None = None) -> Detection:
         UnsupportedLanguageError: for Korean text.
     """
     preferred = preferred_language(accept_language)
-    if KANA.search(text):
-        return Detection(Language.JA, "kana")
-    if HAN.search(text):
+    kana, han = len(KANA.findall(text)), len(HAN.findall(text))
+    latin = len(LATIN_LETTER.findall(text))
+    cjk_words, latin_words = (kana + han) / LETTERS_PER_WORD["cjk"], latin / LETTERS_PER_WORD["latin"]
+    if kana + han and cjk_words >= latin_words:
+        if kana and (kana + han <= SHORT_HAN_TEXT or kana >= KANA_SHARE * (kana + han)):
+            return Detection(Language.JA, "kana")
         return _han_language(text, preferred)
-    if HANGUL.search(text):
+    if HANGUL.search(text) and not latin:
         raise UnsupportedLanguageError(
             "Korean is not supported; we answer in ja, zh, lt and en — pass 'language' to choose one")
-    if LITHUANIAN_LETTERS.search(text):
-        return Detection(Language.LT, "lithuanian-letters")
-    if LATIN_LETTER.search(text):
+    if latin:
+        words = LATIN_WORD.findall(text)
+        lithuanian = sum(bool(LITHUANIAN_LETTERS.search(word)) for word in words)
+        if lithuanian and (len(words) <= SHORT_TEXT_WORDS or lithuanian >= LITHUANIAN_WORD_SHARE * len(words)):
+            return Detection(Language.LT, "lithuanian-letters")
         return Detection(_latin_detector().detect(text), "lingua")
     return Detection(preferred or Language.EN, "accept-language" if preferred else "default")
 

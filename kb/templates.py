@@ -9,6 +9,7 @@ against the tone guard and the allowed placeholders.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,8 +20,11 @@ import yaml
 
 from kb.loader import KBFormatError
 from kb.models import Language
+from kb.references import ReferenceKind
 from kb.tone import find_forbidden_phrase
 
+# A tenant's reference pattern is searched in messages of up to 20,000 characters: kept short and simple.
+MAX_REFERENCE_PATTERN = 200
 PARTS = ("acknowledge", "lead_in", "agreement", "closing")
 FRAME_PARTS = ("greeting", "greeting_anonymous", "signature")
 PLACEHOLDERS = frozenset({"customer_name", "article_title", "timeframe", "agent_name", "company"})
@@ -55,10 +59,12 @@ class ReplyTemplate:
 
 @dataclass(frozen=True)
 class Frame:
-    """Greeting and signature of letters, and default placeholder values, per language."""
+    """Greeting and signature of letters, default placeholder values per language, and the kinds of
+    reference (order numbers...) the tenant's customers give."""
 
     parts: dict[Language, dict[str, tuple[str, ...]]]
     defaults: dict[str, dict[Language, str]]
+    references: tuple[ReferenceKind, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,7 +201,35 @@ def parse_frame(data: dict, path: Path) -> Frame:
         defaults[name] = {language: str(value) for language, value in values.items()}
         if set(defaults[name]) != set(Language):
             raise KBFormatError(path, f"defaults.{name}", "required for every language (ja, zh, lt, en)")
-    return Frame(parts, defaults)
+    return Frame(parts, defaults, parse_reference_kinds(data.get("references") or {}, path))
+
+
+def parse_reference_kinds(data, path: Path) -> tuple[ReferenceKind, ...]:
+    """Validate the frame's ``references``: name -> ``pattern`` (a regular expression) and ``labels`` per language.
+
+    Raises:
+        KBFormatError: naming the field of the first problem.
+    """
+    if not isinstance(data, dict):
+        raise KBFormatError(path, "references", "must map a reference name to its pattern and labels")
+    kinds = []
+    for name, spec in data.items():
+        where = f"references.{name}"
+        if not isinstance(spec, dict) or not isinstance(spec.get("pattern"), str) or not spec["pattern"].strip():
+            raise KBFormatError(path, f"{where}.pattern", "required; a regular expression, e.g. '\\bBC-\\d{6}\\b'")
+        if len(spec["pattern"]) > MAX_REFERENCE_PATTERN:
+            raise KBFormatError(path, f"{where}.pattern", f"at most {MAX_REFERENCE_PATTERN} characters")
+        try:
+            pattern = re.compile(spec["pattern"])
+        except re.error as error:
+            raise KBFormatError(path, f"{where}.pattern", f"not a valid regular expression: {error}") from None
+        if pattern.search(""):
+            raise KBFormatError(path, f"{where}.pattern", "matches the empty text; it must match a reference only")
+        labels = {language: tuple(str(label).strip() for label in values if str(label).strip())
+                  for language, values in _by_language(spec.get("labels"), path, f"{where}.labels").items()
+                  if isinstance(values, list)}
+        kinds.append(ReferenceKind(str(name), pattern, labels))
+    return tuple(kinds)
 
 
 def _by_language(value, path: Path, where: str) -> dict[Language, object]:

@@ -1,20 +1,32 @@
-"""The thin orchestration of one request: language, retrieval, composition."""
+"""The walk of one message: read, language, segments, retrieval per segment, concerns, situation, composition."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from api.schemas import AnswerRequest, AnswerResponse, ArticleRef, SearchResponse, SearchResult
+import numpy as np
+
+from api.schemas import (AnswerRequest, AnswerResponse, ArticleRef, ConcernOut, ReferenceOut, SearchResponse,
+                         SearchResult)
 from api.services import Services, TenantSpace
+from indexer.concerns import Concern, SegmentResult, find_concerns
 from indexer.confidence import confidence
 from indexer.search import ArticleHit
-from kb.compose import ReplyContext, compose_answer
+from kb.compose import ConcernReply, ReplyContext, compose_answer
 from kb.filters import ArticleFilter
 from kb.language import Detection, UnsupportedLanguageError, detect_language, resolve_language
 from kb.models import Language
+from kb.reading import EmptyMessageError, ReadMessage, read_message
+from kb.references import find_references
+from kb.segments import Segment, segments, with_context
 from kb.stores import AnswerRecord
 from kb.templates import Situation
+
+# The subject line's place among the segments: before the body, and not part of a concern's words.
+SUBJECT_POSITION = -1
 
 
 def detect(query: str, explicit: Language | None, accept_language: str | None) -> Detection:
@@ -27,39 +39,92 @@ def detect(query: str, explicit: Language | None, accept_language: str | None) -
         return Detection(explicit, "explicit")
 
 
+@dataclass(frozen=True)
+class ReadRequest:
+    """A message as read before anything is embedded: the customer's words, their language, segments
+    and their embedding cost."""
+
+    message: ReadMessage
+    detection: Detection
+    segments: list[Segment]
+    in_context: list[Segment]
+    subject: Segment | None
+    costs: list[int]
+
+    @property
+    def searched(self) -> list[Segment]:
+        """Every text that is embedded and searched: the segments, the asking ones in context, the subject."""
+        return [*self.segments, *self.in_context, *([self.subject] if self.subject else [])]
+
+    @property
+    def tokens(self) -> int:
+        return sum(self.costs)
+
+
+def read(services: Services, request: AnswerRequest, accept_language: str | None = None) -> ReadRequest:
+    """Read a message: keep the customer's own words, detect their language, cut them into segments.
+
+    Raises:
+        EmptyMessageError: nothing of the customer's own is left (only a quote or forwarded mail).
+        UnsupportedLanguageError: the words are in a language we do not answer and none was named.
+        UnencodableTextError: the text cannot be embedded.
+    """
+    message = read_message(request.query, request.subject, request.format == "html")
+    if not message.text:
+        raise EmptyMessageError(
+            f"query holds no words of the customer's own: only {'quoted or forwarded mail' if message.quoted else 'markup'}"
+            f" ({len(message.quoted)} characters set aside). Send the customer's new text, e.g. the mail as it "
+            "arrived with its reply above the quote")
+    detection = detect(message.text, request.language, accept_language)
+    pieces = segments(message.text, detection.language)
+    subject = Segment(message.subject, SUBJECT_POSITION, True) if message.subject else None
+    in_context = with_context(pieces)
+    costs = [services.embedder.cost(piece.text) for piece in [*pieces, *in_context, *([subject] if subject else [])]]
+    return ReadRequest(message, detection, pieces, in_context, subject, costs)
+
+
 async def answer(services: Services, space: TenantSpace, request: AnswerRequest, allowed: ArticleFilter,
-                 accept_language: str | None = None, tokens: int | None = None) -> AnswerResponse:
-    """Find the article for a question, read the customer's situation, compose the reply for the channel.
+                 reading: ReadRequest) -> AnswerResponse:
+    """Find the article for each concern of a message, read the customer's situation, compose one reply for
+    the channel.
 
     Args:
         services: the loaded services.
         space: the caller's tenant.
-        request: the question.
+        request: the message.
         allowed: the articles the caller may be answered from.
-        accept_language: the request's Accept-Language header.
-        tokens: the query's embedding cost when already counted.
+        reading: the message as :func:`read` read it.
     """
-    detection = detect(request.query, request.language, accept_language)
-    retrieval = await space.retriever.retrieve(request.query, detection.language, request.top_k, allowed, tokens)
-    vector, hits = retrieval.vector, retrieval.hits
-    detected = resolve_language(detection, [hit.language for hit in hits])
+    detection = reading.detection
+    limit = max(request.top_k, 2)  # the confidence needs the runner-up
+    retrievals = await asyncio.gather(*(space.retriever.retrieve(segment.text, detection.language, limit, allowed,
+                                                                 cost)
+                                        for segment, cost in zip(reading.searched, reading.costs)))
+    results = [SegmentResult(segment, retrieval.hits, confidence(retrieval.hits), retrieval.vector)
+               for segment, retrieval in zip(reading.searched, retrievals)]
+    count = len(reading.segments)
+    concerns = find_concerns(results[:count], services.settings.answer_threshold,
+                             results[-1] if reading.subject else None,
+                             results[count:count + len(reading.in_context)])
+    detected = resolve_language(detection, [hit.language for hit in concerns[0].hits])
     requested = request.language or detected
-    top_confidence = confidence(hits)
-    answered = bool(hits) and top_confidence >= services.settings.answer_threshold
-    if request.situation is not None:
-        situation, situation_confidence = request.situation, 1.0
-    else:
-        guess = space.situations.detect(request.query, vector)
-        situation, situation_confidence = guess.situation, guess.confidence
-    variant = hits[0].article.variant_for(requested) if answered else None
-    language = variant.language if variant else requested
+    answered = all(concern.answered for concern in concerns)
+    situations = _situations(space, request, reading.message.text, results, concerns)
+    situation = situations[0]
+    variants = [concern.hits[0].article.variant_for(requested) if concern.answered else None for concern in concerns]
+    first = next((variant for variant in variants if variant is not None), None)
+    language = first.language if first else requested
+    references = find_references("\n".join([reading.message.subject, request.query]), space.templates.frame.references)
     answer_id = uuid.uuid4().hex
     context = ReplyContext(request.customer_name, request.agent_name, request.company, request.timeframe)
-    composed = compose_answer(variant, request.channel, language, situation, space.templates, context,
-                              seed=int(answer_id[:8], 16))
+    composed = compose_answer([ConcernReply(variant, concern.text) for variant, concern in zip(variants, concerns)],
+                              request.channel, language, situation, space.templates, context,
+                              seed=int(answer_id[:8], 16), given=references)
+    least = min(concern.confidence for concern in concerns)
     services.answer_log.record(AnswerRecord(
         answer_id, space.tenant, datetime.now(UTC), request.channel.value, language.value, answered,
-        hits[0].article.id if answered else None, round(top_confidence, 4), request.query))
+        concerns[0].article_id, round(least, 4), reading.message.text))
+    talks = request.channel.style != "terse"
     return AnswerResponse(
         answer_id=answer_id,
         language=language,
@@ -68,16 +133,43 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
         language_fallback=language != requested,
         channel=request.channel,
         answered=answered,
-        confidence=round(top_confidence, 4),
+        confidence=round(least, 4),
         situation=situation,
-        situation_confidence=round(situation_confidence, 4),
-        handoff=request.channel.style != "terse" and (
-            (not answered and situation is not Situation.FAREWELL)
-            or situation is Situation.TRANSFER_TO_SPECIALIST),
+        situation_confidence=round(situations[1], 4),
+        handoff=talks and ((not answered and situation is not Situation.FAREWELL)
+                           or situation is Situation.TRANSFER_TO_SPECIALIST),
         text=composed.text,
         parts=composed.parts,
-        articles=[_article_ref(hit, requested) for hit in hits],
+        articles=_merged_ranking(concerns, request.top_k, requested),
+        concerns=[ConcernOut(text=concern.text, answered=concern.answered, confidence=round(concern.confidence, 4),
+                             article=_article_ref(concern.hits[0], requested) if concern.hits else None,
+                             situation=own if own is not situation else None,
+                             handoff=talks and not concern.answered and situation is not Situation.FAREWELL)
+                  for concern, own in zip(concerns, situations[2])],
+        references=[ReferenceOut(kind=reference.kind, value=reference.value) for reference in references],
     )
+
+
+def _situations(space: TenantSpace, request: AnswerRequest, text: str, results: list[SegmentResult],
+                concerns: list[Concern]) -> tuple[Situation, float, list[Situation | None]]:
+    """The message's situation and its confidence (the caller's when given), and each concern's own."""
+    if request.situation is not None:
+        return request.situation, 1.0, [None] * len(concerns)
+    vectors = np.stack([result.vector for result in results])
+    mean = vectors.mean(axis=0)
+    guess = space.situations.detect(text, mean / max(float(np.linalg.norm(mean)), 1e-12))
+    own = [space.situations.detect(concern.text, concern.vector).situation if len(concerns) > 1 else None
+           for concern in concerns]
+    return guess.situation, guess.confidence, own
+
+
+def _merged_ranking(concerns: list[Concern], limit: int, language: Language) -> list[ArticleRef]:
+    """Each concern's best article first (in message order), then the others by score."""
+    best: dict[str, ArticleHit] = {}
+    for hit in [concern.hits[0] for concern in concerns if concern.hits] + sorted(
+            (hit for concern in concerns for hit in concern.hits[1:]), key=lambda hit: -hit.score):
+        best.setdefault(hit.article.id, hit)
+    return [_article_ref(hit, language) for hit in list(best.values())[:limit]]
 
 
 async def search(space: TenantSpace, query: str, language: Language | None, limit: int, allowed: ArticleFilter,

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from api.embedding import Overloaded
 from kb.language import UnsupportedLanguageError
+from kb.reading import EmptyMessageError
 from kb.stores import StoreUnavailableError
 from kb.text import UnencodableTextError
 
@@ -29,13 +30,10 @@ class FieldError(HTTPException):
         self.message = message
 
 
-def check_query_length(query: str, limit: int) -> None:
-    """422 when a query is longer than the configured maximum."""
+def check_query_length(query: str, limit: int, what: str = "Shorten the question.") -> None:
+    """422 when a query is longer than the configured maximum (``what``: how to fix it)."""
     if len(query) > limit:
-        raise HTTPException(
-            status_code=422,
-            detail=f"query is {len(query)} characters long; the maximum is {limit}. Shorten the question.",
-        )
+        raise FieldError("query", f"{len(query)} characters long; the maximum is {limit}. {what}")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -64,6 +62,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnsupportedLanguageError)
     async def unsupported_language(request: Request, error: UnsupportedLanguageError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": str(error)})
+
+    @app.exception_handler(EmptyMessageError)
+    async def empty_message(request: Request, error: EmptyMessageError) -> JSONResponse:
+        return _field_error("query", str(error))
 
     @app.exception_handler(UnencodableTextError)
     async def unencodable_text(request: Request, error: UnencodableTextError) -> JSONResponse:

@@ -9,10 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.cors import normalise_origin
 from kb.models import Channel, Language, Visibility
+from kb.reading import MAX_MESSAGE_CHARS
 from kb.stores import Scope
 from kb.templates import Situation
 
 MAX_TOP_K = 20
+MAX_SUBJECT_CHARS = 1000
 MAX_OFFSET = 1_000_000_000  # past any page a store holds; larger numbers overflow the database's integers
 
 
@@ -21,7 +23,15 @@ class AnswerRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(..., description="the customer's text", examples=["Where is my parcel?"])
+    query: str = Field(..., max_length=MAX_MESSAGE_CHARS,
+                       description="the customer's whole message as it arrived: a question, a chat turn, or a whole "
+                                   "mail or ticket with greeting, quoted thread and signature (only the customer's "
+                                   "own new words are read; README, 'Whole messages')",
+                       examples=["Where is my parcel?"])
+    subject: str | None = Field(None, max_length=MAX_SUBJECT_CHARS,
+                                description="the mail's or ticket's subject; it often states the question")
+    format: Literal["text", "html"] = Field("text", description="html: query is an HTML body (converted to text; "
+                                                                "scripts, styles and quoted parts dropped)")
     channel: Channel = Field(..., description="help_page, contact_form, chat, chatbot, email or ticket")
     language: Language | None = Field(None, description="answer language; detected from the query when absent")
     customer_name: str | None = Field(None, max_length=100, description="used in email/ticket greetings")
@@ -51,6 +61,20 @@ class ArticleRef(BaseModel):
     language: Language
 
 
+class ConcernOut(BaseModel):
+    text: str = Field(..., description="the customer's words for this concern")
+    answered: bool = Field(..., description="false when no article answers it confidently (a human follows up)")
+    confidence: float = Field(..., ge=0, le=1, description="calibrated probability that its article is right")
+    article: ArticleRef | None = Field(..., description="the article that answers it (its best match when unanswered)")
+    situation: Situation | None = Field(None, description="its own situation, when it differs from the message's")
+    handoff: bool = Field(..., description="true when a human should follow this concern up")
+
+
+class ReferenceOut(BaseModel):
+    kind: str = Field(..., description="the tenant's name for the kind of reference, e.g. order_number")
+    value: str = Field(..., description="as the message wrote it, e.g. BC-123456")
+
+
 class AnswerResponse(BaseModel):
     answer_id: str
     language: Language = Field(..., description="language of the answer text")
@@ -58,15 +82,20 @@ class AnswerResponse(BaseModel):
     requested_language: Language = Field(..., description="the language asked for (explicit or detected)")
     language_fallback: bool = Field(..., description="true when the article lacks the requested language")
     channel: Channel
-    answered: bool = Field(..., description="false when no article is a confident answer")
-    confidence: float = Field(..., ge=0, le=1)
+    answered: bool = Field(..., description="false when a concern has no confident answer")
+    confidence: float = Field(..., ge=0, le=1, description="the least confident concern's confidence")
     situation: Situation = Field(..., description="the customer's situation (detected or given)")
     situation_confidence: float = Field(..., ge=0, le=1, description="1.0 when the caller gave the situation")
     handoff: bool = Field(..., description="true when a human should take over (no answer, or a specialist asked for)")
     text: str = Field(..., description="the composed answer, shaped for the channel")
     parts: dict[str, str] = Field(..., description="the answer's parts in order: greeting, acknowledgement, "
-                                                    "solution, agreement, closing, signature (as the channel uses them)")
-    articles: list[ArticleRef]
+                                                    "solution, follow_up (open concerns), agreement, closing, "
+                                                    "signature (as the channel uses them)")
+    articles: list[ArticleRef] = Field(..., description="the merged ranking: each concern's article first")
+    concerns: list[ConcernOut] = Field(..., description="the customer's separate concerns in message order (at most "
+                                                        "three); answered is true when every one is answered")
+    references: list[ReferenceOut] = Field(..., description="order numbers and the like the message gave; the reply "
+                                                            "never asks for them again")
 
 
 class SearchResult(BaseModel):

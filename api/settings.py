@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from indexer.confidence import DEFAULT_ANSWER_THRESHOLD
 from indexer.encoders import DEFAULT_ENCODER
 from indexer.settings import PROJECT_ROOT, default_model_dir
+from kb.reading import MAX_MESSAGE_CHARS
 from kb.stores import TENANT_NAME
 
 
@@ -54,7 +55,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="INFO logs one line per request (id, method, path, status, time; never query text)")
     max_body_bytes: int = Field(8_000_000, ge=1000, description="largest request body; larger ones get 413")
-    max_query_chars: int = Field(1000, ge=1, description="longest accepted query")
+    max_query_chars: int = Field(1000, ge=1, description="longest accepted search query (/v1/search)")
+    max_message_chars: int = Field(MAX_MESSAGE_CHARS, ge=1, le=MAX_MESSAGE_CHARS,
+                                   description="longest message /v1/answer reads (quoted thread included)")
     rate_limit_per_minute: int = Field(3000, ge=0, description="requests per minute per API key unless the key "
                                                                 "has its own limit; 0: unlimited")
     query_retention_days: int = Field(30, ge=0, le=36500, description="days the answer log keeps query text (0: none)")

@@ -1,15 +1,19 @@
 """Shape an answer for the channel, with the reply template of the customer's situation.
 
-* ``help_page`` / ``contact_form``: the article summary alone, no template text;
-* ``chat`` / ``chatbot``: one acknowledgement, the summary and its key step, one
-  closing question;
-* ``email`` / ``ticket``: greeting, acknowledgement, the full solution (lead-in,
-  summary, steps and options), the agreement (what happens next, by when), a
-  closing that asks whether anything else is open, signature.
+A message may hold several concerns; the reply answers them all in one letter:
+
+* ``help_page`` / ``contact_form``: the summary of each answered concern, no template text;
+* ``chat`` / ``chatbot``: one acknowledgement, the summary and key step of each answered
+  concern, the open ones acknowledged, one closing question;
+* ``email`` / ``ticket``: greeting, one acknowledgement, a solution section per answered
+  concern (lead-in, then per concern its title when there are several, summary, steps and
+  options), each open concern quoted with our promise to find out, one agreement (what
+  happens next, by when), a closing that asks whether anything else is open, signature.
 
 With no confident answer the help page gets no text (the caller shows the
 suggested articles) and chat/email get the ``unknown_answer`` template: we will
-find out and come back, never "I don't know".
+find out and come back, never "I don't know". A reply never asks for a reference
+(an order number) the customer already gave (:mod:`kb.references`).
 """
 
 from __future__ import annotations
@@ -19,10 +23,15 @@ import re
 from dataclasses import dataclass
 
 from kb.models import ArticleVariant, Channel, Language
+from kb.references import Reference, drop_requests_for
 from kb.templates import Situation, TemplateSet, fill_placeholders
 
 FIRST_STEP = re.compile(r"^\s*1[.)]\s+(.+)$", re.MULTILINE)
 MARKDOWN_EMPHASIS = re.compile(r"\*\*|__|`")
+# How a reply quotes the customer's words, per language.
+QUOTES = {Language.EN: ("“", "”"), Language.LT: ("„", "“"), Language.JA: ("「", "」"), Language.ZH: ("“", "”")}
+# The longest quote of a customer's words in a reply.
+MAX_QUOTE_CHARS = 160
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,15 @@ class ReplyContext:
     agent_name: str | None = None
     company: str | None = None
     timeframe: str | None = None
+
+
+@dataclass(frozen=True)
+class ConcernReply:
+    """One concern of the message: the article variant that answers it (None: no confident answer),
+    and the customer's words for it."""
+
+    variant: ArticleVariant | None
+    words: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,53 +67,93 @@ def key_step(body: str) -> str:
     return MARKDOWN_EMPHASIS.sub("", match.group(1)).strip() if match else ""
 
 
-def compose_answer(variant: ArticleVariant | None, channel: Channel, language: Language, situation: Situation,
-                   templates: TemplateSet, context: ReplyContext = ReplyContext(), seed: int = 0
-                   ) -> ComposedAnswer:
-    """Compose the reply.
+def compose_answer(concerns: list[ConcernReply], channel: Channel, language: Language, situation: Situation,
+                   templates: TemplateSet, context: ReplyContext = ReplyContext(), seed: int = 0,
+                   given: list[Reference] | None = None) -> ComposedAnswer:
+    """Compose one reply to every concern of a message.
 
     Args:
-        variant: the article variant that answers, or None without a confident answer.
+        concerns: the message's concerns in order, each with its answering variant or None.
         channel: where the customer asked.
-        language: the answer language (the variant's, when there is one).
+        language: the answer language (the variants', when there are some).
         situation: the customer's situation; picks the template.
         templates: the knowledge base's reply templates.
         context: placeholder values from the caller.
         seed: picks among the variants of each part (the same seed, the same wording).
+        given: references the customer's message holds; the reply never asks for them again.
 
     Returns:
         The composed answer.
     """
-    style = channel.style
-    if style == "terse":
-        return _join({"solution": variant.summary if variant else ""})
+    answered = [concern.variant for concern in concerns if concern.variant is not None]
+    open_concerns = [concern for concern in concerns if concern.variant is None]
+    unasked = _Unasked(given or [], templates, language)
+    if channel.style == "terse":
+        return _join({"solution": "\n\n".join(unasked(variant.summary) for variant in answered)})
     # Without an answer the reply is the unknown_answer template ("let me check that for you"),
     # but a feeling the customer showed (anger, a late parcel...) is still acknowledged first.
     feeling = templates.templates[situation]
-    if variant is None and situation is not Situation.FAREWELL:
+    if not answered and situation is not Situation.FAREWELL:
         situation = Situation.UNKNOWN_ANSWER
     template = templates.templates[situation]
-    pick = _Picker(template, templates, language, variant, context, random.Random(seed))  # noqa: S311 (picks a wording variant, not security)
+    rng = random.Random(seed)  # noqa: S311 (picks a wording variant, not security)
+    pick = _Picker(template, templates, language, answered[0] if answered else None, context, rng)
     acknowledgement = pick.part("acknowledge", feeling if feeling.situation is not Situation.GENERAL else None)
+    unknown = templates.templates[Situation.UNKNOWN_ANSWER]
+    # the open concerns are quoted beside answers; alone, the acknowledgement already speaks to them
+    follow_up = "\n\n".join(f"{_quote(concern.words, language)}\n{pick.part('acknowledge', unknown)}"
+                             for concern in open_concerns) if answered else ""
+    agreement = unasked(pick.part("agreement", unknown if open_concerns and answered else None))
+    several = len(answered) > 1
+    farewell = situation is Situation.FAREWELL
 
-    if style == "chat":
+    if channel.style == "chat":
         parts = {"acknowledgement": acknowledgement}
-        if variant is not None and situation is not Situation.FAREWELL:
-            step = key_step(variant.body)
-            parts["solution"] = variant.summary + (f"\n{step}" if step and step not in variant.summary else "")
-        elif situation is Situation.UNKNOWN_ANSWER:
-            parts["agreement"] = pick.part("agreement")
+        if answered and not farewell:
+            parts["solution"] = "\n\n".join(_chat_solution(variant, several, unasked) for variant in answered)
+        if follow_up:
+            parts["follow_up"] = follow_up
+        if (not answered or open_concerns) and situation is not Situation.FAREWELL:
+            parts["agreement"] = agreement
         parts["closing"] = pick.part("closing")
         return _join(parts)
 
     parts = {"greeting": pick.greeting(), "acknowledgement": acknowledgement}
-    if variant is not None and situation is not Situation.FAREWELL:
-        parts["solution"] = "\n\n".join([pick.part("lead_in"), variant.summary, variant.body])
-    if situation is not Situation.FAREWELL:
-        parts["agreement"] = pick.part("agreement")
+    if answered and not farewell:
+        sections = [unasked("\n\n".join([f"**{variant.title}**"] * several + [variant.summary, variant.body]))
+                    for variant in answered]
+        parts["solution"] = "\n\n".join([pick.part("lead_in"), *sections])
+    if follow_up:
+        parts["follow_up"] = follow_up
+    if not farewell:
+        parts["agreement"] = agreement
     parts["closing"] = pick.part("closing")
     parts["signature"] = pick.frame("signature")
     return _join(parts)
+
+
+def _chat_solution(variant: ArticleVariant, several: bool, unasked) -> str:
+    step = key_step(variant.body)
+    text = variant.summary + (f"\n{step}" if step and step not in variant.summary else "")
+    return unasked((f"{variant.title}\n" if several else "") + text)
+
+
+def _quote(words: str, language: Language) -> str:
+    words = " ".join(words.split())
+    if len(words) > MAX_QUOTE_CHARS:
+        words = words[:MAX_QUOTE_CHARS].rsplit(" ", 1)[0] + "…"
+    opening, closing = QUOTES[language]
+    return f"{opening}{words}{closing}"
+
+
+class _Unasked:
+    """Drops from reply text the requests for references the customer already gave."""
+
+    def __init__(self, given: list[Reference], templates: TemplateSet, language: Language):
+        self.given, self.kinds, self.language = given, templates.frame.references, language
+
+    def __call__(self, text: str) -> str:
+        return drop_requests_for(text, self.given, self.kinds, self.language) if self.given else text
 
 
 class _Picker:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from kb.compose import ReplyContext, compose_answer
+from kb.compose import ConcernReply, ReplyContext, compose_answer
 from kb.models import Channel, Language
 from kb.templates import PARTS, Situation
 from kb.tone import find_forbidden_phrase
@@ -122,7 +122,7 @@ def test_timeframe_placeholder_uses_caller_value_or_default(client, services):
 def test_replies_vary_between_answers(services, demo_articles):
     """The answer id seeds the choice of variants: different answers, different wording."""
     variant = demo_articles["return-item"].variants[Language.EN]
-    openings = {compose_answer(variant, Channel.CHAT, Language.EN, Situation.GENERAL, services.default.templates,
+    openings = {compose_answer([ConcernReply(variant)], Channel.CHAT, Language.EN, Situation.GENERAL, services.default.templates,
                                seed=seed).parts["acknowledgement"] for seed in range(12)}
     assert len(openings) >= 2
 
@@ -154,7 +154,7 @@ def test_every_template_and_every_composed_answer_passes_the_tone_guard(services
     for article, channel, situation in itertools.product(demo_articles.values(), Channel, Situation):
         for language, variant in article.variants.items():
             for answer in (variant, None):
-                composed = compose_answer(answer, channel, language, situation, templates, context, seed=7)
+                composed = compose_answer([ConcernReply(answer)], channel, language, situation, templates, context, seed=7)
                 assert find_forbidden_phrase(composed.text, language) is None, (article.id, channel, situation)
                 assert "{" not in composed.text and "}" not in composed.text
 

@@ -10,7 +10,7 @@ import yaml
 
 from indexer.settings import PROJECT_ROOT
 
-LONG = "how do I return " * 100  # 1,600 characters, over KB_MAX_QUERY_CHARS
+LONG = "how do I return " * 100  # 1,600 characters, over KB_MAX_QUERY_CHARS (/v1/search)
 ARTICLE = {"category": "x", "variants": {"en": {"title": "t", "summary": "s", "body": "b",
                                                 "questions": ["a", "b", "c"]}}}
 
@@ -22,8 +22,11 @@ CASES = [
     ("whitespace query", "POST", "/v1/answer", {"json": {"query": " \t\n ", "channel": "chat"}}, 422, ["query"]),
     ("empty search", "GET", "/v1/search", {"params": {"q": "   "}}, 422, ["q"]),
     ("one character", "GET", "/v1/search", {"params": {"q": "?"}}, 200, []),
-    ("over the length limit", "POST", "/v1/answer", {"json": {"query": LONG, "channel": "chat"}}, 422, ["maximum"]),
-    ("1 MB query", "POST", "/v1/answer", {"json": {"query": "a" * 1_000_000, "channel": "chat"}}, 422, ["maximum"]),
+    ("over the length limit", "POST", "/v1/answer", {"json": {"query": "a" * 20_001, "channel": "email"}}, 422,
+     ["at most 20000 characters"]),
+    ("search over the length limit", "GET", "/v1/search", {"params": {"q": LONG}}, 422, ["maximum is 1000"]),
+    ("1 MB query", "POST", "/v1/answer", {"json": {"query": "a" * 1_000_000, "channel": "chat"}}, 422,
+     ["at most 20000 characters"]),
     ("NUL and control characters", "POST", "/v1/answer",
      {"json": {"query": "invoice\x00\x07\x1b[31m", "channel": "chat"}}, 200, []),
     ("invalid UTF-8", "POST", "/v1/answer",

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 import yaml
 
-from kb.compose import ReplyContext, compose_answer
+from kb.compose import ConcernReply, ReplyContext, compose_answer
 from kb.loader import KBFormatError, load_article, load_articles
 from kb.models import ArticleVariant, Channel, Language
 from kb.templates import Situation, load_templates
@@ -161,7 +161,7 @@ def test_a_template_stored_without_validation_renders_without_raising_or_padding
     parts = {**general.parts, Language.EN: {**general.parts[Language.EN], "closing": (closing,)}}
     unchecked = replace(templates, templates={**templates.templates, Situation.GENERAL: replace(general, parts=parts)})
     variant = ArticleVariant(Language.EN, "Invoices", "Download it from Orders.", "1. Open Orders.", ("invoice",))
-    composed = compose_answer(variant, Channel.EMAIL, Language.EN, Situation.GENERAL, unchecked,
+    composed = compose_answer([ConcernReply(variant)], Channel.EMAIL, Language.EN, Situation.GENERAL, unchecked,
                               ReplyContext(customer_name="Anna"))
     assert composed.parts["closing"] == rendered
     assert len(composed.text) < 2000

@@ -30,9 +30,9 @@ async def post_answer(
         raise HTTPException(status_code=403, detail=f"a key with only the search scope answers the help_page and "
                                                     f"contact_form channels; {request.channel.value} needs the "
                                                     "answer scope")
-    check_query_length(request.query, services.settings.max_query_chars)
-    tokens = services.embedder.cost(request.query)
-    charge_text(services, caller, response, tokens)
+    check_query_length(request.query, services.settings.max_message_chars,
+                       "Send the customer's message without attachments, or its newest part.")
+    reading = answering.read(services, request, accept_language)
+    charge_text(services, caller, response, reading.tokens)
     allowed = caller.article_filter(request.category, request.product, frozenset(request.tags))
-    return await answering.answer(services, await services.open(caller.tenant), request, allowed, accept_language,
-                                  tokens)
+    return await answering.answer(services, await services.open(caller.tenant), request, allowed, reading)

@@ -1,0 +1,175 @@
+"""``python -m evals.emails``: whole customer emails and tickets through ``POST /v1/answer``.
+
+The messages are our own (``tests/data/emails/``): per language, a held-out set (16 each, never tuned
+on) and a dev set (5 each, what the message reading and concern rules were tuned on). Every message
+is labelled with the article of each concern and a one-line core question per concern; the core
+lines, asked one by one, are the ceiling a whole message is measured against.
+
+Per language and kind it reports:
+
+* usable: every concern answered with a right article, and no answered concern with a wrong one;
+* all concerns answered (of the messages with two or more);
+* rejections (any 4xx) and language errors;
+* the ceiling: the same for the core questions (each asked alone).
+
+The API runs in process over a throwaway copy of the demo tenant, with the real model and index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from indexer.settings import PROJECT_ROOT
+
+DATA = PROJECT_ROOT / "tests" / "data" / "emails"
+RESULTS = PROJECT_ROOT / "build" / "eval" / "emails.json"
+LANGUAGES = ("en", "lt", "ja", "zh")
+KINDS = ("ordinary", "angry", "quoted", "two_questions", "long", "html", "forwarded")
+
+
+def load(split: str) -> list[dict]:
+    """The labelled messages of a split (``heldout`` or ``dev``), every language."""
+    messages = []
+    for language in LANGUAGES:
+        path = DATA / f"{split}-{language}.yaml"
+        for message in yaml.safe_load(path.read_text(encoding="utf-8")):
+            messages.append({**message, "language": language})
+    return messages
+
+
+def acceptable(expected: list) -> list[set[str]]:
+    """Per concern, the article ids that answer it."""
+    return [set(item) if isinstance(item, list) else {item} for item in expected]
+
+
+def grade(answer: dict, wanted: list[set[str]]) -> dict:
+    """How one reply did against the labels.
+
+    Args:
+        answer: the /v1/answer response body.
+        wanted: per concern, the articles that answer it.
+
+    Returns:
+        usable, all_answered, the answered article ids, extra (answered articles no concern wants).
+    """
+    answered = [c["article"]["id"] for c in answer["concerns"] if c["answered"] and c["article"]]
+    covered = [bool(ids & set(answered)) for ids in wanted]
+    extra = [article for article in answered if not any(article in ids for ids in wanted)]
+    text = answer["text"]
+    return {"usable": all(covered) and not extra, "all_answered": all(covered), "answered": answered,
+            "extra": extra, "open": sum(not c["answered"] for c in answer["concerns"]), "text_chars": len(text)}
+
+
+def run(client, messages: list[dict], verbose: bool = False) -> list[dict]:
+    """Ask every message whole, and every one of its core lines alone.
+
+    Args:
+        client: an HTTP client of the API with an answer key.
+        messages: labelled messages.
+        verbose: print each miss.
+
+    Returns:
+        One row per message.
+    """
+    rows = []
+    for message in messages:
+        wanted = acceptable(message["expected"])
+        body = {"query": message.get("text") or message.get("html"), "channel": message.get("channel", "email"),
+                "format": "html" if "html" in message else "text"}
+        if message.get("subject"):
+            body["subject"] = message["subject"]
+        response = client.post("/v1/answer", json=body)
+        row = {"id": message["id"], "language": message["language"], "kind": message["kind"],
+               "concerns": len(wanted), "status": response.status_code, "chars": len(body["query"])}
+        if response.status_code == 200:
+            answer = response.json()
+            row.update(grade(answer, wanted), reply_language=answer["language"])
+        else:
+            row.update(usable=False, all_answered=False, answered=[], extra=[], reply_language=None,
+                       error=response.json().get("detail"))
+        core = [client.post("/v1/answer", json={"query": line, "channel": "chat"}).json() for line in message["core"]]
+        row["core_usable"] = all(answer["answered"] and answer["articles"][0]["id"] in ids
+                                 for answer, ids in zip(core, wanted))
+        rows.append(row)
+        if verbose and not row["usable"]:
+            print(f"  miss {row['id']:8} {row['kind']:13} wanted {[sorted(w) for w in wanted]} "
+                  f"answered {row['answered']} extra {row['extra']} status {row['status']} "
+                  f"{row.get('error') or ''}", file=sys.stderr)
+    return rows
+
+
+def summarise(rows: list[dict], key: str) -> list[list]:
+    """One table row per value of ``key`` (language or kind) and one for all."""
+    groups = defaultdict(list)
+    for row in rows:
+        groups[row[key]].append(row)
+    groups["all"] = rows
+    table = []
+    for name, group in groups.items():
+        several = [row for row in group if row["concerns"] > 1]
+        usable = sum(row["usable"] for row in group)
+        ceiling = sum(row["core_usable"] for row in group)
+        table.append([name, len(group), usable, ceiling, f"{usable / max(ceiling, 1):.2f}",
+                      f"{sum(row['all_answered'] for row in several)}/{len(several)}" if several else "-",
+                      sum(row["status"] != 200 for row in group),
+                      sum(row["status"] == 200 and row["reply_language"] != row["language"] for row in group),
+                      sum(len(row["extra"]) for row in group)])
+    return table
+
+
+def print_table(title: str, header: list[str], rows: list[list]) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    print(f"\n{title}")
+    for cells in [header, *rows]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(cells, widths)))
+
+
+HEADER = ["", "n", "usable", "ceiling", "usable/ceiling", "all concerns answered", "rejected", "wrong language",
+          "wrong extra answers"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.emails", description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=["heldout", "dev"], default="heldout",
+                        help="heldout (default; never tuned on) or dev (what the reading rules were tuned on)")
+    parser.add_argument("--verbose", action="store_true", help="print every message that was not usable")
+    args = parser.parse_args(argv)
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.services import load_services
+    from api.settings import Settings
+    from kb.stores import Scope
+
+    messages = load(args.split)
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(index_dir=Path(folder) / "index", store_path=Path(folder) / "store.sqlite3",
+                            rate_limit_per_minute=0, log_level="WARNING")
+        services = load_services(settings)
+        try:
+            secret, _ = services.store.create_key(settings.tenant, {Scope.ANSWER, Scope.SEARCH}, "eval")
+            with TestClient(create_app(settings, services),
+                            headers={"Authorization": f"Bearer {secret}"}) as client:
+                rows = run(client, messages, args.verbose)
+        finally:
+            services.close()
+    print(f"\nWhole emails and tickets ({args.split} set, {len(rows)} messages, {DATA}); usable = every concern "
+          "answered with a right article and no wrong one; ceiling = the one-line core questions asked alone")
+    print_table("By language", HEADER, summarise(rows, "language"))
+    print_table("By kind", HEADER, summarise(rows, "kind"))
+    longest = max(rows, key=lambda row: row["chars"])
+    print(f"\nlongest message: {longest['chars']} characters ({longest['id']}), status {longest['status']}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.with_name(f"emails-{args.split}.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -21,7 +21,7 @@ from kb.language import Detection, UnsupportedLanguageError, detect_language, re
 from kb.models import Language
 from kb.reading import EmptyMessageError, ReadMessage, read_message
 from kb.references import find_references
-from kb.segments import Segment, segments, with_context
+from kb.segments import Segment, other_readings, segments
 from kb.stores import AnswerRecord
 from kb.templates import Situation
 
@@ -47,14 +47,14 @@ class ReadRequest:
     message: ReadMessage
     detection: Detection
     segments: list[Segment]
-    in_context: list[Segment]
+    other_readings: list[Segment]
     subject: Segment | None
     costs: list[int]
 
     @property
     def searched(self) -> list[Segment]:
         """Every text that is embedded and searched: the segments, the asking ones in context, the subject."""
-        return [*self.segments, *self.in_context, *([self.subject] if self.subject else [])]
+        return [*self.segments, *self.other_readings, *([self.subject] if self.subject else [])]
 
     @property
     def tokens(self) -> int:
@@ -78,9 +78,9 @@ def read(services: Services, request: AnswerRequest, accept_language: str | None
     detection = detect(message.text, request.language, accept_language)
     pieces = segments(message.text, detection.language)
     subject = Segment(message.subject, SUBJECT_POSITION, True) if message.subject else None
-    in_context = with_context(pieces)
-    costs = [services.embedder.cost(piece.text) for piece in [*pieces, *in_context, *([subject] if subject else [])]]
-    return ReadRequest(message, detection, pieces, in_context, subject, costs)
+    readings = other_readings(pieces)
+    costs = [services.embedder.cost(piece.text) for piece in [*pieces, *readings, *([subject] if subject else [])]]
+    return ReadRequest(message, detection, pieces, readings, subject, costs)
 
 
 async def answer(services: Services, space: TenantSpace, request: AnswerRequest, allowed: ArticleFilter,
@@ -105,11 +105,11 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
     count = len(reading.segments)
     concerns = find_concerns(results[:count], services.settings.answer_threshold,
                              results[-1] if reading.subject else None,
-                             results[count:count + len(reading.in_context)])
+                             results[count:count + len(reading.other_readings)])
     detected = resolve_language(detection, [hit.language for hit in concerns[0].hits])
     requested = request.language or detected
     answered = all(concern.answered for concern in concerns)
-    situations = _situations(space, request, reading.message.text, results, concerns)
+    situations = _situations(space, request, reading.message.text, concerns)
     situation = situations[0]
     variants = [concern.hits[0].article.variant_for(requested) if concern.answered else None for concern in concerns]
     first = next((variant for variant in variants if variant is not None), None)
@@ -150,13 +150,14 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
     )
 
 
-def _situations(space: TenantSpace, request: AnswerRequest, text: str, results: list[SegmentResult],
-                concerns: list[Concern]) -> tuple[Situation, float, list[Situation | None]]:
-    """The message's situation and its confidence (the caller's when given), and each concern's own."""
+def _situations(space: TenantSpace, request: AnswerRequest, text: str, concerns: list[Concern]
+                ) -> tuple[Situation, float, list[Situation | None]]:
+    """The message's situation and its confidence (the caller's when given): the customer's words, and the
+    meaning of their concerns (not of every sentence: the story around a question blurs it); and each
+    concern's own."""
     if request.situation is not None:
         return request.situation, 1.0, [None] * len(concerns)
-    vectors = np.stack([result.vector for result in results])
-    mean = vectors.mean(axis=0)
+    mean = np.stack([concern.vector for concern in concerns]).mean(axis=0)
     guess = space.situations.detect(text, mean / max(float(np.linalg.norm(mean)), 1e-12))
     own = [space.situations.detect(concern.text, concern.vector).situation if len(concerns) > 1 else None
            for concern in concerns]

@@ -1,7 +1,8 @@
 """``python -m evals.emails``: whole customer emails and tickets through ``POST /v1/answer``.
 
-The messages are our own (``tests/data/emails/``): per language, a held-out set (16 each, never tuned
-on) and a dev set (5 each, what the message reading and concern rules were tuned on). Every message
+The messages are our own (``tests/data/emails/``), per language: a held-out set (16 each, never tuned
+on), and the dev (5 each) and tune (15 each) sets that the message reading and concern rules were
+tuned on, each written by other writers than the held-out set's. Every message
 is labelled with the article of each concern and a one-line core question per concern; the core
 lines, asked one by one, are the ceiling a whole message is measured against.
 
@@ -34,13 +35,14 @@ LANGUAGES = ("en", "lt", "ja", "zh")
 KINDS = ("ordinary", "angry", "quoted", "two_questions", "long", "html", "forwarded")
 
 
-def load(split: str) -> list[dict]:
-    """The labelled messages of a split (``heldout`` or ``dev``), every language."""
+def load(splits: str) -> list[dict]:
+    """The labelled messages of comma-separated splits (``heldout``, ``dev``, ``tune``), every language."""
     messages = []
-    for language in LANGUAGES:
-        path = DATA / f"{split}-{language}.yaml"
-        for message in yaml.safe_load(path.read_text(encoding="utf-8")):
-            messages.append({**message, "language": language})
+    for split in splits.split(","):
+        for language in LANGUAGES:
+            path = DATA / f"{split.strip()}-{language}.yaml"
+            for message in yaml.safe_load(path.read_text(encoding="utf-8")):
+                messages.append({**message, "language": language})
     return messages
 
 
@@ -137,8 +139,9 @@ HEADER = ["", "n", "usable", "ceiling", "usable/ceiling", "all concerns answered
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.emails", description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=["heldout", "dev"], default="heldout",
-                        help="heldout (default; never tuned on) or dev (what the reading rules were tuned on)")
+    parser.add_argument("--split", default="heldout",
+                        help="heldout (default; never tuned on), or dev and tune (what the reading rules were tuned "
+                             "on), comma-separated")
     parser.add_argument("--verbose", action="store_true", help="print every message that was not usable")
     args = parser.parse_args(argv)
     from fastapi.testclient import TestClient
@@ -167,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     longest = max(rows, key=lambda row: row["chars"])
     print(f"\nlongest message: {longest['chars']} characters ({longest['id']}), status {longest['status']}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.with_name(f"emails-{args.split}.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+    RESULTS.with_name(f"emails-{args.split.replace(',', '+')}.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1))
     return 0
 
 

@@ -109,7 +109,9 @@ def detect_language(text: str, accept_language: str | None = None) -> Detection:
         lithuanian = sum(bool(LITHUANIAN_LETTERS.search(word)) for word in words)
         if lithuanian and (len(words) <= SHORT_TEXT_WORDS or lithuanian >= LITHUANIAN_WORD_SHARE * len(words)):
             return Detection(Language.LT, "lithuanian-letters")
-        return Detection(_latin_detector().detect(text), "lingua")
+        # the few words with Lithuanian letters are names (Jonaitytė, Šiauliai): the other words decide
+        rest = " ".join(word for word in words if not LITHUANIAN_LETTERS.search(word)) if lithuanian else text
+        return Detection(_latin_detector().detect(rest), "lingua")
     return Detection(preferred or Language.EN, "accept-language" if preferred else "default")
 
 

@@ -3,8 +3,8 @@
 Each tenant names its kinds of reference in the letter frame (``_frame.yaml``, ``references``): a
 regular expression that finds one in a message, and per language the words a reply uses when it asks
 for one ("order number", 注文番号). When the customer's message already holds a reference of a kind,
-the sentences of the reply that mention that kind are left out: the customer is never asked for what
-they gave.
+the reply's clauses that only ask for one are left out, and longer ones name the customer's: the
+customer is never asked for what they gave.
 """
 
 from __future__ import annotations
@@ -17,6 +17,13 @@ from sentencex import segment as sentencex_segment
 from kb.models import Language
 
 LIST_MARKER = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+")
+# Clauses of a sentence: split after semicolons (and Chinese commas), kept with their separator.
+CLAUSE = re.compile(r"(?<=[;；，])")
+# A clause naming a reference is only a request for it unless this many other words remain
+# (a CJK word counted as 2.5 characters).
+MIN_OTHER_INFORMATION = 10
+LATIN_WORD = re.compile(r"[^\W\d_]+")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,11 @@ def find_references(text: str, kinds: tuple[ReferenceKind, ...]) -> list[Referen
 
 
 def drop_requests_for(text: str, given: list[Reference], kinds: tuple[ReferenceKind, ...], language: Language) -> str:
-    """``text`` without the sentences that mention a kind of reference the customer already gave.
+    """``text`` that no longer asks for references the customer already gave.
+
+    A clause (of a sentence, split at semicolons) that mentions a given kind of reference and says
+    little else ("Have your order number ready.") goes; a longer one keeps its other information and
+    names the customer's reference ("with your order number (BC-418207), company name and VAT number").
 
     Args:
         text: a reply part (article text or template text).
@@ -61,16 +72,51 @@ def drop_requests_for(text: str, given: list[Reference], kinds: tuple[ReferenceK
     Returns:
         The text; a list item left empty goes as a whole.
     """
-    given_kinds = {reference.kind for reference in given}
-    labels = [label.lower() for kind in kinds if kind.name in given_kinds for label in kind.labels.get(language, ())]
-    if not labels:
+    values = {kind.name: [reference.value for reference in given if reference.kind == kind.name] for kind in kinds}
+    mentioned = [(kind, label, values[kind.name]) for kind in kinds if values[kind.name]
+                 for label in kind.labels.get(language, ())]
+    if not mentioned:
         return text
     lines = []
     for line in text.split("\n"):
         marker = LIST_MARKER.match(line)
         content = line[marker.end():] if marker else line
-        kept = "".join(sentence for sentence in sentencex_segment(language.value, content)
-                       if not any(label in sentence.lower() for label in labels)).strip()
+        kept = "".join(_unasked(sentence, mentioned) for sentence in sentencex_segment(language.value, content))
+        kept = kept.strip()
         if kept or not content.strip():
             lines.append((marker.group(0) if marker else "") + kept)
     return "\n".join(lines)
+
+
+def _information(text: str) -> float:
+    """About how many words ``text`` holds."""
+    cjk = len(CJK.findall(text))
+    return len(LATIN_WORD.findall(CJK.sub(" ", text))) + cjk / 2.5
+
+
+def _unasked(sentence: str, mentioned: list[tuple[ReferenceKind, str, list[str]]]) -> str:
+    clauses = []
+    for clause in CLAUSE.split(sentence):
+        found = [(kind, label, values) for kind, label, values in mentioned if label.lower() in clause.lower()]
+        if not found:
+            clauses.append(clause)
+            continue
+        rest = clause
+        for kind, label, _ in found:
+            rest = kind.pattern.sub("", re.sub(re.escape(label), "", rest, flags=re.IGNORECASE))
+        if _information(rest) < MIN_OTHER_INFORMATION:
+            continue  # it only asks for the reference
+        for kind, label, values in found:
+            if kind.pattern.search(clause):  # its example ("e.g. BC-123456") becomes the customer's own
+                clause = kind.pattern.sub(values[0], clause)
+            else:
+                clause = re.sub(rf"({re.escape(label)})(?!\w)", lambda m: f"{m.group(1)} ({', '.join(values)})",
+                                clause, count=1, flags=re.IGNORECASE)
+        clauses.append(clause)
+    if not clauses:
+        return ""
+    joined = "".join(clauses)
+    ending = re.search(r"[.!?。！？]\s*$", sentence)
+    if ending and not re.search(r"[.!?。！？]\s*$", joined):
+        joined = joined.rstrip(" ;；") + ending.group(0)
+    return joined

@@ -68,16 +68,20 @@ def collect(full: ArticleIndex) -> tuple[np.ndarray, np.ndarray]:
     return np.array(x), np.array(y)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, steps: int = 20000, rate: float = 0.5) -> np.ndarray:
-    """Gradient-descent logistic regression with the two classes weighted equally (a service sees
-    mostly answerable questions, so the many easy negatives must not set the prior).
+def fit_logistic(x: np.ndarray, y: np.ndarray, steps: int = 20000, rate: float = 0.5,
+                 balanced: bool = True) -> np.ndarray:
+    """Gradient-descent logistic regression.
+
+    Args:
+        balanced: weigh the two classes equally (a service sees mostly answerable questions, so the
+            many easy negatives must not set the prior); False: every example alike.
 
     Returns:
         (intercept, *weights) for raw features.
     """
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
     z = (x - mean) / std
-    sample = np.where(y == 1, 0.5 / y.sum(), 0.5 / (1 - y).sum())
+    sample = np.where(y == 1, 0.5 / y.sum(), 0.5 / (1 - y).sum()) if balanced else np.full(len(y), 1 / len(y))
     w, b = np.zeros(x.shape[1]), 0.0
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(z @ w + b)))

@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import numpy as np
 
 from api.schemas import (AnswerRequest, AnswerResponse, ArticleRef, ConcernOut, ReferenceOut, SearchResponse,
                          SearchResult)
@@ -153,12 +152,12 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
 def _situations(space: TenantSpace, request: AnswerRequest, text: str, concerns: list[Concern]
                 ) -> tuple[Situation, float, list[Situation | None]]:
     """The message's situation and its confidence (the caller's when given): the customer's words, and the
-    meaning of their concerns (not of every sentence: the story around a question blurs it); and each
-    concern's own."""
+    meaning of their surest concern (an average of several concerns, or of every sentence, lands between
+    topics, near no situation's examples but the vaguest); and each concern's own."""
     if request.situation is not None:
         return request.situation, 1.0, [None] * len(concerns)
-    mean = np.stack([concern.vector for concern in concerns]).mean(axis=0)
-    guess = space.situations.detect(text, mean / max(float(np.linalg.norm(mean)), 1e-12))
+    surest = max(concerns, key=lambda concern: (concern.answered, concern.confidence))
+    guess = space.situations.detect(text, surest.vector)
     own = [space.situations.detect(concern.text, concern.vector).situation if len(concerns) > 1 else None
            for concern in concerns]
     return guess.situation, guess.confidence, own

@@ -112,10 +112,14 @@ class ReadMessage:
 
 
 class _Thread(EmailMessage):
-    """mail-parser-reply's message, with our four languages' reply headers added to its own."""
+    """mail-parser-reply's message, with our four languages' reply headers added to its own.
+
+    Its own one-line "wrote" headers are replaced by ours: they backtrack without bound (20,000
+    characters of "On On On ..." took 14 s), ours read at most two lines of bounded length.
+    """
 
     def _get_language_regex(self, language: str, regex_key: str) -> str:
-        theirs = super()._get_language_regex(language, regex_key)
+        theirs = "" if regex_key == "wrote_header" else super()._get_language_regex(language, regex_key)
         ours = EXTRA_PATTERNS.get(language, {}).get(regex_key, "")
         return "|".join(pattern for pattern in (theirs, ours) if pattern)
 
@@ -194,12 +198,18 @@ def _strip_frame(text: str) -> str:
     lines = [line for line in lines if not line.startswith(">")]
     lines = _cut_at(lines, lambda line: bool(SIGNATURE_START.match(line) or DISCLAIMER_START.match(line)))
     kept = _join(lines)
-    while lines and (not lines[-1] or _closing_at(lines) is not None):
-        lines = lines[:-1] if not lines[-1] else lines[:_closing_at(lines)]
-    while lines and (not lines[0] or GREETING.match(lines[0])):
-        lines.pop(0)
+    while True:
+        while lines and not lines[-1]:
+            lines.pop()
+        closing = _closing_at(lines)
+        if closing is None:
+            break
+        del lines[closing:]
+    start = 0
+    while start < len(lines) and (not lines[start] or GREETING.match(lines[start])):
+        start += 1
     # a message of pleasantries only ("Thanks a lot!") is what the customer said
-    return _join(lines) or kept
+    return _join(lines[start:]) or kept
 
 
 def _closing_at(lines: list[str]) -> int | None:

@@ -20,12 +20,10 @@ from kb.language import Detection, UnsupportedLanguageError, detect_language, re
 from kb.models import Language
 from kb.reading import EmptyMessageError, ReadMessage, read_message
 from kb.references import find_references
-from kb.segments import Segment, other_readings, segments
+from kb.segments import Segment, segments, to_search
 from kb.stores import AnswerRecord
 from kb.templates import Situation
 
-# The subject line's place among the segments: before the body, and not part of a concern's words.
-SUBJECT_POSITION = -1
 
 
 def detect(query: str, explicit: Language | None, accept_language: str | None) -> Detection:
@@ -40,20 +38,14 @@ def detect(query: str, explicit: Language | None, accept_language: str | None) -
 
 @dataclass(frozen=True)
 class ReadRequest:
-    """A message as read before anything is embedded: the customer's words, their language, segments
-    and their embedding cost."""
+    """A message as read before anything is embedded: the customer's words, their language, segments,
+    what of them is searched, and its embedding cost."""
 
     message: ReadMessage
     detection: Detection
     segments: list[Segment]
-    other_readings: list[Segment]
-    subject: Segment | None
+    searched: list[Segment]
     costs: list[int]
-
-    @property
-    def searched(self) -> list[Segment]:
-        """Every text that is embedded and searched: the segments, the asking ones in context, the subject."""
-        return [*self.segments, *self.other_readings, *([self.subject] if self.subject else [])]
 
     @property
     def tokens(self) -> int:
@@ -76,10 +68,8 @@ def read(services: Services, request: AnswerRequest, accept_language: str | None
             "arrived with its reply above the quote")
     detection = detect(message.text, request.language, accept_language)
     pieces = segments(message.text, detection.language)
-    subject = Segment(message.subject, SUBJECT_POSITION, True) if message.subject else None
-    readings = other_readings(pieces)
-    costs = [services.embedder.cost(piece.text) for piece in [*pieces, *readings, *([subject] if subject else [])]]
-    return ReadRequest(message, detection, pieces, readings, subject, costs)
+    searched = to_search(pieces, message.subject)
+    return ReadRequest(message, detection, pieces, searched, [services.embedder.cost(s.text) for s in searched])
 
 
 async def answer(services: Services, space: TenantSpace, request: AnswerRequest, allowed: ArticleFilter,
@@ -101,10 +91,8 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
                                         for segment, cost in zip(reading.searched, reading.costs)))
     results = [SegmentResult(segment, retrieval.hits, confidence(retrieval.hits), retrieval.vector)
                for segment, retrieval in zip(reading.searched, retrievals)]
-    count = len(reading.segments)
-    concerns = find_concerns(results[:count], services.settings.answer_threshold,
-                             results[-1] if reading.subject else None,
-                             results[count:count + len(reading.other_readings)])
+    concerns = find_concerns(results, {segment.position: segment.text for segment in reading.segments},
+                             services.settings.answer_threshold)
     detected = resolve_language(detection, [hit.language for hit in concerns[0].hits])
     requested = request.language or detected
     answered = all(concern.answered for concern in concerns)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -131,11 +131,8 @@ class Concern:
 
 def gather_evidence(results: list[SegmentResult], threshold: float) -> list[Evidence]:
     """Every searched text's vote, grouped by the article it votes for (``threshold``: the answer threshold,
-    see :func:`_one_reading_each`). When nothing in the message asks (a question or request), its
-    statements are what it asks ("my parcel arrived broken")."""
+    see :func:`_one_reading_each`)."""
     results = _one_reading_each(results, threshold)
-    if not any(result.segment.asks for result in results if result.segment.position >= 0):
-        results = [replace(result, segment=replace(result.segment, asks=True)) for result in results]
     votes: dict[str, list[SegmentResult]] = {}
     for result in results:
         if result.hits:
@@ -143,24 +140,21 @@ def gather_evidence(results: list[SegmentResult], threshold: float) -> list[Evid
     return [Evidence(article_id, group) for article_id, group in votes.items()]
 
 
-def find_concerns(segments: list[SegmentResult], threshold: float, subject: SegmentResult | None = None,
-                  other_readings: list[SegmentResult] = (), max_concerns: int = MAX_CONCERNS) -> list[Concern]:
+def find_concerns(results: list[SegmentResult], words: dict[int, str], threshold: float,
+                  max_concerns: int = MAX_CONCERNS) -> list[Concern]:
     """Group a message's searched texts into concerns.
 
     Args:
-        segments: the segments of the customer's text with their searches, in message order.
+        results: the searched texts (:func:`kb.segments.to_search`) with what they found.
+        words: every segment's text by position (the customer's words of the concerns).
         threshold: the answer threshold on calibrated confidence.
-        subject: the searched subject line, if the message has one.
-        other_readings: asking segments read otherwise (:func:`kb.segments.other_readings`).
         max_concerns: most concerns kept.
 
     Returns:
-        The concerns in message order (at least one when there is any segment).
+        The concerns in message order (at least one when anything was searched).
     """
-    words = {result.segment.position: result.segment.text for result in segments}
-    searched = [*segments, *other_readings, *([subject] if subject else [])]
-    evidence = gather_evidence(searched, threshold)
-    if len(segments) == 1:  # a question asked alone keeps its own confidence
+    evidence = gather_evidence(results, threshold)
+    if len(words) == 1:  # a question asked alone keeps its own confidence
         scored = [(item, max(vote.confidence for vote in item.votes)) for item in evidence]
     else:
         scored = [(item, item.confidence()) for item in evidence]
@@ -177,13 +171,14 @@ def find_concerns(segments: list[SegmentResult], threshold: float, subject: Segm
     answered = answered[:1] + [(item, sure) for item, sure in answered[1:]
                                if sure >= max(threshold, FURTHER_CONCERN_CONFIDENCE) or item.turned_to]
     concerns = [_concern(item, sure, True, words) for item, sure in answered]
-    # a segment that voted for an answered article, or that a sure vote read as context, is no open question
+    # a question that voted for an answered article, or that a sure vote read as context, is no open question
     taken = {position for item, _ in answered for vote in item.votes for position in vote.covers
              if len(vote.covers) == 1 or vote.confidence >= threshold}
+    alone = [result for result in results if len(result.covers) == 1]
     concerns += [_concern(Evidence(result.article_id or "", [result]), result.confidence, False, words)
-                 for result in segments if result.segment.position not in taken and _is_open_question(result)]
+                 for result in alone if result.covers[0] not in taken and _is_open_question(result)]
     if not concerns:
-        candidates = segments or ([subject] if subject is not None else [])
+        candidates = alone or results
         if not candidates:
             return []
         best = max(candidates, key=lambda result: result.confidence)

@@ -9,7 +9,7 @@ alone, and embedding many short segments costs linear time in the message's leng
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sentencex import segment as sentencex_segment
 
@@ -19,6 +19,10 @@ from kb.models import Language
 MIN_SEGMENT_WEIGHT = 24
 # A segment longer than this is cut at clause punctuation (commas), the model reads the first 512 tokens only.
 MAX_SEGMENT_CHARS = 400
+# A question at least this long (see weight) names its own subject: it is not read with the sentence before.
+MAX_CONTEXT_FREE_WEIGHT = 60
+# The subject line's place among the segments: before the body.
+SUBJECT_POSITION = -1
 # Most segments read from one message; a longer message keeps the segments that ask something first.
 MAX_SEGMENTS = 48
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -95,15 +99,33 @@ def segments(text: str, language: Language) -> list[Segment]:
     return found
 
 
+def to_search(found: list[Segment], subject: str = "") -> list[Segment]:
+    """What of a message is embedded and searched: its questions and requests (when nothing asks, its
+    statements are what it asks: "my parcel arrived broken"), each short question also with the sentence
+    before it, and the subject line. The story around the questions is never embedded: it costs the model
+    most of a long mail's tokens and only votes for articles the customer did not ask about.
+
+    Args:
+        found: the message's segments.
+        subject: its subject line ('' when none).
+
+    Returns:
+        The texts to search; the subject is the one at :data:`SUBJECT_POSITION`.
+    """
+    asking = [segment for segment in found if segment.asks] or [replace(segment, asks=True) for segment in found]
+    return [*asking, *other_readings(found), *([Segment(subject, SUBJECT_POSITION, True)] if subject else [])]
+
+
 def other_readings(found: list[Segment]) -> list[Segment]:
-    """Each asking segment read with the segment before it ("I want to return the boots. How do I do that?"):
-    a question often names its subject only in the sentence before (unless it turns to another topic:
-    "Also, ..."). (Its asking clauses read alone were
+    """Each short asking segment read with the segment before it ("I want to return the boots. How do I do
+    that?"): a short question often names its subject only in the sentence before (unless it turns to
+    another topic: "Also, ..."). (Its asking clauses read alone were
     tried too: they added more wrong votes than right ones on the tuning emails.)"""
     return [Segment(_glue(before.text, segment.text), segment.position, True, segment.new_topic,
                     (before.position, segment.position))
             for before, segment in zip(found, found[1:])
-            if segment.asks and not segment.new_topic and before.position == segment.position - 1]
+            if segment.asks and not segment.new_topic and weight(segment.text) < MAX_CONTEXT_FREE_WEIGHT
+            and before.position == segment.position - 1]
 
 
 def weight(text: str) -> int:

@@ -86,9 +86,10 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
     """
     detection = reading.detection
     limit = max(request.top_k, 2)  # the confidence needs the runner-up
-    retrievals = await asyncio.gather(*(space.retriever.retrieve(segment.text, detection.language, limit, allowed,
-                                                                 cost)
-                                        for segment, cost in zip(reading.searched, reading.costs)))
+    with services.embedder.admit([segment.text for segment in reading.searched], reading.costs):
+        retrievals = await asyncio.gather(*(space.retriever.retrieve(segment.text, detection.language, limit,
+                                                                     allowed, cost, admitted=True)
+                                            for segment, cost in zip(reading.searched, reading.costs)))
     results = [SegmentResult(segment, retrieval.hits, confidence(retrieval.hits), retrieval.vector)
                for segment, retrieval in zip(reading.searched, retrievals)]
     concerns = find_concerns(results, {segment.position: segment.text for segment in reading.segments},

@@ -40,5 +40,10 @@ class LRUCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether ``key`` is cached (neither a use nor a miss)."""
+        with self._lock:
+            return key in self._items
+
     def __len__(self) -> int:
         return len(self._items)

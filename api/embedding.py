@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,7 +94,7 @@ class QueryEmbedder:
     """
 
     def __init__(self, encoder: Encoder, short_tokens: int = 64, max_batch: int = 32, long_batch_tokens: int = 4096,
-                 queue_tokens: int = 8192, max_wait_ms: float = 0.0, cache_size: int = 4096):
+                 queue_tokens: int = 16384, max_wait_ms: float = 0.0, cache_size: int = 4096):
         self.encoder = encoder
         self.short_tokens = short_tokens
         longest = encoder.tokenizer.truncation["max_length"]
@@ -116,12 +116,13 @@ class QueryEmbedder:
             raise UnencodableTextError(problem)
         return self.encoder.count_tokens(query)
 
-    async def embed(self, query: str, tokens: int | None = None) -> np.ndarray:
+    async def embed(self, query: str, tokens: int | None = None, admitted: bool = False) -> np.ndarray:
         """The question's vector.
 
         Args:
             query: the question.
             tokens: its cost when already counted (:meth:`cost`).
+            admitted: its tokens are already held by :meth:`admit` (with the rest of its message).
 
         Raises:
             Overloaded: its lane is full; nothing was queued.
@@ -131,11 +132,36 @@ class QueryEmbedder:
         if vector is not None:
             return vector
         tokens = self.cost(query) if tokens is None else tokens
-        lane = self.lanes["short" if tokens <= self.short_tokens else "long"]
-        with lane.budget.hold(tokens, lane.name):
+        lane = self._lane(tokens)
+        with nullcontext() if admitted else lane.budget.hold(tokens, lane.name):
             vector = await lane.batcher.submit(query)
         self.vectors.put(query, vector)
         return vector
+
+    @contextmanager
+    def admit(self, texts: Sequence[str], costs: Sequence[int]):
+        """Hold the lanes' budget for all of a message's texts at once, while the block embeds them with
+        ``admitted=True``: a message is taken whole or refused whole, never half embedded and then refused.
+
+        Args:
+            texts: the texts.
+            costs: their tokens (:meth:`cost`).
+
+        Raises:
+            Overloaded: a lane cannot take its share now; nothing was held.
+        """
+        totals: dict[str, int] = {}
+        for text, tokens in zip(texts, costs):
+            if text not in self.vectors:
+                name = self._lane(tokens).name
+                totals[name] = totals.get(name, 0) + tokens
+        with ExitStack() as held:
+            for name, tokens in sorted(totals.items()):
+                held.enter_context(self.lanes[name].budget.hold(tokens, name))
+            yield
+
+    def _lane(self, tokens: int) -> Lane:
+        return self.lanes["short" if tokens <= self.short_tokens else "long"]
 
     def _encode_batch(self, queries: Sequence[str]) -> list[np.ndarray]:
         unique = list(dict.fromkeys(queries))

@@ -59,12 +59,14 @@ class Retriever:
         self.results = LRUCache(cache_size)
 
     async def retrieve(self, query: str, language: Language | None, limit: int,
-                       allowed: ArticleFilter | None = None, tokens: int | None = None) -> Retrieval:
+                       allowed: ArticleFilter | None = None, tokens: int | None = None,
+                       admitted: bool = False) -> Retrieval:
         """The query's vector and its ``limit`` best articles among those ``allowed`` lets through
         (searching with ``language``'s lexical rules).
 
         Args:
             tokens: the query's embedding cost when already counted.
+            admitted: its tokens are already held (:meth:`api.embedding.QueryEmbedder.admit`).
 
         Raises:
             Overloaded: the embedder's lane for this query is full.
@@ -72,7 +74,7 @@ class Retriever:
         key = (query, language, limit, allowed, self.index.version)
         cached = self.results.get(key)
         if cached is None:
-            vector = await self.embedder.embed(query, tokens)
+            vector = await self.embedder.embed(query, tokens, admitted)
             cached = Retrieval(vector, await self.searching.submit(_Search(query, vector, language, limit, allowed)))
             self.results.put(key, cached)
         return cached

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
                                                                     "from longer texts (emails, tickets)")
     long_batch_tokens: int = Field(4096, ge=512, description="most padded tokens embedded in one long-lane batch "
                                                              "(bounds the model's working memory)")
-    queue_tokens: int = Field(8192, ge=512, description="tokens of work each lane admits at once (queued and "
+    queue_tokens: int = Field(16384, ge=512, description="tokens of work each lane admits at once (queued and "
                                                          "running); past it requests get 503 with Retry-After")
     checkpoint_interval_s: float = Field(2.0, gt=0, description="how long after a write the tenant's saved index is "
                                                                 "checkpointed (writes meanwhile share the save)")

@@ -95,3 +95,25 @@ def test_a_full_lane_refuses_at_once_and_the_other_lane_still_serves(embedder):
         assert asyncio.run(embedder.embed("reset my password")).shape == (embedder.encoder.dim,)
     assert long_lane.budget.pending == 0
     assert asyncio.run(embedder.embed(LONG_EMAIL)).shape == (embedder.encoder.dim,)  # admitted again
+
+
+def test_a_message_is_admitted_whole_or_refused_whole(embedder):
+    """A mail's texts hold the lanes' budget together: when one lane cannot take its share, nothing is held
+    and nothing is embedded (the short lane is not left half used by a message that then fails)."""
+    texts = ["where is my parcel", "can I pay by invoice", LONG_EMAIL]
+    costs = [embedder.cost(text) for text in texts]
+    short, long = embedder.lanes["short"], embedder.lanes["long"]
+    with long.budget.hold(long.budget.capacity, "long"):
+        with pytest.raises(Overloaded, match="busy with long texts"):
+            with embedder.admit(texts, costs):
+                pytest.fail("a message the long lane cannot take must not be admitted")
+        assert short.budget.pending == 0
+    with embedder.admit(texts, costs):
+        assert short.budget.pending == costs[0] + costs[1] and long.budget.pending == costs[2]
+
+        async def embed_all():
+            return await asyncio.gather(*(embedder.embed(text, cost, admitted=True)
+                                          for text, cost in zip(texts, costs)))
+
+        vectors = asyncio.run(embed_all())
+    assert short.budget.pending == long.budget.pending == 0 and len(vectors) == 3

@@ -85,9 +85,11 @@ eval: index
 # (tables on stdout, figures in build/bench/results.json). The first run embeds the scaled KB
 # (240,000 texts, about half an hour) and installs txtai in build/bench/txtai-venv; both are reused.
 # Without the peer: make bench BENCH_ARGS=--no-txtai. Then the PostgreSQL + pgvector deployment
-# (api/bench/scale_out.py): both backends at 10,000 and 100,000 vectors, 1 vs 2 API replicas.
+# (api/bench/scale_out.py): both backends at 10,000 and 100,000 vectors, 1 vs 2 API replicas. Between them,
+# whole emails against the single-query floor (api/bench/emails.py, about 2.5 minutes).
 bench: install
 	$(PY) -m api.bench $(BENCH_ARGS)
+	$(PY) -m api.bench.emails
 	$(PY) -m api.bench.scale_out $(SCALE_ARGS)
 
 clean:

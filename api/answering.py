@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-
 from api.schemas import (AnswerRequest, AnswerResponse, ArticleRef, ConcernOut, ReferenceOut, SearchResponse,
                          SearchResult)
 from api.services import Services, TenantSpace
@@ -23,7 +22,6 @@ from kb.references import find_references
 from kb.segments import Segment, segments, to_search
 from kb.stores import AnswerRecord
 from kb.templates import Situation
-
 
 
 def detect(query: str, explicit: Language | None, accept_language: str | None) -> Detection:

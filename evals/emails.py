@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from indexer.evals.common import print_table
 from indexer.settings import PROJECT_ROOT
 
 DATA = PROJECT_ROOT / "tests" / "data" / "emails"
@@ -124,13 +125,6 @@ def summarise(rows: list[dict], key: str) -> list[list]:
                       sum(row["status"] == 200 and row["reply_language"] != row["language"] for row in group),
                       sum(len(row["extra"]) for row in group)])
     return table
-
-
-def print_table(title: str, header: list[str], rows: list[list]) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
-    print(f"\n{title}")
-    for cells in [header, *rows]:
-        print("  ".join(str(cell).ljust(width) for cell, width in zip(cells, widths)))
 
 
 HEADER = ["", "n", "usable", "ceiling", "usable/ceiling", "all concerns answered", "rejected", "wrong language",

@@ -78,17 +78,20 @@ class Evidence:
     article_id: str
     votes: list[SegmentResult]
 
+    @property
+    def asking(self) -> list[SegmentResult]:
+        """Its votes from questions and requests of the body (not the subject)."""
+        return [vote for vote in self.votes if vote.segment.asks and vote.segment.position >= 0]
+
     def features(self) -> tuple[float, float]:
         """(noisy-or of the votes of the body's questions and requests, the subject's vote)."""
-        asking = [vote.confidence for vote in self.votes if vote.segment.asks and vote.segment.position >= 0]
         subject = [vote.confidence for vote in self.votes if vote.segment.position < 0]
-        return (_noisy_or(asking), max(subject, default=0.0))
+        return (_noisy_or([vote.confidence for vote in self.asking]), max(subject, default=0.0))
 
     @property
     def asked_alone(self) -> float:
         """The confidence of its surest vote from a question or request of the body, as if asked alone."""
-        return max((vote.confidence for vote in self.votes if vote.segment.asks and vote.segment.position >= 0),
-                   default=0.0)
+        return max((vote.confidence for vote in self.asking), default=0.0)
 
     @property
     def turned_to(self) -> bool:
@@ -99,7 +102,7 @@ class Evidence:
     def from_body(self) -> bool:
         """Whether a question or request of the body votes for it too (a subject alone is often the old
         topic: "Re: ...")."""
-        return any(vote.segment.position >= 0 and vote.segment.asks for vote in self.votes)
+        return bool(self.asking)
 
     def confidence(self) -> float:
         """Calibrated probability that the message asks about this article; a question the customer turned
@@ -176,11 +179,11 @@ def find_concerns(results: list[SegmentResult], words: dict[int, str], threshold
     # a question that voted for an answered article, or that a sure vote read as context, is no open question
     taken = {position for item, _ in answered for vote in item.votes for position in vote.covers
              if len(vote.covers) == 1 or vote.confidence >= threshold}
-    alone = [result for result in results if len(result.covers) == 1]
+    single = [result for result in results if len(result.covers) == 1]
     concerns += [_concern(Evidence(result.article_id or "", [result]), result.confidence, False, words)
-                 for result in alone if result.covers[0] not in taken and _is_open_question(result)]
+                 for result in single if result.covers[0] not in taken and _is_open_question(result)]
     if not concerns:
-        candidates = alone or results
+        candidates = single or results
         if not candidates:
             return []
         best = max(candidates, key=lambda result: result.confidence)
@@ -212,8 +215,7 @@ def _is_open_question(result: SegmentResult) -> bool:
 def _concern(evidence: Evidence, confidence: float, answered: bool, words: dict[int, str]) -> Concern:
     best = max(evidence.votes, key=lambda vote: vote.confidence)
     # the customer's words: the segments of its asking votes (all its votes when none asks)
-    asking = [vote for vote in evidence.votes if vote.segment.asks and vote.segment.position >= 0]
-    positions = sorted({position for vote in asking or evidence.votes for position in vote.covers})
+    positions = sorted({position for vote in evidence.asking or evidence.votes for position in vote.covers})
     text = " ".join(words[position] for position in positions) or best.segment.text
     return Concern(text=text, position=positions[0] if positions else 0, hits=best.hits, confidence=confidence,
                    answered=answered, vector=best.vector)

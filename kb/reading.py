@@ -48,12 +48,13 @@ def _header_block(fields: str) -> str:
     return rf"((?:(?:^|\n)(?:> ?)*[* ]*(?:{fields})[ \t]*[:：][ *]*(?:\s{{,2}}).*){{2,}}(?:\n.*){{,1}})"
 
 
-# Our additions to mail-parser-reply's patterns, per language; the library's own are kept.
+# Our additions to mail-parser-reply's patterns, per language; its own are kept, except its "wrote" headers,
+# which WROTE_LINE replaces (see _Thread).
 EXTRA_PATTERNS: dict[str, dict[str, str]] = {
     "en": {"wrote_header": WROTE_LINE, "from_header": FORWARD_BANNER},
     "ja": {"from_header": _header_block("差出人|送信者|送信日時|日時|宛先|件名|CC|From|Sent|To|Subject|Date")},
     "zh": {"from_header": _header_block("发件人|發件人|发送时间|發送時間|时间|日期|收件人|主题|主旨|抄送|From|Date|To|Subject")},
-    "lt": {"from_header": _header_block("Nuo|Išsiųsta|Išsiųsta|Siųsta|Data|Kam|Tema|Kopija|From|Sent|To|Subject")},
+    "lt": {"from_header": _header_block("Nuo|Išsiųsta|Siųsta|Data|Kam|Tema|Kopija|From|Sent|To|Subject")},
 }
 
 SIGNATURE_START = re.compile(

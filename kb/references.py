@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sentencex import segment as sentencex_segment
 
 from kb.models import Language
+from kb.segments import CJK
 
 LIST_MARKER = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+")
 # Clauses of a sentence: split after semicolons (and Chinese commas), kept with their separator.
@@ -23,7 +24,6 @@ CLAUSE = re.compile(r"(?<=[;；，])")
 # (a CJK word counted as 2.5 characters).
 MIN_OTHER_INFORMATION = 10
 LATIN_WORD = re.compile(r"[^\W\d_]+")
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)

@@ -225,9 +225,8 @@ def parse_reference_kinds(data, path: Path) -> tuple[ReferenceKind, ...]:
             raise KBFormatError(path, f"{where}.pattern", f"not a valid regular expression: {error}") from None
         if pattern.search(""):
             raise KBFormatError(path, f"{where}.pattern", "matches the empty text; it must match a reference only")
-        labels = {language: tuple(str(label).strip() for label in values if str(label).strip())
-                  for language, values in _by_language(spec.get("labels"), path, f"{where}.labels").items()
-                  if isinstance(values, list)}
+        labels = {language: _texts(values, path, f"{where}.labels.{language.value}", language, 1, our_words=False)
+                  for language, values in _by_language(spec.get("labels"), path, f"{where}.labels").items()}
         kinds.append(ReferenceKind(str(name), pattern, labels))
     return tuple(kinds)
 

@@ -129,6 +129,25 @@ def test_template_with_unknown_placeholder_is_rejected(tmp_path):
         load_templates(tmp_path)
 
 
+@pytest.mark.parametrize("references, problem", [
+    ({"order_number": {"pattern": "BC-(\\d{6}", "labels": {"en": ["order number"]}}},
+     r"references.order_number.pattern': not a valid regular expression"),
+    ({"order_number": {"pattern": "x*", "labels": {"en": ["order number"]}}}, "matches the empty text"),
+    ({"order_number": {"pattern": "x" * 201, "labels": {"en": ["order number"]}}}, "at most 200 characters"),
+    ({"order_number": {"labels": {"en": ["order number"]}}}, r"references.order_number.pattern': required"),
+    ({"order_number": {"pattern": "BC-\\d{6}", "labels": {"en": "order number"}}},
+     r"references.order_number.labels.en': required; a list"),
+    ({"order_number": {"pattern": "BC-\\d{6}", "labels": {"xx": ["order number"]}}}, "unknown language"),
+])
+def test_a_tenants_reference_kinds_are_checked(tmp_path, references, problem):
+    folder = copy_templates(tmp_path)
+    frame = yaml.safe_load((folder / "_frame.yaml").read_text(encoding="utf-8"))
+    frame["references"] = references
+    (folder / "_frame.yaml").write_text(yaml.safe_dump(frame, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(KBFormatError, match=problem):
+        load_templates(tmp_path)
+
+
 def test_demo_templates_cover_every_situation_in_four_languages():
     from indexer.settings import PROJECT_ROOT
     from kb.templates import PARTS

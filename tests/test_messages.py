@@ -162,3 +162,15 @@ def test_openapi_states_the_message_limits(client):
     schema = client.get("/openapi.json").json()["components"]["schemas"]["AnswerRequest"]["properties"]
     assert schema["query"]["maxLength"] == 20_000 and schema["subject"]["anyOf"][0]["maxLength"] == 1000
     assert schema["format"]["enum"] == ["text", "html"]
+
+
+def test_a_lower_configured_message_limit_is_named(client, services, monkeypatch):
+    """KB_MAX_MESSAGE_CHARS may lower the limit below the schema's 20,000; the 422 names it (the length is the
+    message's without its surrounding white space)."""
+    monkeypatch.setattr(services.settings, "max_message_chars", 300)
+    response = client.post("/v1/answer", json={"query": "Where is my parcel? " * 20, "channel": "email"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "query", "message": (
+        "399 characters long; the maximum is 300. Send the customer's message without attachments, "
+        "or its newest part.")}]
+    assert client.post("/v1/answer", json={"query": "Where is my parcel?", "channel": "email"}).status_code == 200

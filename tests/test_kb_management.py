@@ -341,6 +341,24 @@ def test_a_tenant_edits_its_own_templates_checked_like_files(client, services, a
     assert client.get("/v1/templates", headers=bearer(new_key(services, "answer"))).status_code == 403
 
 
+def test_a_tenant_sets_its_own_reference_pattern_in_the_frame(client, services, admin):
+    """The frame's references are per tenant: another shop's order numbers are found for it alone."""
+    ask = {"query": "Where is my parcel ORD-7731? I ordered it last week.", "channel": "email"}
+    assert client.post("/v1/answer", json=ask, headers=admin).json()["references"] == []
+    bad = {"references": {"order_number": {"pattern": "ORD-(\\d{4}", "labels": {"en": ["order number"]}}}}
+    refused = client.patch("/v1/templates/_frame", json=bad, headers=admin)
+    assert refused.status_code == 422 and "not a valid regular expression" in refused.json()["detail"]
+    mine = {"references": {"order_number": {"pattern": "\\bORD-\\d{4}\\b", "labels": {"en": ["order number"]}}}}
+    assert client.patch("/v1/templates/_frame", json=mine, headers=admin).status_code == 200
+    try:
+        found = client.post("/v1/answer", json=ask, headers=admin).json()["references"]
+        assert found == [{"kind": "order_number", "value": "ORD-7731"}]
+        demo = client.post("/v1/answer", json=ask, headers=bearer(new_key(services, "answer"))).json()
+        assert demo["references"] == []
+    finally:
+        assert client.delete("/v1/templates/_frame", headers=admin).status_code == 204
+
+
 def test_the_cli_imports_a_directory_with_a_line_per_article_and_rebuilds_from_the_store(
         tmp_path, monkeypatch, capsys, demo_articles):
     kb = tmp_path / "kb"

@@ -72,6 +72,11 @@ def put_template(services: Services, space: TenantSpace, name: str, document: di
         else:
             documents[name] = document
         templates = template_set(documents, STORED_TEMPLATES)
+        template = next((t for t in templates.templates.values() if t.situation.value == name), None)
+        unknown = sorted((template.articles or set()) - space.index.articles.keys()) if document and template else []
+        if unknown:
+            raise KBFormatError(STORED_TEMPLATES / f"{name}.yaml", "articles",
+                                f"no article with the id(s) {', '.join(unknown)} in this knowledge base")
         if document is None:
             stored = None
             if not services.store.delete_template(space.tenant, name, if_match):

@@ -26,8 +26,14 @@ from kb.tone import find_forbidden_phrase
 # A tenant's reference pattern is searched in messages of up to 20,000 characters: kept short and simple.
 MAX_REFERENCE_PATTERN = 200
 PARTS = ("acknowledge", "lead_in", "agreement", "closing")
+# next_step: what happens next in this situation when no article answers (else unknown_answer's agreement)
+OPTIONAL_PARTS = ("next_step",)
 FRAME_PARTS = ("greeting", "greeting_anonymous", "signature")
-PLACEHOLDERS = frozenset({"customer_name", "article_title", "timeframe", "agent_name", "company"})
+# signature_anonymous: the team's signature when the caller names no agent (else signature)
+OPTIONAL_FRAME_PARTS = ("signature_anonymous",)
+PLACEHOLDERS = frozenset({"customer_name", "article_title", "timeframe", "agent_name", "company", "team"})
+DEFAULTS = ("agent_name", "company")
+OPTIONAL_DEFAULTS = ("team",)
 MIN_VARIANTS = 2
 
 
@@ -55,6 +61,13 @@ class ReplyTemplate:
     triggers: dict[Language, tuple[str, ...]]
     parts: dict[Language, dict[str, tuple[str, ...]]]
     timeframe: dict[Language, str]
+    articles: frozenset[str] | None = None
+    """The ids of the articles this situation fits (None: any article); an answer from another article
+    does not assert the situation."""
+
+    def fits(self, article_id: str | None) -> bool:
+        """Whether the situation agrees with an answer from this article (None: no article answers)."""
+        return article_id is None or self.articles is None or article_id in self.articles
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,13 @@ def template_set(documents: dict[str, dict], where: Path) -> TemplateSet:
     general_timeframe = templates[Situation.GENERAL].timeframe
     if set(general_timeframe) != set(Language):
         raise KBFormatError(where / "general.yaml", "timeframe", "the default {timeframe} is needed in every language")
+    for name in OPTIONAL_DEFAULTS:
+        user = next((template for template in templates.values() if name not in frame.defaults and any(
+            "{" + name + "}" in text for by_part in template.parts.values() for texts in by_part.values()
+            for text in texts)), None)
+        if user:
+            raise KBFormatError(where / f"{FRAME}.yaml", f"defaults.{name}",
+                                f"required: {user.situation.value} uses {{{name}}}")
     return TemplateSet(templates, frame)
 
 
@@ -165,7 +185,7 @@ def parse_template(data: dict, path: Path) -> ReplyTemplate:
             raise KBFormatError(path, f"parts.{language.value}", f"must map {', '.join(PARTS)} to variants")
         parts[language] = {
             part: _texts(fields.get(part), path, f"parts.{language.value}.{part}", language, MIN_VARIANTS)
-            for part in PARTS
+            for part in PARTS + tuple(optional for optional in OPTIONAL_PARTS if optional in fields)
         }
     missing = [language.value for language in Language if language not in parts]
     if missing:
@@ -181,7 +201,12 @@ def parse_template(data: dict, path: Path) -> ReplyTemplate:
     description = data.get("description", "")
     if not isinstance(description, str):
         raise KBFormatError(path, "description", "must be a string")
-    return ReplyTemplate(situation, description, triggers, parts, timeframe)
+    articles = data.get("articles")
+    if articles is not None and (not isinstance(articles, list) or not all(
+            isinstance(article, str) and article.strip() for article in articles)):
+        raise KBFormatError(path, "articles", "a list of the article ids this situation fits (leave it out: any)")
+    return ReplyTemplate(situation, description, triggers, parts, timeframe,
+                         None if articles is None else frozenset(article.strip() for article in articles))
 
 
 def parse_frame(data: dict, path: Path) -> Frame:
@@ -191,12 +216,12 @@ def parse_frame(data: dict, path: Path) -> Frame:
         if not isinstance(fields, dict):
             raise KBFormatError(path, f"frame.{language.value}", f"must map {', '.join(FRAME_PARTS)} to variants")
         parts[language] = {part: _texts(fields.get(part), path, f"frame.{language.value}.{part}", language, 1)
-                           for part in FRAME_PARTS}
+                           for part in FRAME_PARTS + tuple(o for o in OPTIONAL_FRAME_PARTS if o in fields)}
     missing = [language.value for language in Language if language not in parts]
     if missing:
         raise KBFormatError(path, "frame", f"missing language(s) {', '.join(missing)}")
     defaults = {}
-    for name in ("agent_name", "company"):
+    for name in DEFAULTS + tuple(o for o in OPTIONAL_DEFAULTS if o in (data.get("defaults") or {})):
         values = _by_language((data.get("defaults") or {}).get(name), path, f"defaults.{name}")
         defaults[name] = {language: str(value) for language, value in values.items()}
         if set(defaults[name]) != set(Language):

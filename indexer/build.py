@@ -3,7 +3,9 @@
 Fields and prompts: titles and example questions are short, question-like
 texts and are embedded with the ``query: `` prompt, so customer questions
 match them symmetrically; summaries and bodies are documents and get the
-``passage: `` prompt.
+``passage: `` prompt. Lithuanian titles and questions are embedded a second
+time without diacritics, as customers often type them (README, "Lithuanian
+without diacritics").
 
 On disk (``<index_dir>``): ``vectors.faiss``, ``owners.json`` (which article
 field each vector id is), ``lexical.npz`` and ``lexical.json`` (the BM25 index and its
@@ -30,31 +32,37 @@ import numpy as np
 
 from indexer.backends import VectorBackend, create_backend
 from indexer.encoders import Encoder
-from indexer.lexical import BM25, tokenize
+from indexer.lexical import BM25, fold, tokenize
 from indexer.owners import Entry, VectorOwners
 from kb.models import Article, ArticleVariant, Language
 
 log = logging.getLogger(__name__)
 
+# 4: Lithuanian titles and questions also embedded without diacritics.
 # 3: a digest per article (digests.json), so a changed knowledge base is caught up article by article;
 # 2: owners.json replaced entries.json (format 1), which also held every text.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 VECTORS_FILE = "vectors.faiss"
 OWNERS_FILE = "owners.json"
 DIGESTS_FILE = "digests.json"
 # Short, question-like fields get the ``query:`` prompt; every other field is a passage.
 QUERY_FIELDS = ("title", "question")
+# Languages customers often type without diacritics: their question-like fields are embedded folded too.
+FOLDED_LANGUAGES = (Language.LT,)
 
 
 def article_entries(article: Article) -> list[Entry]:
     """Every indexed (non-empty) text of an article, in a stable order.
 
-    Title, summary, whole body and example questions.
+    Title, summary, whole body and example questions; in a language of ``FOLDED_LANGUAGES`` also the
+    title and questions without diacritics (where that differs).
     """
     entries = []
     for language, variant in sorted(article.variants.items(), key=lambda item: item[0].value):
         fields = [("title", variant.title), ("summary", variant.summary), ("body", variant.body)]
         fields += [("question", q) for q in variant.questions]
+        if language in FOLDED_LANGUAGES:
+            fields += [(name, fold(text)) for name, text in fields if name in QUERY_FIELDS and fold(text) != text]
         entries.extend(Entry(article.id, language.value, name, text) for name, text in fields if text.strip())
     return entries
 

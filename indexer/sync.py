@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from indexer.backends import ArticleVectors, SharedVectorBackend
-from indexer.build import article_digest, article_entries, build_index, embed_entries, saved_digests
+from indexer.build import INDEX_FORMAT, article_digest, article_entries, build_index, embed_entries, saved_digests
 from indexer.encoders import Encoder
 from indexer.owners import VectorOwners, owner_codes
 from indexer.search import ArticleIndex
@@ -81,8 +81,9 @@ def open_shared_index(articles: list[StoredArticle], encoder: Encoder, backend: 
         An index of these articles.
     """
     started = time.perf_counter()
-    if backend.claim_model(encoder.vectors_fingerprint):
-        log.warning("shared index of %s was made with another model: its vectors were dropped", backend.tenant)
+    if backend.claim_model(f"{encoder.vectors_fingerprint}/format-{INDEX_FORMAT}"):
+        log.warning("shared index of %s was made with another model or index format: its vectors were dropped",
+                    backend.tenant)
     applied = backend.applied()
     stale = [stored for stored in articles if applied.get(stored.article.id) != stored.seq]
     current = {stored.article.id for stored in articles}

@@ -1,4 +1,5 @@
-"""Surface cues of an upset customer: shouting, repeated punctuation, words of frustration."""
+"""Surface cues of a customer's message: an upset customer's shouting, repeated punctuation and words of
+frustration; words of thanks."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ FRUSTRATION_WORDS: dict[Language, tuple[str, ...]] = {
                   "忍无可忍", "受够", "差评"),
     Language.LT: ("nepriimtina", "blogiausi", "pikt", "nusivyl", "juokas", "apgavik", "tyčioj", "tycioj",
                   "siaubing", "baisu", "gėda", "geda", "skųsiu", "skusiu", "nesąmonė", "nesamone", "kiek galima"),
+}
+THANKS_WORDS: dict[Language, tuple[str, ...]] = {
+    Language.EN: ("thank", "thanks", "cheers", "appreciate"),
+    Language.JA: ("ありがとう", "感謝", "助かりました"),
+    Language.ZH: ("谢谢", "感谢", "多谢"),
+    Language.LT: ("ačiū", "aciu", "dėkoju", "dekoju", "dėkui", "dekui", "dėkingas", "dėkinga", "dekingas", "dekinga"),
 }
 REPEATED_MARKS = re.compile(r"[!！?？]{2,}")
 LATIN_WORD = re.compile(r"[A-Za-zĄČĘĖĮŠŲŪŽąčęėįšųūž]{3,}")
@@ -38,3 +45,9 @@ def anger_score(text: str) -> float:
     repeated = bool(REPEATED_MARKS.search(text))
     frustrated = any(word in lowered for words_ in FRUSTRATION_WORDS.values() for word in words_)
     return min(1.0, (shouting + repeated + frustrated) / 3)
+
+
+def thanks(text: str) -> bool:
+    """Whether the text thanks us, in any of our languages."""
+    lowered = text.lower()
+    return any(word in lowered for words in THANKS_WORDS.values() for word in words)

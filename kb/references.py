@@ -77,12 +77,33 @@ def drop_requests_for(text: str, given: list[Reference], kinds: tuple[ReferenceK
                  for label in kind.labels.get(language, ())]
     if not mentioned:
         return text
+    return rewrite_sentences(text, language, lambda sentence: _unasked(sentence, mentioned))
+
+
+def drop_sentences_with(text: str, phrases: tuple[str, ...], language: Language) -> str:
+    """``text`` without its sentences that hold one of ``phrases`` (case-insensitive); a list item left
+    empty goes as a whole."""
+    if not phrases:
+        return text
+    lowered = tuple(phrase.lower() for phrase in phrases)
+    return rewrite_sentences(text, language, lambda sentence: "" if any(
+        phrase in sentence.lower() for phrase in lowered) else sentence)
+
+
+def rewrite_sentences(text: str, language: Language, rewrite) -> str:
+    """Rewrite each sentence of each line of ``text`` (list markers kept); a line whose sentences all
+    rewrite to nothing goes.
+
+    Args:
+        text: reply text, Markdown lines.
+        language: its language (sentence segmentation).
+        rewrite: sentence -> new sentence ('' drops it).
+    """
     lines = []
     for line in text.split("\n"):
         marker = LIST_MARKER.match(line)
         content = line[marker.end():] if marker else line
-        kept = "".join(_unasked(sentence, mentioned) for sentence in sentencex_segment(language.value, content))
-        kept = kept.strip()
+        kept = "".join(rewrite(sentence) for sentence in sentencex_segment(language.value, content)).strip()
         if kept or not content.strip():
             lines.append((marker.group(0) if marker else "") + kept)
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
@@ -78,6 +78,9 @@ class Frame:
     parts: dict[Language, dict[str, tuple[str, ...]]]
     defaults: dict[str, dict[Language, str]]
     references: tuple[ReferenceKind, ...] = ()
+    redirects: dict[Language, tuple[str, ...]] = field(default_factory=dict)
+    """Per language, words of article sentences that send the customer to support ("contact us"):
+    left out where the customer is already writing to support (chat, email, ticket)."""
 
 
 @dataclass(frozen=True)
@@ -226,7 +229,10 @@ def parse_frame(data: dict, path: Path) -> Frame:
         defaults[name] = {language: str(value) for language, value in values.items()}
         if set(defaults[name]) != set(Language):
             raise KBFormatError(path, f"defaults.{name}", "required for every language (ja, zh, lt, en)")
-    return Frame(parts, defaults, parse_reference_kinds(data.get("references") or {}, path))
+    redirects = {language: _texts(values, path, f"redirects.{language.value}", language, 1, our_words=False)
+                 for language, values in _by_language(data["redirects"], path, "redirects").items()
+                 } if "redirects" in data else {}
+    return Frame(parts, defaults, parse_reference_kinds(data.get("references") or {}, path), redirects)
 
 
 def parse_reference_kinds(data, path: Path) -> tuple[ReferenceKind, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from api.schemas import (AnswerRequest, AnswerResponse, ArticleRef, ConcernOut, ReferenceOut, SearchResponse,
@@ -14,7 +14,9 @@ from indexer.concerns import Concern, SegmentResult, find_concerns
 from indexer.confidence import confidence
 from indexer.search import ArticleHit
 from kb.compose import ConcernReply, ReplyContext, compose_answer
+from kb.cues import anger_score, thanks
 from kb.filters import ArticleFilter
+from kb.formats import render
 from kb.language import Detection, UnsupportedLanguageError, detect_language, resolve_language
 from kb.models import Language
 from kb.reading import EmptyMessageError, ReadMessage, read_message
@@ -94,18 +96,21 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
                              services.settings.answer_threshold)
     detected = resolve_language(detection, [hit.language for hit in concerns[0].hits])
     requested = request.language or detected
-    answered = all(concern.answered for concern in concerns)
-    situations = _situations(space, request, reading.message.text, concerns)
+    situations = _situations(space, request, reading, concerns)
     situation = situations[0]
+    if situation is Situation.FAREWELL:  # thanks and goodbye: nothing to answer with an article
+        concerns = [replace(concern, answered=False) for concern in concerns]
+    answered = all(concern.answered for concern in concerns)
     variants = [concern.hits[0].article.variant_for(requested) if concern.answered else None for concern in concerns]
     first = next((variant for variant in variants if variant is not None), None)
     language = first.language if first else requested
     references = find_references("\n".join([reading.message.subject, request.query]), space.templates.frame.references)
     answer_id = uuid.uuid4().hex
-    context = ReplyContext(request.customer_name, request.agent_name, request.company, request.timeframe)
+    context = ReplyContext(request.customer_name, request.agent_name, request.company, request.timeframe,
+                           request.team)
     composed = compose_answer([ConcernReply(variant, concern.text) for variant, concern in zip(variants, concerns)],
                               request.channel, language, situation, space.templates, context,
-                              seed=int(answer_id[:8], 16), given=references)
+                              seed=int(answer_id[:8], 16), given=references, grievance=_grievance(reading.segments))
     least = min(concern.confidence for concern in concerns)
     services.answer_log.record(AnswerRecord(
         answer_id, space.tenant, datetime.now(UTC), request.channel.value, language.value, answered,
@@ -124,8 +129,8 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
         situation_confidence=round(situations[1], 4),
         handoff=talks and ((not answered and situation is not Situation.FAREWELL)
                            or situation is Situation.TRANSFER_TO_SPECIALIST),
-        text=composed.text,
-        parts=composed.parts,
+        text=render(composed.text, request.reply_format),
+        parts={name: render(part, request.reply_format) for name, part in composed.parts.items()},
         articles=_merged_ranking(concerns, request.top_k, requested),
         concerns=[ConcernOut(text=concern.text, answered=concern.answered, confidence=round(concern.confidence, 4),
                              article=_article_ref(concern.hits[0], requested) if concern.hits else None,
@@ -136,18 +141,41 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
     )
 
 
-def _situations(space: TenantSpace, request: AnswerRequest, text: str, concerns: list[Concern]
+def _situations(space: TenantSpace, request: AnswerRequest, reading: ReadRequest, concerns: list[Concern]
                 ) -> tuple[Situation, float, list[Situation | None]]:
-    """The message's situation and its confidence (the caller's when given): the customer's words, and the
-    meaning of their surest concern (an average of several concerns, or of every sentence, lands between
-    topics, near no situation's examples but the vaguest); and each concern's own."""
+    """The message's situation and its confidence (the caller's when given), and each concern's own.
+
+    The message's is read from the customer's words and the meaning of their surest concern (an average
+    of several concerns, or of every sentence, lands between topics, near no situation's examples but the
+    vaguest). It is asserted only when the detector is sure (else ``general``) and when it fits the article
+    that answers: a template names the articles its situation fits. A message that asks nothing and is
+    likeliest a farewell, or that thanks us calmly, is a farewell: thanks are never answered with an article.
+    """
     if request.situation is not None:
         return request.situation, 1.0, [None] * len(concerns)
     surest = max(concerns, key=lambda concern: (concern.answered, concern.confidence))
-    guess = space.situations.detect(text, surest.vector)
-    own = [space.situations.detect(concern.text, concern.vector).situation if len(concerns) > 1 else None
-           for concern in concerns]
-    return guess.situation, guess.confidence, own
+    guess = space.situations.detect(reading.message.text, surest.vector)
+    text = reading.message.text
+    if not any(segment.asks for segment in reading.segments) and (
+            guess.likeliest is Situation.FAREWELL or (thanks(text) and not anger_score(text))):
+        return Situation.FAREWELL, guess.confidence, [None] * len(concerns)
+    templates = space.templates.templates
+    fits = guess.situation is not Situation.FAREWELL and templates[guess.situation].fits(surest.article_id)
+    own = [_own_situation(space, concern) if len(concerns) > 1 else None for concern in concerns]
+    return (guess.situation if fits else Situation.GENERAL), guess.confidence, own
+
+
+def _own_situation(space: TenantSpace, concern: Concern) -> Situation:
+    """A concern's own situation, when sure and fitting its article (else general)."""
+    situation = space.situations.detect(concern.text, concern.vector).situation
+    fits = situation is not Situation.FAREWELL and space.templates.templates[situation].fits(concern.article_id)
+    return situation if fits else Situation.GENERAL
+
+
+def _grievance(segments: list[Segment]) -> str:
+    """The customer's angriest sentence ('' when none shows anger)."""
+    angriest = max(segments, key=lambda segment: anger_score(segment.text), default=None)
+    return angriest.text if angriest and anger_score(angriest.text) > 0 else ""
 
 
 def _merged_ranking(concerns: list[Concern], limit: int, language: Language) -> list[ArticleRef]:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.cors import normalise_origin
+from kb.formats import ReplyFormat
 from kb.models import Channel, Language, Visibility
 from kb.reading import MAX_MESSAGE_CHARS
 from kb.stores import Scope
@@ -32,6 +33,10 @@ class AnswerRequest(BaseModel):
                                 description="the mail's or ticket's subject; it often states the question")
     format: Literal["text", "html"] = Field("text", description="html: query is an HTML body (converted to text; "
                                                                 "scripts, styles and quoted parts dropped)")
+    reply_format: ReplyFormat = Field(ReplyFormat.TEXT,
+                                      description="the reply's form: text (plain, no Markdown markers: chat, SMS), "
+                                                  "markdown, or html (a fragment for ticket editors; nothing from "
+                                                  "articles or the customer passes as markup)")
     channel: Channel = Field(..., description="help_page, contact_form, chat, chatbot, email or ticket")
     language: Language | None = Field(None, description="answer language; detected from the query when absent")
     customer_name: str | None = Field(None, max_length=100, description="used in email/ticket greetings")
@@ -42,6 +47,10 @@ class AnswerRequest(BaseModel):
     timeframe: str | None = Field(None, max_length=100,
                                   description="when the next step happens, in the answer language "
                                               "(e.g. 'within two business days'); the template's default otherwise")
+    team: str | None = Field(None, max_length=100,
+                             description="the team a case is passed to, in the answer language (e.g. 'our billing "
+                                         "team'); named when no article answers a transfer; the frame's default "
+                                         "otherwise")
     category: str | None = Field(None, max_length=100, description="answer only from articles of this category")
     product: str | None = Field(None, max_length=100, description="answer only from articles about this product")
     tags: list[str] = Field([], max_length=20, description="answer only from articles with all of these tags")
@@ -87,7 +96,7 @@ class AnswerResponse(BaseModel):
     situation: Situation = Field(..., description="the customer's situation (detected or given)")
     situation_confidence: float = Field(..., ge=0, le=1, description="1.0 when the caller gave the situation")
     handoff: bool = Field(..., description="true when a human should take over (no answer, or a specialist asked for)")
-    text: str = Field(..., description="the composed answer, shaped for the channel")
+    text: str = Field(..., description="the composed answer, shaped for the channel, in the requested reply_format")
     parts: dict[str, str] = Field(..., description="the answer's parts in order: greeting, acknowledgement, "
                                                     "solution, follow_up (open concerns), agreement, closing, "
                                                     "signature (as the channel uses them)")

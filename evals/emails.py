@@ -21,12 +21,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from collections import defaultdict
-from pathlib import Path
 
 import yaml
 
+from evals.client import api_client
 from indexer.evals.common import print_table
 from indexer.settings import PROJECT_ROOT
 
@@ -138,25 +137,9 @@ def main(argv: list[str] | None = None) -> int:
                              "on), comma-separated")
     parser.add_argument("--verbose", action="store_true", help="print every message that was not usable")
     args = parser.parse_args(argv)
-    from fastapi.testclient import TestClient
-
-    from api.main import create_app
-    from api.services import load_services
-    from api.settings import Settings
-    from kb.stores import Scope
-
     messages = load(args.split)
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(index_dir=Path(folder) / "index", store_path=Path(folder) / "store.sqlite3",
-                            rate_limit_per_minute=0, log_level="WARNING")
-        services = load_services(settings)
-        try:
-            secret, _ = services.store.create_key(settings.tenant, {Scope.ANSWER, Scope.SEARCH}, "eval")
-            with TestClient(create_app(settings, services),
-                            headers={"Authorization": f"Bearer {secret}"}) as client:
-                rows = run(client, messages, args.verbose)
-        finally:
-            services.close()
+    with api_client() as client:
+        rows = run(client, messages, args.verbose)
     print(f"\nWhole emails and tickets ({args.split} set, {len(rows)} messages, {DATA}); usable = every concern "
           "answered with a right article and no wrong one; ceiling = the one-line core questions asked alone")
     print_table("By language", HEADER, summarise(rows, "language"))

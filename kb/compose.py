@@ -131,9 +131,12 @@ def compose_answer(concerns: list[ConcernReply], channel: Channel, language: Lan
         if (not answered or open_concerns or _escalates(feeling, language)) and not farewell:
             parts["agreement"] = agreement
         parts["closing"] = pick.part("closing")
-        if _chat_length(parts) > CHAT_BUDGET and answered and not farewell:
+        if _chat_length(parts) > CHAT_BUDGET and answered and not farewell:  # no first steps, the shortest wording
             parts["solution"] = "\n\n".join(_chat_solution(variant, several, clean, step=False)
                                               for variant in answered)
+            parts["acknowledgement"] = pick.shortest("acknowledge", feeling if feeling.situation
+                                                     is not Situation.GENERAL else None)
+            parts["closing"] = pick.shortest("closing")
         return _join(parts)
 
     parts = {"greeting": pick.greeting(), "acknowledgement": acknowledgement}
@@ -238,6 +241,10 @@ class _Picker:
     def part(self, name: str, template=None) -> str:
         """A variant of a part of this reply's template (or of ``template``), placeholders filled."""
         return self._fill(self.rng.choice((template or self.template).parts[self.language][name]))
+
+    def shortest(self, name: str, template=None) -> str:
+        """The shortest variant of a part, placeholders filled."""
+        return min((self._fill(text) for text in (template or self.template).parts[self.language][name]), key=len)
 
     def frame(self, name: str) -> str:
         return self._fill(self.rng.choice(self.letter_frame.parts[self.language][name]))

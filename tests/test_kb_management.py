@@ -405,3 +405,12 @@ def test_a_stored_template_that_todays_rules_refuse_is_replaced_by_the_default(c
                                              "situation": "general"}, headers=headers)
     assert answer.status_code == 200 and "{customer_name" not in answer.json()["text"]
     assert "old-templates: its stored template general is not valid" in caplog.text
+
+
+def test_a_tenants_situation_lists_only_articles_it_has(client, admin):
+    unknown = client.patch("/v1/templates/out_of_stock", headers=admin, json={"articles": ["out-of-stock", "no-such"]})
+    assert unknown.status_code == 422 and "no-such" in unknown.json()["detail"]
+    own = client.get("/v1/articles", headers=admin).json()["items"][0]["id"]
+    known = client.patch("/v1/templates/out_of_stock", headers=admin, json={"articles": [own]})
+    assert known.status_code == 200, known.text
+    assert client.delete("/v1/templates/out_of_stock", headers=admin).status_code == 204

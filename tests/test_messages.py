@@ -174,3 +174,43 @@ def test_a_lower_configured_message_limit_is_named(client, services, monkeypatch
         "399 characters long; the maximum is 300. Send the customer's message without attachments, "
         "or its newest part.")}]
     assert client.post("/v1/answer", json={"query": "Where is my parcel?", "channel": "email"}).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["ok great, thanks!", "Ačiū, viskas sutvarkyta, gražios dienos!",
+                                   "返金を確認できました。ご対応ありがとうございました。", "收到了，谢谢！"])
+@pytest.mark.parametrize("channel", ["chat", "email", "help_page"])
+def test_thanks_and_farewells_are_never_answered_with_an_article(client, query, channel):
+    reply = client.post("/v1/answer", json={"query": query, "channel": channel}).json()
+    assert reply["situation"] == "farewell" and not reply["answered"] and not reply["handoff"]
+    assert not any(concern["answered"] for concern in reply["concerns"])
+
+
+@pytest.mark.parametrize("query, not_asserted", [
+    ("How should I wash the wool blanket I bought from you? Cold water or hand wash?", "defective_product"),
+    ("Can I pay with Apple Pay when I order?", "feature_request_refused"),
+    ("Hi, where do I type in my discount code at checkout?", "exception_request"),
+])
+def test_a_question_is_not_answered_as_a_situation_the_customer_does_not_have(client, query, not_asserted):
+    reply = client.post("/v1/answer", json={"query": query, "channel": "email"}).json()
+    assert reply["situation"] != not_asserted, reply["text"]
+
+
+def test_lithuanian_typed_without_diacritics_is_answered_like_with_them(client):
+    written = client.post("/v1/answer", json={"query": "Kur galiu pamatyti, kokia mano užsakymo būsena?",
+                                              "channel": "chat"}).json()
+    typed = client.post("/v1/answer", json={"query": "Kur galiu pamatyti, kokia mano uzsakymo busena?",
+                                            "channel": "chat"}).json()
+    assert written["answered"] and typed["answered"]
+    assert written["articles"][0]["id"] == typed["articles"][0]["id"] == "order-status"
+
+
+def test_a_reply_comes_as_plain_text_markdown_or_html(client):
+    ask = {"query": "How do I get an invoice with my company's VAT number?", "channel": "email",
+           "customer_name": "<b>Ann</b>"}
+    text, markdown, html = (client.post("/v1/answer", json={**ask, "reply_format": form}).json()
+                            for form in ("text", "markdown", "html"))
+    assert "**" in markdown["text"] and "**" not in text["text"] and "**" not in html["text"]
+    assert "<strong>" in html["text"] and "&lt;b&gt;Ann&lt;/b&gt;" in html["text"] and "<b>" not in html["text"]
+    assert html["parts"]["signature"].count("<br") >= 1  # signature lines stay lines
+    wrong = client.post("/v1/answer", json={**ask, "reply_format": "rtf"})
+    assert wrong.status_code == 422 and "reply_format" in wrong.text

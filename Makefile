@@ -75,11 +75,13 @@ soak: index
 	$(PY) -m api.bench.soak $(SOAK_ARGS)
 
 # Every quality number in one run (tables on stdout, figures in build/eval/): retrieval, language and
-# situations (indexer.evals), then whole emails and tickets through the API (evals.emails).
+# situations (indexer.evals), then whole emails and tickets through the API (evals.emails), then whether
+# replies are true (evals.replies: false premises, right answers given, farewells, chat length).
 # A subset: make eval EVAL_ARGS='--sources gnome-help,banking77'
 eval: index
 	$(PY) -m indexer.evals $(EVAL_ARGS)
 	$(PY) -m evals.emails
+	$(PY) -m evals.replies
 
 # Speed against the in-process floor and the txtai peer, on the demo KB scaled to 10,000 articles
 # (tables on stdout, figures in build/bench/results.json). The first run embeds the scaled KB

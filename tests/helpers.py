@@ -37,3 +37,10 @@ def wait_for(condition, failure: str, seconds: float = 60) -> float:
         assert time.monotonic() - started < seconds, failure
         time.sleep(0.05)
     return time.monotonic() - started
+
+
+def first_step(variant) -> str:
+    """An article variant's first body line as a plain-text reply shows it."""
+    from kb.formats import ReplyFormat, render
+
+    return render(variant.body, ReplyFormat.TEXT).split("\n")[0]

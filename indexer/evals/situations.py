@@ -26,12 +26,13 @@ def labelled_messages() -> list[tuple[str, Situation, str]]:
 
 
 def accuracy(detector: SituationDetector) -> dict[str, float]:
-    """Share of labelled messages whose situation is detected right, per language and overall."""
+    """Share of labelled messages whose likeliest situation is the right one, per language and overall
+    (whether it is asserted is the bar's business: ``python -m evals.replies`` measures false premises)."""
     messages = labelled_messages()
     vectors = detector.encoder.encode_queries([m for _, _, m in messages])
     right = defaultdict(list)
     for (language, situation, message), vector in zip(messages, vectors):
-        hit = detector.detect(message, vector).situation is situation
+        hit = detector.detect(message, vector).likeliest is situation
         right[language].append(hit)
         right["all"].append(hit)
     ordered = [language for language in right if language != "all"] + ["all"]

@@ -18,6 +18,7 @@ from kb.models import Language
 from kb.segments import CJK
 
 LIST_MARKER = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+")
+NUMBERED = re.compile(r"^(\s*)(\d+)([.)]\s+)")
 # Clauses of a sentence: split after semicolons (and Chinese commas), kept with their separator.
 CLAUSE = re.compile(r"(?<=[;；，])")
 # A clause naming a reference is only a request for it unless this many other words remain
@@ -92,19 +93,26 @@ def drop_sentences_with(text: str, phrases: tuple[str, ...], language: Language)
 
 def rewrite_sentences(text: str, language: Language, rewrite) -> str:
     """Rewrite each sentence of each line of ``text`` (list markers kept); a line whose sentences all
-    rewrite to nothing goes.
+    rewrite to nothing goes, and the numbered steps after it are numbered on (1, 2, 3, not 1, 3, 4).
 
     Args:
         text: reply text, Markdown lines.
         language: its language (sentence segmentation).
         rewrite: sentence -> new sentence ('' drops it).
     """
-    lines = []
+    lines, dropped = [], 0  # numbered steps left out so far in the current list
     for line in text.split("\n"):
-        marker = LIST_MARKER.match(line)
+        marker, number = LIST_MARKER.match(line), NUMBERED.match(line)
         content = line[marker.end():] if marker else line
         kept = "".join(rewrite(sentence) for sentence in sentencex_segment(language.value, content)).strip()
-        if kept or not content.strip():
+        if number and int(number.group(2)) == 1 or not marker and content.strip():
+            dropped = 0  # a new list, or text outside a list
+        if content.strip() and not kept:
+            dropped += bool(number)
+            continue
+        if number:
+            lines.append(f"{number.group(1)}{int(number.group(2)) - dropped}{number.group(3)}{kept}")
+        else:
             lines.append((marker.group(0) if marker else "") + kept)
     return "\n".join(lines)
 
@@ -131,7 +139,8 @@ def _unasked(sentence: str, mentioned: list[tuple[ReferenceKind, str, list[str]]
             if kind.pattern.search(clause):  # its example ("e.g. BC-123456") becomes the customer's own
                 clause = kind.pattern.sub(values[0], clause)
             else:
-                clause = re.sub(rf"({re.escape(label)})(?!\w)", lambda m: f"{m.group(1)} ({', '.join(values)})",
+                boundary = "" if CJK.search(label[-1]) else r"(?!\w)"  # CJK text runs on into kana or Han
+                clause = re.sub(rf"({re.escape(label)}){boundary}", lambda m: f"{m.group(1)} ({', '.join(values)})",
                                 clause, count=1, flags=re.IGNORECASE)
         clauses.append(clause)
     if not clauses:
@@ -139,5 +148,5 @@ def _unasked(sentence: str, mentioned: list[tuple[ReferenceKind, str, list[str]]
     joined = "".join(clauses)
     ending = re.search(r"[.!?。！？]\s*$", sentence)
     if ending and not re.search(r"[.!?。！？]\s*$", joined):
-        joined = joined.rstrip(" ;；") + ending.group(0)
+        joined = joined.rstrip(" ;；，,") + ending.group(0)
     return joined

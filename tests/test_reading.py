@@ -9,7 +9,7 @@ import pytest
 from kb.language import detect_language
 from kb.models import Language
 from kb.reading import clean_subject, html_to_text, read_message
-from kb.references import ReferenceKind, drop_requests_for, find_references
+from kb.references import ReferenceKind, drop_requests_for, drop_sentences_with, find_references
 from kb.segments import MAX_SEGMENTS, other_readings, segments
 
 QUOTED_THREADS = {
@@ -140,6 +140,7 @@ def test_a_very_long_message_keeps_its_questions_first():
 
 ORDER = ReferenceKind("order_number", re.compile(r"\bBC-?\d{6}\b"),
                       {Language.EN: ("order number",), Language.JA: ("注文番号",)})
+ORDER_ZH = ReferenceKind("order_number", re.compile(r"\bBC-?\d{6}\b"), {Language.ZH: ("订单号",)})
 
 
 def test_references_are_found_once_in_order():
@@ -161,6 +162,26 @@ def test_a_reply_does_not_ask_for_a_reference_already_given():
                              Language.EN) == "Pick the order (order numbers look like BC-123456) to see its status."
     japanese = "注文番号をご用意ください。チャットでご連絡ください。"
     assert drop_requests_for(japanese, given, (ORDER,), Language.JA) == "チャットでご連絡ください。"
+    # a longer Japanese clause names the customer's number even where kana follow the label
+    named = drop_requests_for("お問い合わせの際は、注文番号をお知らせいただくと、担当者がすぐに配送状況と返金の予定を確認できます。",
+                              given, (ORDER,), Language.JA)
+    assert "注文番号（BC-123456）" in named or "注文番号 (BC-123456)" in named
+
+
+def test_steps_after_a_dropped_one_are_numbered_on():
+    given = find_references("order BC-123456", (ORDER,))
+    body = ("1. Sign in.\n2. Have your order number ready.\n3. Open the chat.\n4. Send.\n\nThen:\n"
+            "1. Wait.\n2. Have your order number ready.\n3. Read the reply.")
+    assert drop_requests_for(body, given, (ORDER,), Language.EN) == (
+        "1. Sign in.\n2. Open the chat.\n3. Send.\n\nThen:\n1. Wait.\n2. Read the reply.")
+    assert drop_sentences_with("1. Read this.\n2. Contact us.\n3. Done.", ("contact us",), Language.EN) == (
+        "1. Read this.\n2. Done.")
+
+
+def test_a_dropped_last_chinese_clause_leaves_no_stray_comma():
+    given = find_references("订单 BC-123456", (ORDER_ZH,))
+    assert drop_requests_for("请在 30 天内联系我们，并提供订单号。", given, (ORDER_ZH,), Language.ZH) == (
+        "请在 30 天内联系我们。")
 
 
 @pytest.mark.parametrize("text, own", [

@@ -26,6 +26,13 @@ from kb.stores import AnswerRecord
 from kb.templates import Situation
 
 
+# A concern under the answer threshold is answered when its likeliest situation is at least this sure and
+# fits its article, and the concern is at least this confident. Read off the reply fit set (python -m
+# evals.replies --split fit): of its concerns under the threshold, the rule answers 4 more right, none wrong.
+AGREEING_SITUATION_CONFIDENCE = 0.3
+AGREEING_MIN_CONFIDENCE = 0.05
+
+
 def detect(query: str, explicit: Language | None, accept_language: str | None) -> Detection:
     """Detect the query's language; an explicit language covers text we cannot detect."""
     try:
@@ -94,6 +101,9 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
                for segment, retrieval in zip(reading.searched, retrievals)]
     concerns = find_concerns(results, {segment.position: segment.text for segment in reading.segments},
                              services.settings.answer_threshold)
+    if request.situation is None:
+        concerns = [_agreed(space, concern, reading.message.text if len(concerns) == 1 else concern.text)
+                    for concern in concerns]
     detected = resolve_language(detection, [hit.language for hit in concerns[0].hits])
     requested = request.language or detected
     situations = _situations(space, request, reading, concerns)
@@ -163,6 +173,23 @@ def _situations(space: TenantSpace, request: AnswerRequest, reading: ReadRequest
     fits = guess.situation is not Situation.FAREWELL and templates[guess.situation].fits(surest.article_id)
     own = [_own_situation(space, concern) if len(concerns) > 1 else None for concern in concerns]
     return (guess.situation if fits else Situation.GENERAL), guess.confidence, own
+
+
+def _agreed(space: TenantSpace, concern: Concern, text: str) -> Concern:
+    """The concern, answered when it is under the answer threshold but its situation and its article agree:
+    the customer's words are likeliest a situation (surely enough) whose template lists the concern's
+    article (a late parcel and the delivery-delay article), and the concern is not far under the bar.
+
+    Args:
+        text: the customer's words for the concern (the whole message when it has one concern).
+    """
+    if concern.answered or not concern.hits or concern.confidence < AGREEING_MIN_CONFIDENCE:
+        return concern
+    guess = space.situations.detect(text, concern.vector)
+    articles = space.templates.templates[guess.likeliest].articles
+    agree = (guess.confidence >= AGREEING_SITUATION_CONFIDENCE and articles is not None
+             and concern.hits[0].article.id in articles)
+    return replace(concern, answered=True) if agree else concern
 
 
 def _own_situation(space: TenantSpace, concern: Concern) -> Situation:

@@ -29,6 +29,7 @@ from kb.templates import Situation
 # A concern under the answer threshold is answered when its likeliest situation is at least this sure and
 # fits its article, and the concern is at least this confident. Read off the reply fit set (python -m
 # evals.replies --split fit): of its concerns under the threshold, the rule answers 4 more right, none wrong.
+# Only a message's one concern: on the tuning emails, further concerns it answered were all wrong.
 AGREEING_SITUATION_CONFIDENCE = 0.3
 AGREEING_MIN_CONFIDENCE = 0.05
 
@@ -101,9 +102,8 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
                for segment, retrieval in zip(reading.searched, retrievals)]
     concerns = find_concerns(results, {segment.position: segment.text for segment in reading.segments},
                              services.settings.answer_threshold)
-    if request.situation is None:
-        concerns = [_agreed(space, concern, reading.message.text if len(concerns) == 1 else concern.text)
-                    for concern in concerns]
+    if request.situation is None and len(concerns) == 1:  # a message's situation speaks for its one concern
+        concerns = [_agreed(space, concerns[0], reading.message.text)]
     detected = resolve_language(detection, [hit.language for hit in concerns[0].hits])
     requested = request.language or detected
     situations = _situations(space, request, reading, concerns)
@@ -181,7 +181,8 @@ def _agreed(space: TenantSpace, concern: Concern, text: str) -> Concern:
     article (a late parcel and the delivery-delay article), and the concern is not far under the bar.
 
     Args:
-        text: the customer's words for the concern (the whole message when it has one concern).
+        text: the customer's message (of one concern: several concerns' own words are too few to tell
+            a situation, and on the tuning emails the rule added only wrong further answers).
     """
     if concern.answered or not concern.hits or concern.confidence < AGREEING_MIN_CONFIDENCE:
         return concern

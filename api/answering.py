@@ -13,6 +13,7 @@ from api.services import Services, TenantSpace
 from indexer.concerns import Concern, SegmentResult, find_concerns
 from indexer.confidence import confidence
 from indexer.search import ArticleHit
+from indexer.situations import SituationGuess
 from kb.compose import ConcernReply, ReplyContext, compose_answer
 from kb.cues import anger_score, thanks
 from kb.filters import ArticleFilter
@@ -102,11 +103,15 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
                for segment, retrieval in zip(reading.searched, retrievals)]
     concerns = find_concerns(results, {segment.position: segment.text for segment in reading.segments},
                              services.settings.answer_threshold)
-    if request.situation is None and len(concerns) == 1:  # a message's situation speaks for its one concern
-        concerns = [_agreed(space, concerns[0], reading.message.text)]
+    # the customer's words, read with the meaning of their surest concern (an average of several concerns,
+    # or of every sentence, lands between topics, near no situation's examples but the vaguest)
+    surest = max(concerns, key=lambda concern: (concern.answered, concern.confidence))
+    guess = space.situations.detect(reading.message.text, surest.vector) if request.situation is None else None
+    if guess and len(concerns) == 1:  # a message's situation speaks for its one concern
+        concerns = [_agreed(space, concerns[0], guess)]
     detected = resolve_language(detection, [hit.language for hit in concerns[0].hits])
     requested = request.language or detected
-    situations = _situations(space, request, reading, concerns)
+    situations = _situations(space, request, reading, concerns, guess)
     situation = situations[0]
     if situation is Situation.FAREWELL:  # thanks and goodbye: nothing to answer with an article
         concerns = [replace(concern, answered=False) for concern in concerns]
@@ -151,59 +156,52 @@ async def answer(services: Services, space: TenantSpace, request: AnswerRequest,
     )
 
 
-def _situations(space: TenantSpace, request: AnswerRequest, reading: ReadRequest, concerns: list[Concern]
-                ) -> tuple[Situation, float, list[Situation | None]]:
+def _situations(space: TenantSpace, request: AnswerRequest, reading: ReadRequest, concerns: list[Concern],
+                guess: SituationGuess | None) -> tuple[Situation, float, list[Situation | None]]:
     """The message's situation and its confidence (the caller's when given), and each concern's own.
 
-    The message's is read from the customer's words and the meaning of their surest concern (an average
-    of several concerns, or of every sentence, lands between topics, near no situation's examples but the
-    vaguest). It is asserted only when the detector is sure (else ``general``) and when it fits the article
-    that answers: a template names the articles its situation fits. A message that asks nothing and is
-    likeliest a farewell, or that thanks us calmly, is a farewell: thanks are never answered with an article.
+    The message's (``guess``: read from the customer's words and their surest concern) is asserted only
+    when the detector is sure (else ``general``) and when it fits the article that answers: a template
+    names the articles its situation fits. A message that asks nothing and is likeliest a farewell, or that
+    thanks us calmly, is a farewell: thanks are never answered with an article.
     """
-    if request.situation is not None:
+    if guess is None:
         return request.situation, 1.0, [None] * len(concerns)
-    surest = max(concerns, key=lambda concern: (concern.answered, concern.confidence))
-    guess = space.situations.detect(reading.message.text, surest.vector)
     text = reading.message.text
     if not any(segment.asks for segment in reading.segments) and (
             guess.likeliest is Situation.FAREWELL or (thanks(text) and not anger_score(text))):
         return Situation.FAREWELL, guess.confidence, [None] * len(concerns)
-    templates = space.templates.templates
-    fits = guess.situation is not Situation.FAREWELL and templates[guess.situation].fits(surest.article_id)
-    own = [_own_situation(space, concern) if len(concerns) > 1 else None for concern in concerns]
-    return (guess.situation if fits else Situation.GENERAL), guess.confidence, own
+    surest = max(concerns, key=lambda concern: (concern.answered, concern.confidence))
+    own = [_asserted(space, space.situations.detect(concern.text, concern.vector).situation, concern.article_id)
+           if len(concerns) > 1 else None for concern in concerns]
+    return _asserted(space, guess.situation, surest.article_id), guess.confidence, own
 
 
-def _agreed(space: TenantSpace, concern: Concern, text: str) -> Concern:
-    """The concern, answered when it is under the answer threshold but its situation and its article agree:
-    the customer's words are likeliest a situation (surely enough) whose template lists the concern's
-    article (a late parcel and the delivery-delay article), and the concern is not far under the bar.
+def _asserted(space: TenantSpace, situation: Situation, article_id: str | None) -> Situation:
+    """The situation as a reply may assert it: general when it does not fit the answering article (and a
+    farewell only as the message's own, see :func:`_situations`)."""
+    fits = situation is not Situation.FAREWELL and space.templates.templates[situation].fits(article_id)
+    return situation if fits else Situation.GENERAL
 
-    Args:
-        text: the customer's message (of one concern: several concerns' own words are too few to tell
-            a situation, and on the tuning emails the rule added only wrong further answers).
-    """
+
+def _agreed(space: TenantSpace, concern: Concern, guess: SituationGuess) -> Concern:
+    """A message's one concern, answered when it is under the answer threshold but its situation and its
+    article agree: the message is likeliest a situation (``guess``, surely enough) whose template lists the
+    concern's article (a late parcel and the delivery-delay article), and the concern is not far under the
+    bar. Only for a message's one concern: several concerns' own words are too few to tell a situation,
+    and on the tuning emails the rule added only wrong further answers."""
     if concern.answered or not concern.hits or concern.confidence < AGREEING_MIN_CONFIDENCE:
         return concern
-    guess = space.situations.detect(text, concern.vector)
     articles = space.templates.templates[guess.likeliest].articles
     agree = (guess.confidence >= AGREEING_SITUATION_CONFIDENCE and articles is not None
              and concern.hits[0].article.id in articles)
     return replace(concern, answered=True) if agree else concern
 
 
-def _own_situation(space: TenantSpace, concern: Concern) -> Situation:
-    """A concern's own situation, when sure and fitting its article (else general)."""
-    situation = space.situations.detect(concern.text, concern.vector).situation
-    fits = situation is not Situation.FAREWELL and space.templates.templates[situation].fits(concern.article_id)
-    return situation if fits else Situation.GENERAL
-
-
 def _grievance(segments: list[Segment]) -> str:
     """The customer's angriest sentence ('' when none shows anger)."""
-    angriest = max(segments, key=lambda segment: anger_score(segment.text), default=None)
-    return angriest.text if angriest and anger_score(angriest.text) > 0 else ""
+    score, angriest = max(((anger_score(segment.text), segment.text) for segment in segments), default=(0, ""))
+    return angriest if score > 0 else ""
 
 
 def _merged_ranking(concerns: list[Concern], limit: int, language: Language) -> list[ArticleRef]:

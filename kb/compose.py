@@ -113,7 +113,8 @@ def compose_answer(concerns: list[ConcernReply], channel: Channel, language: Lan
     template = templates.templates[situation]
     rng = random.Random(seed)  # noqa: S311 (picks a wording variant, not security)
     pick = _Picker(template, templates, language, answered[0] if answered else None, context, rng)
-    acknowledgement = pick.part("acknowledge", feeling if feeling.situation is not Situation.GENERAL else None)
+    felt = feeling if feeling.situation is not Situation.GENERAL else None  # general: the template's own
+    acknowledgement = pick.part("acknowledge", felt)
     unknown = templates.templates[Situation.UNKNOWN_ANSWER]
     # the open concerns are quoted beside answers; alone, the acknowledgement already speaks to them
     follow_up = "\n\n".join(f"{_quote(concern.words, language)}\n{pick.part('acknowledge', unknown)}"
@@ -134,8 +135,7 @@ def compose_answer(concerns: list[ConcernReply], channel: Channel, language: Lan
         if _chat_length(parts) > CHAT_BUDGET and answered and not farewell:  # no first steps, the shortest wording
             parts["solution"] = "\n\n".join(_chat_solution(variant, several, clean, step=False)
                                               for variant in answered)
-            parts["acknowledgement"] = pick.shortest("acknowledge", feeling if feeling.situation
-                                                     is not Situation.GENERAL else None)
+            parts["acknowledgement"] = pick.shortest("acknowledge", felt)
             parts["closing"] = pick.shortest("closing")
         return _join(parts)
 

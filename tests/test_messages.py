@@ -215,3 +215,14 @@ def test_a_reply_comes_as_plain_text_markdown_or_html(client):
     assert html["parts"]["signature"].count("<br") >= 1  # signature lines stay lines
     wrong = client.post("/v1/answer", json={**ask, "reply_format": "rtf"})
     assert wrong.status_code == 422 and "reply_format" in wrong.text
+
+
+def test_a_transfer_without_an_answer_names_the_team_the_caller_gives(client):
+    ask = {"query": "blorf snarp wibble quonk", "language": "en", "channel": "email",
+           "situation": "transfer_to_specialist"}
+    named = client.post("/v1/answer", json={**ask, "team": "our legal team"}).json()
+    assert not named["answered"] and named["handoff"] and "our legal team" in named["parts"]["agreement"]
+    default = client.post("/v1/answer", json=ask).json()
+    assert "our specialist team" in default["parts"]["agreement"]
+    too_long = client.post("/v1/answer", json={**ask, "team": "x" * 101})
+    assert too_long.status_code == 422 and "team" in too_long.text

@@ -1,14 +1,17 @@
-"""A bounded, thread-safe LRU cache (query embeddings, retrievals)."""
+"""A thread-safe LRU cache over cachetools (whose caches are not): query embeddings, retrievals."""
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 
+from cachetools import LRUCache
 
-class LRUCache:
-    """A bounded, thread-safe mapping that forgets the least recently used key first.
+MISSING = object()
+
+
+class LockedLRUCache:
+    """A bounded mapping that forgets the least recently used key first, safe to share between threads.
 
     Args:
         size: most entries kept; 0 disables the cache.
@@ -17,28 +20,24 @@ class LRUCache:
     def __init__(self, size: int):
         self.size = size
         self.hits = self.misses = 0
-        self._items: OrderedDict = OrderedDict()
+        self._items = LRUCache(maxsize=size)
         self._lock = threading.Lock()
 
     def get(self, key: Hashable):
         """The value for ``key``, or None."""
         with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return self._items[key]
-            self.misses += 1
-            return None
+            value = self._items.get(key, MISSING)
+            if value is MISSING:
+                self.misses += 1
+                return None
+            self.hits += 1
+            return value
 
     def put(self, key: Hashable, value) -> None:
-        """Remember ``value``, forgetting the oldest entry when full."""
-        if not self.size:
-            return
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+        """Remember ``value``, forgetting the least recently used entry when full."""
+        if self.size:
+            with self._lock:
+                self._items[key] = value
 
     def __contains__(self, key: Hashable) -> bool:
         """Whether ``key`` is cached (neither a use nor a miss)."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from api.batching import MicroBatcher
-from api.cache import LRUCache
+from api.cache import LockedLRUCache
 from indexer.encoders import Encoder
 from kb.text import UnencodableTextError, find_unencodable
 
@@ -103,7 +103,7 @@ class QueryEmbedder:
             "long": Lane("long", MicroBatcher(self._encode_batch, max(1, long_batch_tokens // longest), max_wait_ms),
                          WorkBudget(queue_tokens)),
         }
-        self.vectors = LRUCache(cache_size)
+        self.vectors = LockedLRUCache(cache_size)
 
     def cost(self, query: str) -> int:
         """Tokens the model reads to embed ``query``.

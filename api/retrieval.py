@@ -17,7 +17,7 @@ import faiss
 import numpy as np
 
 from api.batching import MicroBatcher
-from api.cache import LRUCache
+from api.cache import LockedLRUCache
 from api.embedding import QueryEmbedder
 from indexer.search import ArticleHit, ArticleIndex
 from kb.filters import ArticleFilter
@@ -56,7 +56,7 @@ class Retriever:
         self.index = index
         # OpenMP thread counts are per thread: FAISS in the worker must be told, not only the main thread
         self.searching = MicroBatcher(self._search_batch, max_batch, thread_setup=lambda: faiss.omp_set_num_threads(1))
-        self.results = LRUCache(cache_size)
+        self.results = LockedLRUCache(cache_size)
 
     async def retrieve(self, query: str, language: Language | None, limit: int,
                        allowed: ArticleFilter | None = None, tokens: int | None = None,

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from api.batching import MicroBatcher
-from api.retrieval import LRUCache
+from api.cache import LockedLRUCache
 
 
 def run(coroutine):
@@ -88,7 +88,7 @@ def test_the_batch_function_runs_off_the_event_loop():
 
 
 def test_lru_forgets_the_least_recently_used():
-    cache = LRUCache(2)
+    cache = LockedLRUCache(2)
     cache.put("a", 1)
     cache.put("b", 2)
     assert cache.get("a") == 1  # "b" is now the oldest
@@ -98,7 +98,7 @@ def test_lru_forgets_the_least_recently_used():
 
 
 def test_lru_of_size_zero_keeps_nothing():
-    cache = LRUCache(0)
+    cache = LockedLRUCache(0)
     cache.put("a", 1)
     assert cache.get("a") is None
 

@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 # and int8) of both for the fast encoder. All cached and idempotent. KB_MODEL=adapted selects the second.
 model: $(VENV)/.installed
 	$(PY) -m indexer.convert
-	$(PY) -m indexer.adapt apply
+	$(PY) -m indexer.adapt
 	$(PY) -m indexer export-onnx --model build/models/multilingual-e5-small
 	$(PY) -m indexer export-onnx --model build/models/multilingual-e5-small-adapted
 
@@ -31,11 +31,11 @@ install: model
 # Train the adapter again (README, "The adapted model": multilingual distillation on NTREX-128, Tatoeba
 # and the demo KB's titles and questions; fixed seed, about 11 minutes on 2 cores), then apply and export
 # it. Writes models/e5-small-adapter.safetensors and its record (.json): commit both. ADAPT_ARGS passes
-# recipe options (python -m indexer.adapt train --help), e.g. ADAPT_ARGS=--helpdesk.
+# recipe options (python -m training.adapt --help), e.g. ADAPT_ARGS=--helpdesk.
 adapt: $(VENV)/.installed
 	$(PY) -m indexer.convert
-	$(PY) -m indexer.adapt train $(ADAPT_ARGS)
-	$(PY) -m indexer.adapt apply
+	$(PY) -m training.adapt $(ADAPT_ARGS)
+	$(PY) -m indexer.adapt
 	$(PY) -m indexer export-onnx --model build/models/multilingual-e5-small-adapted
 
 index: install
@@ -56,7 +56,7 @@ serve: index
 	$(VENV)/bin/uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT) --no-access-log
 
 test: install browser
-	$(PY) -m ruff check api indexer kb evals tests
+	$(PY) -m ruff check api indexer kb bench evals training tests
 	$(PY) -m pytest
 
 # The PostgreSQL-backed tests alone: a throwaway PostgreSQL 16 with pgvector (from the PyPI wheel
@@ -72,14 +72,14 @@ fuzz: index
 # Minutes of mixed traffic against a real server, errors, p50/p99 and RSS per minute.
 # Longer or busier: make soak SOAK_ARGS='--minutes 30 --clients 16'
 soak: index
-	$(PY) -m api.bench.soak $(SOAK_ARGS)
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 # Every quality number in one run (tables on stdout, figures in build/eval/): retrieval, language and
-# situations (indexer.evals), then whole emails and tickets through the API (evals.emails), then whether
+# situations (evals), then whole emails and tickets through the API (evals.emails), then whether
 # replies are true (evals.replies: false premises, right answers given, farewells, chat length).
 # A subset: make eval EVAL_ARGS='--sources gnome-help,banking77'
 eval: index
-	$(PY) -m indexer.evals $(EVAL_ARGS)
+	$(PY) -m evals $(EVAL_ARGS)
 	$(PY) -m evals.emails
 	$(PY) -m evals.replies
 
@@ -87,12 +87,12 @@ eval: index
 # (tables on stdout, figures in build/bench/results.json). The first run embeds the scaled KB
 # (240,000 texts, about half an hour) and installs txtai in build/bench/txtai-venv; both are reused.
 # Without the peer: make bench BENCH_ARGS=--no-txtai. Then the PostgreSQL + pgvector deployment
-# (api/bench/scale_out.py): both backends at 10,000 and 100,000 vectors, 1 vs 2 API replicas. Between them,
-# whole emails against the single-query floor (api/bench/emails.py, about 2.5 minutes).
+# (bench/scale_out.py): both backends at 10,000 and 100,000 vectors, 1 vs 2 API replicas. Between them,
+# whole emails against the single-query floor (bench/emails.py, about 2.5 minutes).
 bench: install
-	$(PY) -m api.bench $(BENCH_ARGS)
-	$(PY) -m api.bench.emails
-	$(PY) -m api.bench.scale_out $(SCALE_ARGS)
+	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench.emails
+	$(PY) -m bench.scale_out $(SCALE_ARGS)
 
 clean:
 	rm -rf build .pytest_cache

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.calibrate import fit_logistic
 from evals.emails import acceptable, load
 from indexer.concerns import SegmentResult, gather_evidence
 from indexer.confidence import confidence
-from indexer.evals.calibrate import fit_logistic
 
 TUNING_SPLITS = "dev,tune"
 

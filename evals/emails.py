@@ -26,7 +26,7 @@ from collections import defaultdict
 import yaml
 
 from evals.client import api_client
-from indexer.evals.common import print_table
+from evals.common import print_table
 from indexer.settings import PROJECT_ROOT
 
 DATA = PROJECT_ROOT / "tests" / "data" / "emails"

@@ -32,7 +32,7 @@ from collections import defaultdict
 import yaml
 
 from evals.client import api_client
-from indexer.evals.common import print_table
+from evals.common import print_table
 from indexer.lexical import fold
 from indexer.settings import PROJECT_ROOT
 

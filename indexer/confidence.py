@@ -4,7 +4,7 @@ A logistic model over two features of a search result: the best article's
 dense cosine and its lead over the runner-up (fused scores). The lexical lift was
 left out: the calibration questions were written with their articles and share
 their words far more than customers' questions do, so it over-weighted it.
-It is fitted by ``python -m indexer.evals.calibrate`` on data kept apart from the
+It is fitted by ``python -m evals.calibrate`` on data kept apart from the
 tests: the demo knowledge base's own example questions searched with their own
 copies left out of the index (positives when the top article is theirs), and
 FLORES news sentences and gnome-help page titles in all four languages, which no
@@ -21,7 +21,7 @@ from indexer.search import ArticleHit
 # On the calibration data it keeps 96% of right answers and refuses 90% of wrong or off-topic ones.
 DEFAULT_ANSWER_THRESHOLD = 0.3
 
-# (intercept, cosine, lead over the runner-up), from `python -m indexer.evals.calibrate`
+# (intercept, cosine, lead over the runner-up), from `python -m evals.calibrate`
 COEFFICIENTS = (-30.18, 31.37, 71.18)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 # The models `make install` writes: the converted one, and the same with the committed adapter applied
-# (python -m indexer.adapt; README, "The adapted model").
+# (python -m training.adapt; README, "The adapted model").
 MODEL_FOLDERS = {"base": "multilingual-e5-small", "adapted": "multilingual-e5-small-adapted"}
 DEFAULT_MODEL = "base"
 

@@ -124,8 +124,8 @@ def postgres():
     import tempfile
     from pathlib import Path
 
-    from tests.helpers import free_port
     from tests.postgres import PostgresServer
+    from tests.servers import free_port
 
     folder = Path(tempfile.mkdtemp(prefix="kb-pg-"))
     server = PostgresServer(folder, free_port())

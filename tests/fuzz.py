@@ -15,8 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from api.bench.http_load import throwaway_demo_server
 from indexer.settings import PROJECT_ROOT
+from tests.servers import throwaway_demo_server
 
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
 DEMO_INDEX = PROJECT_ROOT / "build" / "index" / "demo"

@@ -1,13 +1,10 @@
-"""Small helpers shared by test modules (``free_port`` comes from the bench's load tools)."""
+"""Small helpers shared by test modules."""
 
 from __future__ import annotations
 
 import time
 
-from api.bench.http_load import free_port
 from kb.stores import Scope
-
-__all__ = ["bearer", "free_port", "new_key", "server_env", "wait_for"]
 
 
 def new_key(services, *scopes: str, tenant: str | None = None) -> str:

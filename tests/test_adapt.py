@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from safetensors import safe_open
 
-from indexer.adapt import (ADAPTER_FILE, AdapterError, Recipe, adapted_stamp, apply, helpdesk_items, judge_key,
-                           judge_texts, record_file, training_pairs)
-from indexer.evals.benchmark import BENCHMARK_DIR
+from evals.benchmark import BENCHMARK_DIR
+from indexer.adapt import ADAPTER_FILE, AdapterError, adapted_stamp, apply, record_file
 from indexer.convert import STAMP_FILE, sha256_of
 from indexer.encoders import create_encoder, model_fingerprint
 from indexer.encoders.onnx import export_is_current
 from indexer.settings import default_model_dir, model_dir
+from training.adapt import Recipe, helpdesk_items, judge_key, judge_texts, training_pairs
 
 BASE, ADAPTED = model_dir("base"), model_dir("adapted")
 

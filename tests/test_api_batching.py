@@ -10,7 +10,7 @@ import httpx
 from api.embedding import QueryEmbedder
 from api.main import create_app
 from api.retrieval import Retriever
-from indexer.evals.common import load_yaml
+from evals.common import load_yaml
 
 
 def test_concurrent_requests_are_batched_and_answered_like_single_ones(settings, services, client):

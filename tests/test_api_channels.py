@@ -9,9 +9,9 @@ import pytest
 
 from kb.compose import ConcernReply, ReplyContext, compose_answer
 from kb.models import Channel, Language
-from tests.helpers import first_step
 from kb.templates import OPTIONAL_PARTS, PARTS, Situation
 from kb.tone import find_forbidden_phrase
+from tests.helpers import first_step
 
 QUERIES = {
     "en": "how do I send back an item that doesn't fit",
@@ -180,7 +180,7 @@ def test_article_endpoint(client):
 
 def test_situation_accuracy_on_labelled_messages(services):
     """Regression guard on tests/data/situations_*.yaml (make eval prints the table)."""
-    from indexer.evals.situations import accuracy
+    from evals.situations import accuracy
 
     result = accuracy(services.default.situations)
     print("\nsituation accuracy:", {k: round(v, 3) for k, v in result.items()})

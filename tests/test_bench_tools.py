@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 
-from api.bench.http_load import Call, Server, run_load, search_call
-from api.bench.workload import query_mix
+from bench.http_load import Call, run_load, search_call
+from bench.workload import query_mix
 from kb.models import Language
-from tests.helpers import free_port, new_key, server_env
+from tests.helpers import new_key, server_env
+from tests.servers import Server, free_port
 
 
 def test_the_query_mix_is_distinct_deterministic_and_in_four_languages():
@@ -43,7 +44,7 @@ def test_the_load_generator_counts_answers_and_errors(settings, services):
 def test_the_soak_mix_has_every_kind_of_call():
     from itertools import cycle
 
-    from api.bench.soak import CALLS_PER_ROUND, round_of_calls
+    from bench.soak import CALLS_PER_ROUND, round_of_calls
 
     calls = round_of_calls(cycle(["invoice", "返品"]), ["a1", "a2"], 3)
     kinds = [(call.method, call.path.split("?")[0].rsplit("/", 1)[0] if "articles" in call.path
@@ -57,8 +58,7 @@ def test_the_soak_mix_has_every_kind_of_call():
 
 
 def test_the_attack_round_has_every_kind_of_bad_and_long_request():
-    from api.bench.soak import (ATTACKS, LONG_QUERY_CHARS, OVERSIZED_BODY_BYTES, AttackTexts, attack_round,
-                                burst_of_calls)
+    from bench.soak import ATTACKS, LONG_QUERY_CHARS, OVERSIZED_BODY_BYTES, AttackTexts, attack_round, burst_of_calls
 
     texts = AttackTexts()
     calls = attack_round(texts)
@@ -81,7 +81,7 @@ def test_the_attack_round_has_every_kind_of_bad_and_long_request():
 
 
 def test_the_soak_report_keeps_innocent_failures_apart_from_the_attackers_expected_ones():
-    from api.bench.soak import Minute, SoakReport, failures, innocent_row, status_class
+    from bench.soak import Minute, SoakReport, failures, innocent_row, status_class
 
     search, write = search_call("invoice"), Call("PUT", "/v1/articles/soak-1", {})
     minute = Minute(1, 60.0, [(search, 200, 10.0), (search, 200, 20.0), (write, 500, 5000.0), (search, 0, 30.0)],

@@ -16,13 +16,13 @@ import pytest
 import yaml
 
 import indexer.search
-from api.bench.http_load import Server
 from api.services import seed_tenant
 from indexer.build import DIGESTS_FILE
 from indexer.sync import open_index
 from kb.stores import Scope, create_store
 from tests.conftest import ENGLISH_ONLY_ARTICLES
-from tests.helpers import free_port, wait_for
+from tests.helpers import wait_for
+from tests.servers import Server, free_port
 
 WRITERS = 4
 WORDS = ("amber", "birch", "cobalt", "dune", "ember", "fjord", "garnet", "harbor", "indigo", "juniper", "kelp",

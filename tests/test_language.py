@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.evals.common import load_yaml
-from indexer.evals.language import our_language
+from evals.common import load_yaml
+from evals.language import our_language
 from kb.language import UnsupportedLanguageError, detect_language, preferred_language
 from kb.models import Language
 from kb.templates import Situation

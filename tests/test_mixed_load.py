@@ -9,9 +9,10 @@ import threading
 
 import pytest
 
-from api.bench.http_load import Call, answer_call, create_server_key, run_load, search_call, throwaway_demo_server
-from api.bench.soak import AttackTexts, attack_round, burst_of_calls
+from bench.http_load import Call, answer_call, run_load, search_call
+from bench.soak import AttackTexts, attack_round, burst_of_calls
 from kb.stores import Scope
+from tests.servers import create_server_key, throwaway_demo_server
 
 ROUNDS = 3
 INNOCENT_QUESTIONS = ["where is my parcel", "Kur mano siuntinys?", "注文した商品がまだ届きません", "怎么开发票",

@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evals.common import load_yaml
 from indexer.backends import ArticleVectors, create_backend
-from indexer.evals.common import load_yaml
 from indexer.sync import open_shared_index
 from kb.models import Language
 from kb.stores import StoredArticle
-from tests.helpers import free_port
 from tests.postgres import PostgresServer
+from tests.servers import free_port
 
 pytestmark = pytest.mark.postgres
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.bench.http_load import Server
 from kb.stores import Scope, create_store
-from tests.helpers import bearer, free_port, wait_for
+from tests.helpers import bearer, wait_for
 from tests.postgres import PostgresServer
+from tests.servers import Server, free_port
 
 pytestmark = pytest.mark.postgres
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from bench.scaled import scaled_articles, write_jsonl
 from kb.loader import KBFormatError, load_articles
-from kb.scaled import scaled_articles, write_jsonl
 
 
 def test_scaled_articles_are_deterministic_distinct_and_load_back(demo_articles, tmp_path):

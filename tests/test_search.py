@@ -27,8 +27,8 @@ def test_lexical_signal_reranks_exact_code(services):
 
 def test_confidence_separates_in_domain_from_off_topic(services):
     """Held-out sets: off-topic questions are left unanswered, in-domain paraphrases answered."""
+    from evals.common import load_yaml
     from indexer.confidence import DEFAULT_ANSWER_THRESHOLD, confidence
-    from indexer.evals.common import load_yaml
 
     paraphrases, off_topic = load_yaml("paraphrases.yaml"), load_yaml("off_topic.yaml")
     inside = [confidence(services.default.index.search(q, limit=3)) for qs in paraphrases.values() for q in qs.values()]

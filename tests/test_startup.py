@@ -10,7 +10,7 @@ import pytest
 
 from indexer.encoders.onnx import FILES, ONNX_DIR, export_is_current, weights_file
 from indexer.settings import PROJECT_ROOT, default_model_dir
-from tests.helpers import free_port
+from tests.servers import free_port
 
 
 def start(tmp_path, model_dir) -> subprocess.CompletedProcess:

@@ -10,6 +10,7 @@ import pytest
 from kb.stores import AnswerRecord, Feedback, Scope, VersionConflict
 from kb.stores.sql import MIGRATIONS
 
+
 def test_migrations_run_once_and_committed_writes_survive_a_reopen(open_store, demo_articles):
     store = open_store()
     assert store.schema_version == len(MIGRATIONS)
@@ -143,8 +144,9 @@ def test_a_database_outage_is_a_503_with_retry_after_and_the_service_recovers(se
     from api.main import create_app
     from api.services import load_services
     from api.settings import Settings
-    from tests.helpers import bearer, free_port, new_key
+    from tests.helpers import bearer, new_key
     from tests.postgres import PostgresServer
+    from tests.servers import free_port
 
     folder = Path(tempfile.mkdtemp(prefix="kb-pg-outage-"))
     server = PostgresServer(folder, free_port())

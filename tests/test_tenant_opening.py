@@ -9,12 +9,12 @@ import threading
 import httpx
 import pytest
 
-from api.bench.http_load import Server
 from api.services import seed_tenant
 from indexer.settings import PROJECT_ROOT
 from kb.loader import load_articles
 from kb.stores import Scope, create_store
-from tests.helpers import free_port, wait_for
+from tests.helpers import wait_for
+from tests.servers import Server, free_port
 
 SLOW_TENANT_ARTICLES = 30  # every language of each: a few seconds of embedding on 2 cores
 

@@ -19,13 +19,13 @@ import pytest
 
 from api.admin import demo_keys
 from api.admin import main as admin_main
-from api.bench.http_load import Server
 from api.cors import normalise_origin
 from api.services import seed_tenant
 from api.settings import Settings
 from indexer.settings import PROJECT_ROOT
 from kb.stores import Scope, create_store
-from tests.helpers import bearer, free_port
+from tests.helpers import bearer
+from tests.servers import Server, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,7 +1,7 @@
 """What ``make bench`` runs on: the scaled knowledge base, its index, and a query mix.
 
 The knowledge base is the demo KB scaled to 10,000 articles × 4 languages by
-:mod:`kb.scaled`; its index is built once and reused while current. The query mix
+:mod:`bench.scaled`; its index is built once and reused while current. The query mix
 is made from the 100 demo-KB paraphrases of ``tests/data/paraphrases.yaml`` (25 per
 language): each paraphrase as typed, its first 60 % (a search box mid-typing), and
 the paraphrase followed by each of the 20 product names of its language — 2,200
@@ -16,12 +16,12 @@ from pathlib import Path
 import yaml
 
 from api.services import seed_tenant
+from bench.scaled import PRODUCTS, scaled_articles, write_jsonl
 from indexer.build import build_index, index_is_current
 from indexer.encoders import Encoder
 from indexer.settings import PROJECT_ROOT
 from kb.loader import load_articles
 from kb.models import Article, Language
-from kb.scaled import PRODUCTS, scaled_articles, write_jsonl
 from kb.stores import Scope, create_store
 
 BENCH_DIR = PROJECT_ROOT / "build" / "bench"

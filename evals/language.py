@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from indexer.evals.common import load_yaml, print_table
+from evals.common import load_yaml, print_table
 from kb.language import LITHUANIAN_LETTERS, detect_language, resolve_language
 from kb.models import Language
 

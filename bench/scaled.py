@@ -9,7 +9,7 @@ is about one product — the ``n``-th of :data:`PRODUCTS` (cycling) with model c
   in the variant's language;
 * the first three example questions, each followed by `` (<product> BC-<n>)``.
 
-``python -m kb.scaled --count 10000 --out build/bench/kb`` writes ``articles.jsonl``.
+``python -m bench.scaled --count 10000 --out build/bench/kb`` writes ``articles.jsonl``.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def write_jsonl(articles: list[Article], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kb.scaled", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.scaled", description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", type=Path, default=Path(__file__).parent / "demo", help="knowledge base to copy")
     parser.add_argument("--count", type=int, default=10_000, help="articles to make")
     parser.add_argument("--out", type=Path, required=True, help="knowledge-base directory to write")

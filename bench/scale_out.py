@@ -10,7 +10,7 @@
 
 A throwaway PostgreSQL with pgvector is started for the run (``tests/postgres.py``) and stopped after.
 
-    python -m api.bench.scale_out [--sizes 10000,100000] [--clients 16]
+    python -m bench.scale_out [--sizes 10000,100000] [--clients 16]
 """
 
 from __future__ import annotations
@@ -32,13 +32,14 @@ import httpx
 import numpy as np
 import psycopg
 
-from api.bench.http_load import Call, Server, free_port, run_load
-from api.bench.workload import BENCH_DIR, query_mix, scaled_kb
+from bench.http_load import Call, run_load
+from bench.workload import BENCH_DIR, query_mix, scaled_kb
 from indexer.backends import create_backend
 from indexer.build import article_entries, embed_entries
 from indexer.encoders import DEFAULT_ENCODER, create_encoder
 from kb.stores import Scope, create_store
 from tests.postgres import PostgresServer
+from tests.servers import Server, free_port
 
 RESULTS = BENCH_DIR / "scale-out.json"
 VECTORS_CACHE = BENCH_DIR / "scale-out-vectors.npy"
@@ -196,7 +197,7 @@ def write_to_other_replica(servers: list[Server], key: str, rounds: int = 5) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m api.bench.scale_out", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.scale_out", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000", help="vector counts of the backend comparison")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients in all (split over replicas)")
     args = parser.parse_args(argv)

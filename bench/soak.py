@@ -14,7 +14,7 @@ its errors and 5xx (goal 0) and p50/p99 of its short searches; the attacker's 4x
 are expected, any other 5xx is a failure. Goal: RSS ``--settle`` seconds after the load is within
 20 % of RSS before it.
 
-    python -m api.bench.soak [--minutes 5] [--clients 8] [--attack] [--attack-clients 16] [--burst 64]
+    python -m bench.soak [--minutes 5] [--clients 8] [--attack] [--attack-clients 16] [--burst 64]
 """
 
 from __future__ import annotations
@@ -34,12 +34,12 @@ from urllib.parse import quote
 
 import numpy as np
 
-from api.bench.http_load import (Call, Server, answer_call, create_server_key, run_load, search_call,
-                                 throwaway_demo_server)
-from api.bench.workload import query_mix
-from indexer.evals.common import print_table
+from bench.http_load import Call, answer_call, run_load, search_call
+from bench.workload import query_mix
+from evals.common import print_table
 from indexer.settings import PROJECT_ROOT
 from kb.stores import Scope
+from tests.servers import Server, create_server_key, throwaway_demo_server
 
 CHANNELS = ("help_page", "contact_form", "chat", "chatbot", "email", "ticket")
 DEMO_INDEX = PROJECT_ROOT / "build" / "index" / "demo"
@@ -395,7 +395,7 @@ def print_report(report: SoakReport, clients: int, attack_clients: int, burst: i
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m api.bench.soak", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=int, default=5)
     parser.add_argument("--clients", type=int, default=8, help="connections of the innocent traffic")
     parser.add_argument("--attack", action="store_true", help="add the attacker (the tenant's public search key)")

@@ -1,4 +1,4 @@
-"""Fit the confidence model (``python -m indexer.evals.calibrate``) and print its coefficients.
+"""Fit the confidence model (``python -m evals.calibrate``) and print its coefficients.
 
 Positives and hard cases: every example question of the demo knowledge base, searched in an
 index built without that question's half of the questions (two folds); label 1 when the top
@@ -13,12 +13,12 @@ import random
 
 import numpy as np
 
+from evals.benchmark import BENCHMARK_DIR
+from evals.common import DEMO_KB, demo_index
 from indexer.backends import create_backend
 from indexer.build import article_entries, embed_entries
-from indexer.owners import VectorOwners
 from indexer.confidence import features
-from indexer.evals.benchmark import BENCHMARK_DIR
-from indexer.evals.common import DEMO_KB, demo_index
+from indexer.owners import VectorOwners
 from indexer.search import ArticleIndex
 from kb.loader import load_articles
 from kb.models import Article

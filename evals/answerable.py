@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from evals.common import load_yaml, print_table
 from indexer.confidence import DEFAULT_ANSWER_THRESHOLD, confidence
-from indexer.evals.common import load_yaml, print_table
 
 LANGUAGES = ("en", "ja", "zh", "lt")
 THRESHOLD = DEFAULT_ANSWER_THRESHOLD

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.cache import EmbeddingCache
+from evals.common import print_table
 from indexer.backends import create_backend
 from indexer.build import article_entries, embed_entries
-from indexer.owners import VectorOwners
-from indexer.evals.cache import EmbeddingCache
-from indexer.evals.common import print_table
 from indexer.fusion import Fusion
+from indexer.owners import VectorOwners
 from indexer.search import ArticleIndex
 from indexer.settings import PROJECT_ROOT
 from kb.language import detect_language
@@ -33,7 +33,7 @@ BENCHMARK_DIR = PROJECT_ROOT.parent / "shared" / "eval"
 CACHE_DIR = PROJECT_ROOT / "build" / "eval" / "cache"
 SOURCES = ("gnome-help", "mozilla-privacy-faq", "bitext-cs", "banking77", "flores", "ntrex",
            "tatoeba-lit", "tatoeba-jpn", "tatoeba-cmn")
-# Training data of the adapted model (python -m indexer.adapt): not held out, so not run by default.
+# Training data of the adapted model (python -m training.adapt): not held out, so not run by default.
 TRAINING_SOURCES = ("ntrex", "tatoeba-lit", "tatoeba-jpn", "tatoeba-cmn")
 HELD_OUT_SOURCES = tuple(s for s in SOURCES if s not in TRAINING_SOURCES)
 # The methods compared on every row; "hybrid" is what the service uses.

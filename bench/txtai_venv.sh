@@ -4,7 +4,7 @@
 # version pulls multi-GB CUDA wheels. The other pins match the main project.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/build/bench/txtai-venv"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 TXTAI_VERSION="9.14.0"

@@ -1,8 +1,8 @@
 """Peer benchmark: txtai search over the same local e5 model, measured in-process.
 
-Run with the txtai virtualenv (``api/bench/txtai_venv.sh``)::
+Run with the txtai virtualenv (``bench/txtai_venv.sh``)::
 
-    build/bench/txtai-venv/bin/python api/bench/txtai_peer.py --model build/models/multilingual-e5-small \
+    build/bench/txtai-venv/bin/python bench/txtai_peer.py --model build/models/multilingual-e5-small \
         --docs docs.jsonl --queries queries.jsonl --index-dir build/bench/txtai-index
 
 The index (exact faiss ``IDMap,Flat`` like ours, no content store) is reused while its stamp (docs file hash + model path) matches.

@@ -1,4 +1,4 @@
-"""``python -m api.bench.emails``: whole customer emails through ``POST /v1/answer``, against the floor.
+"""``python -m bench.emails``: whole customer emails through ``POST /v1/answer``, against the floor.
 
 The floor is the one of ``make bench``: one short query encoded in-process plus the index search (here
 on the demo index the server under test serves), the median of 200 queries before the server starts
@@ -24,7 +24,7 @@ store):
 Prints a table and writes ``build/bench/emails.json``. Timings on a shared 2-core machine are noisy;
 compare the ratios to the floor, not single runs, and only runs where other processes took ~0 cores.
 
-    python -m api.bench.emails [--reps 30] [--growth-reps 15] [--clients 16] [--calls 160] [--env KB_X=1]
+    python -m bench.emails [--reps 30] [--growth-reps 15] [--clients 16] [--calls 160] [--env KB_X=1]
 """
 
 from __future__ import annotations
@@ -51,13 +51,14 @@ import numpy as np
 import yaml
 
 from api import answering
-from api.bench.http_load import Call, LoadResult, answer_call, run_load, search_call, throwaway_demo_server
-from api.bench.workload import BENCH_DIR, query_mix
 from api.schemas import AnswerRequest
+from bench.http_load import Call, LoadResult, answer_call, run_load, search_call
+from bench.workload import BENCH_DIR, query_mix
 from indexer.encoders import DEFAULT_ENCODER, create_encoder
 from indexer.search import ArticleIndex
 from indexer.settings import PROJECT_ROOT
 from kb.loader import load_articles
+from tests.servers import throwaway_demo_server
 
 EMAILS = PROJECT_ROOT / "tests" / "data" / "emails" / "bench.yaml"
 DEMO_INDEX = PROJECT_ROOT / "build" / "index" / "demo"
@@ -509,7 +510,7 @@ def print_table(results: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m api.bench.emails", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.emails", description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=30, help="cold variants per four-paragraph email, 1 client")
     parser.add_argument("--growth-reps", type=int, default=15, help="cold variants per size of the growth family")
     parser.add_argument("--warm-reps", type=int, default=20, help="repeats of one variant per email")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from indexer.evals.benchmark import evaluate, print_rows
-from indexer.evals.common import DEMO_KB, load_yaml, print_table
+from evals.benchmark import evaluate, print_rows
+from evals.common import DEMO_KB, load_yaml, print_table
 from indexer.situations import SituationDetector
 from kb.templates import Situation, load_templates
 

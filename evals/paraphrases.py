@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.evals.common import load_yaml, print_table
+from evals.common import load_yaml, print_table
 
 LANGUAGES = ("en", "ja", "zh", "lt")
 

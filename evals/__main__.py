@@ -1,4 +1,4 @@
-"""``python -m indexer.evals``: every quality number in one run.
+"""``python -m evals``: every quality number in one run.
 
 Sections: the public benchmark in ../shared/eval (per source, task and direction),
 the demo knowledge base's paraphrases, language detection, situation detection
@@ -12,13 +12,13 @@ import argparse
 import json
 import sys
 
+from evals import answerable, benchmark, language, paraphrases, situations
+from evals.common import demo_index, print_table
 from indexer.encoders import DEFAULT_ENCODER, ENCODERS
-from indexer.evals import answerable, benchmark, language, paraphrases, situations
-from indexer.evals.common import demo_index, print_table
 from indexer.settings import MODEL_FOLDERS, PROJECT_ROOT, default_model_name
 
 RESULTS = PROJECT_ROOT / "build" / "eval" / "results.json"
-TRAINING_NOTE = ("NTREX and Tatoeba ({}) are the adapted model's training data (python -m indexer.adapt): "
+TRAINING_NOTE = ("NTREX and Tatoeba ({}) are the adapted model's training data (python -m training.adapt): "
                  "not held out, so left out by default and out of every comparison below")
 
 
@@ -65,7 +65,7 @@ def compare(results: dict[str, dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m indexer.evals", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m evals", description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append",
                         choices=["benchmark", "paraphrases", "answerable", "language", "situations"], help="run only these sections")
     parser.add_argument("--sources", default=",".join(benchmark.HELD_OUT_SOURCES),

@@ -23,14 +23,15 @@ from pathlib import Path
 
 import faiss
 
-from api.bench.http_load import Call, Server, answer_call, run_load, search_call
-from api.bench.workload import (BENCH_DIR, INDEX_DIR, INDEX_ROOT, KB_DIR, STORE_PATH, TENANT, bench_key, query_mix,
-                                scaled_index, scaled_kb)
+from bench.http_load import Call, answer_call, run_load, search_call
+from bench.workload import (BENCH_DIR, INDEX_DIR, INDEX_ROOT, KB_DIR, STORE_PATH, TENANT, bench_key, query_mix,
+                            scaled_index, scaled_kb)
 from indexer.build import article_entries, build_index, embed_entries
 from indexer.encoders import DEFAULT_ENCODER, create_encoder
 from indexer.search import ArticleIndex
 from indexer.settings import PROJECT_ROOT, default_model_dir
 from kb.models import Article, Language
+from tests.servers import Server
 
 RESULTS = BENCH_DIR / "results.json"
 THREADS = 2
@@ -159,7 +160,7 @@ def over_http(articles, mix, port: int, clients: int) -> dict:
 def txtai_peer(articles, mix, clients: int) -> dict | None:
     """txtai with the same model over the same articles (one text per article variant), in-process."""
     venv_python = BENCH_DIR / "txtai-venv" / "bin" / "python"
-    subprocess.run(["bash", str(PROJECT_ROOT / "api" / "bench" / "txtai_venv.sh")], check=True)
+    subprocess.run(["bash", str(PROJECT_ROOT / "bench" / "txtai_venv.sh")], check=True)
     docs, queries = BENCH_DIR / "txtai-docs.jsonl", BENCH_DIR / "txtai-queries.jsonl"
     with open(docs, "w", encoding="utf-8") as handle:
         for article in articles:
@@ -171,7 +172,7 @@ def txtai_peer(articles, mix, clients: int) -> dict | None:
             handle.write(json.dumps({"text": text}, ensure_ascii=False) + "\n")
     log("txtai peer (builds its index once; reused while current) ...")
     output = subprocess.run(
-        [str(venv_python), str(PROJECT_ROOT / "api" / "bench" / "txtai_peer.py"), "--model", str(default_model_dir()),
+        [str(venv_python), str(PROJECT_ROOT / "bench" / "txtai_peer.py"), "--model", str(default_model_dir()),
          "--docs", str(docs), "--queries", str(queries), "--index-dir", str(BENCH_DIR / "txtai-index"),
          "--threads", str(THREADS), "--clients", str(clients), "--rounds", "4"],
         check=True, capture_output=True, text=True)
@@ -179,7 +180,7 @@ def txtai_peer(articles, mix, clients: int) -> dict | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m api.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=10_000, help="size of the scaled knowledge base")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients of the loaded runs")
     parser.add_argument("--port", type=int, default=8765, help="loopback port of the server under test")

@@ -1,1 +1,0 @@
-"""Quality evaluations printed by ``make eval`` (``python -m indexer.evals``)."""

@@ -1,0 +1,1 @@
+"""Offline model training (``make adapt``); runtime packages never import it."""

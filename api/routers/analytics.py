@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import AfterValidator
 
 from api import analytics
-from api.auth import Caller, require
-from api.deps import get_services
+from api.auth import AdminCaller, Caller
+from api.deps import ServicesDep
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, AnalyticsSummary, ErasedQueries, QuestionStat, UnansweredStat
 from api.services import Services
 from kb.models import Channel, Language
-from kb.stores import AnswerRow, Scope
+from kb.stores import AnswerRow
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 DEFAULT_PERIOD = timedelta(days=30)
@@ -60,34 +60,32 @@ def rows(services: Services, caller: Caller, since: datetime | None, until: date
 
 
 @router.get("/summary", response_model=AnalyticsSummary, summary="Answer, helpful and deflection rates")
-def get_summary(since: Since = None, until: Until = None, language: LanguageFilter = None,
-                channel: ChannelFilter = None, services: Services = Depends(get_services),
-                caller: Caller = Depends(require(Scope.ADMIN))) -> AnalyticsSummary:
+def get_summary(services: ServicesDep, caller: AdminCaller, since: Since = None, until: Until = None,
+                language: LanguageFilter = None, channel: ChannelFilter = None) -> AnalyticsSummary:
     return AnalyticsSummary(**analytics.summary(rows(services, caller, since, until, language, channel)))
 
 
 @router.get("/top-questions", response_model=list[QuestionStat], summary="The most asked questions")
-def get_top_questions(since: Since = None, until: Until = None, language: LanguageFilter = None,
-                      channel: ChannelFilter = None, limit: Limit = 20, services: Services = Depends(get_services),
-                      caller: Caller = Depends(require(Scope.ADMIN))) -> list[QuestionStat]:
+def get_top_questions(services: ServicesDep, caller: AdminCaller, since: Since = None, until: Until = None,
+                      language: LanguageFilter = None, channel: ChannelFilter = None,
+                      limit: Limit = 20) -> list[QuestionStat]:
     return [QuestionStat(**item) for item in
             analytics.top_questions(rows(services, caller, since, until, language, channel), limit)]
 
 
 @router.get("/unanswered", response_model=list[UnansweredStat],
             summary="Questions without an answer or with an answer marked not helpful")
-def get_unanswered(since: Since = None, until: Until = None, language: LanguageFilter = None,
-                   channel: ChannelFilter = None, limit: Limit = 20, services: Services = Depends(get_services),
-                   caller: Caller = Depends(require(Scope.ADMIN))) -> list[UnansweredStat]:
+def get_unanswered(services: ServicesDep, caller: AdminCaller, since: Since = None, until: Until = None,
+                   language: LanguageFilter = None, channel: ChannelFilter = None,
+                   limit: Limit = 20) -> list[UnansweredStat]:
     return [UnansweredStat(**item) for item in
             analytics.unanswered_questions(rows(services, caller, since, until, language, channel), limit)]
 
 
 @router.delete("/queries", response_model=ErasedQueries, summary="Erase the query text of answers (privacy)")
-def delete_queries(before: Annotated[Moment | None, Query(description="erase text older than this "
-                                                                      "(default: all)")] = None,
-                   services: Services = Depends(get_services),
-                   caller: Caller = Depends(require(Scope.ADMIN))) -> ErasedQueries:
+def delete_queries(services: ServicesDep, caller: AdminCaller,
+                   before: Annotated[Moment | None, Query(description="erase text older than this "
+                                                                      "(default: all)")] = None) -> ErasedQueries:
     services.answer_log.flush()
     erased = services.store.forget_queries(caller.tenant, before or datetime.now(UTC) + timedelta(seconds=1))
     return ErasedQueries(erased=erased)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Response
+from fastapi import APIRouter, Header, HTTPException, Response
 
 from api import answering
-from api.auth import Caller, charge_text, require
-from api.deps import get_services
+from api.auth import SearchCaller, charge_text
+from api.deps import ServicesDep
 from api.errors import check_query_length
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, AnswerRequest, AnswerResponse
-from api.services import Services
 from kb.stores import Scope
 
 router = APIRouter(prefix="/v1", tags=["answers"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
@@ -21,11 +20,11 @@ router = APIRouter(prefix="/v1", tags=["answers"], responses=ERROR_RESPONSES, ro
 
 @router.post("/answer", response_model=AnswerResponse, summary="Answer a question, shaped for the channel")
 async def post_answer(
+    services: ServicesDep,
+    caller: SearchCaller,
     request: AnswerRequest,
     response: Response,
     accept_language: Annotated[str | None, Header(description="tie-breaker for undecidable text")] = None,
-    services: Services = Depends(get_services),
-    caller: Caller = Depends(require(Scope.SEARCH, Scope.ANSWER)),
 ) -> AnswerResponse:
     if request.channel.style != "terse" and not caller.has(Scope.ANSWER):
         raise HTTPException(status_code=403, detail=f"a key with only the search scope answers the help_page and "

@@ -15,9 +15,9 @@ from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Requ
 from fastapi.concurrency import run_in_threadpool
 
 from api import writes
-from api.auth import Caller, require
+from api.auth import AdminCaller, Caller, require
 from api.concurrency import ANY, conflict, etag, merge_patch, precondition
-from api.deps import get_services
+from api.deps import ServicesDep
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, MAX_OFFSET, ArticleIn, ArticleOut, ArticlePage, ImportReport
 from api.services import Services
@@ -31,8 +31,9 @@ MAX_IMPORT = 1000
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut, summary="One article with all its languages")
-def get_article(article_id: str, response: Response, services: Services = Depends(get_services),
-                caller: Caller = Depends(require(Scope.SEARCH, Scope.ANSWER, Scope.ADMIN))) -> ArticleOut:
+def get_article(services: ServicesDep,
+                caller: Annotated[Caller, Depends(require(Scope.SEARCH, Scope.ANSWER, Scope.ADMIN))],
+                article_id: str, response: Response) -> ArticleOut:
     stored = services.store.get_article(caller.tenant, article_id)
     if stored is None or not (caller.has(Scope.ADMIN) or caller.article_filter().allows(stored.article)):
         raise HTTPException(status_code=404, detail=f"no article with id '{article_id}'")
@@ -41,10 +42,9 @@ def get_article(article_id: str, response: Response, services: Services = Depend
 
 
 @router.get("/articles", response_model=ArticlePage, summary="All articles, a page at a time, by id")
-def list_articles(offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-                  limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-                  services: Services = Depends(get_services),
-                  caller: Caller = Depends(require(Scope.ADMIN))) -> ArticlePage:
+def list_articles(services: ServicesDep, caller: AdminCaller,
+                  offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+                  limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> ArticlePage:
     page, total = services.store.list_articles(caller.tenant, offset, limit)
     return ArticlePage(items=[_article_out(stored) for stored in page], total=total, offset=offset, limit=limit)
 
@@ -52,11 +52,9 @@ def list_articles(offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 @router.put("/articles/{article_id}", response_model=ArticleOut, status_code=200,
             summary="Create or replace an article (searchable when this returns)",
             responses={201: {"model": ArticleOut, "description": "created"}})
-def put_article(article_id: str, body: ArticleIn, response: Response,
+def put_article(services: ServicesDep, caller: AdminCaller, article_id: str, body: ArticleIn, response: Response,
                 if_match: Annotated[str | None, Header(description='"<version>" or *')] = None,
-                if_none_match: Annotated[str | None, Header(description="* to create only")] = None,
-                services: Services = Depends(get_services),
-                caller: Caller = Depends(require(Scope.ADMIN))) -> ArticleOut:
+                if_none_match: Annotated[str | None, Header(description="* to create only")] = None) -> ArticleOut:
     article = _parse({**body.model_dump(mode="json", exclude_none=True), "id": _checked_id(article_id)})
     stored = _write(services, caller, article, precondition(if_match, if_none_match))
     response.status_code = 201 if stored.is_new else 200
@@ -66,12 +64,10 @@ def put_article(article_id: str, body: ArticleIn, response: Response,
 
 @router.patch("/articles/{article_id}", response_model=ArticleOut,
               summary="Change some fields of an article (JSON merge patch, RFC 7396)")
-def patch_article(article_id: str, response: Response,
+def patch_article(services: ServicesDep, caller: AdminCaller, article_id: str, response: Response,
                   patch: Annotated[dict[str, Any], Body(description="fields to change; null removes an optional "
                                                                     "field or a language variant")],
-                  if_match: Annotated[str | None, Header(description='"<version>" or *')] = None,
-                  services: Services = Depends(get_services),
-                  caller: Caller = Depends(require(Scope.ADMIN))) -> ArticleOut:
+                  if_match: Annotated[str | None, Header(description='"<version>" or *')] = None) -> ArticleOut:
     current = services.store.get_article(caller.tenant, article_id)
     if current is None:
         raise HTTPException(status_code=404, detail=f"no article with id '{article_id}'")
@@ -86,9 +82,8 @@ def patch_article(article_id: str, response: Response,
 
 
 @router.delete("/articles/{article_id}", status_code=204, summary="Delete an article (gone from results at once)")
-def delete_article(article_id: str, if_match: Annotated[str | None, Header(description='"<version>"')] = None,
-                   services: Services = Depends(get_services),
-                   caller: Caller = Depends(require(Scope.ADMIN))) -> Response:
+def delete_article(services: ServicesDep, caller: AdminCaller, article_id: str,
+                   if_match: Annotated[str | None, Header(description='"<version>"')] = None) -> Response:
     expected = precondition(if_match, None)
     try:
         deleted = writes.delete_article(services, services.space(caller.tenant), article_id,
@@ -108,8 +103,7 @@ def delete_article(article_id: str, if_match: Annotated[str | None, Header(descr
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
                  "application/x-ndjson": {"schema": {"type": "string"}}}}})
-async def import_articles(request: Request, services: Services = Depends(get_services),
-                          caller: Caller = Depends(require(Scope.ADMIN))) -> ImportReport:
+async def import_articles(services: ServicesDep, caller: AdminCaller, request: Request) -> ImportReport:
     body = (await request.body()).decode("utf-8", errors="replace")
     if "ndjson" in request.headers.get("content-type", "") or "jsonl" in request.headers.get("content-type", ""):
         items = [(f"line {number}", _json_or_error(line)) for number, line in enumerate(body.splitlines(), 1)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, HTTPException
 
-from api.auth import Caller, require
-from api.deps import get_services
+from api.auth import SearchCaller
+from api.deps import ServicesDep
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, FeedbackIn, FeedbackOut
-from api.services import Services
-from kb.stores import Feedback, Scope
+from kb.stores import Feedback
 
 router = APIRouter(prefix="/v1", tags=["feedback"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 
 
 @router.post("/feedback", response_model=FeedbackOut, summary="Feedback on an answer (a later one replaces it)")
-def post_feedback(body: FeedbackIn, services: Services = Depends(get_services),
-                  caller: Caller = Depends(require(Scope.SEARCH, Scope.ANSWER))) -> FeedbackOut:
+def post_feedback(services: ServicesDep, caller: SearchCaller, body: FeedbackIn) -> FeedbackOut:
     services.answer_log.flush()  # the answer may still be on its way to the store
     feedback = Feedback(body.answer_id, body.helpful, body.reason, body.resolved, body.contacted_support)
     if not services.store.put_feedback(caller.tenant, feedback):

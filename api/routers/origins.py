@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from api.auth import Caller, require
-from api.deps import get_services
+from api.auth import AdminCaller
+from api.deps import ServicesDep
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, OriginsIn, OriginsOut
-from api.services import Services
-from kb.stores import Scope
 
 router = APIRouter(prefix="/v1", tags=["origins"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 
 
 @router.get("/origins", response_model=OriginsOut, summary="This tenant's allowed origins (none by default)")
-def get_origins(services: Services = Depends(get_services),
-                caller: Caller = Depends(require(Scope.ADMIN))) -> OriginsOut:
+def get_origins(services: ServicesDep, caller: AdminCaller) -> OriginsOut:
     return OriginsOut(origins=services.store.allowed_origins(caller.tenant))
 
 
 @router.put("/origins", response_model=OriginsOut, summary="Replace this tenant's allowed origins")
-def put_origins(body: OriginsIn, services: Services = Depends(get_services),
-                caller: Caller = Depends(require(Scope.ADMIN))) -> OriginsOut:
+def put_origins(services: ServicesDep, caller: AdminCaller, body: OriginsIn) -> OriginsOut:
     services.store.set_allowed_origins(caller.tenant, body.origins)
     return OriginsOut(origins=services.store.allowed_origins(caller.tenant))

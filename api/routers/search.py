@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Response, Query
+from fastapi import APIRouter, Header, HTTPException, Query, Response
 
 from api import answering
-from api.auth import Caller, charge_text, require
-from api.deps import get_services
+from api.auth import SearchCaller, charge_text
+from api.deps import ServicesDep
 from api.errors import check_query_length
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, MAX_TOP_K, SearchResponse
-from api.services import Services
 from kb.models import Language
-from kb.stores import Scope
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 
 
 @router.get("/search", response_model=SearchResponse, summary="Search articles (search-as-you-type)")
 async def get_search(
+    services: ServicesDep,
+    caller: SearchCaller,
     response: Response,
     q: Annotated[str, Query(description="the text typed so far")],
     lang: Annotated[Language | None, Query(description="result language; detected when absent")] = None,
@@ -29,8 +29,6 @@ async def get_search(
     product: Annotated[str | None, Query(description="only articles about this product")] = None,
     tag: Annotated[list[str] | None, Query(description="only articles with this tag (repeatable: all of them)")] = None,
     accept_language: Annotated[str | None, Header(description="tie-breaker for undecidable text")] = None,
-    services: Services = Depends(get_services),
-    caller: Caller = Depends(require(Scope.SEARCH, Scope.ANSWER)),
 ) -> SearchResponse:
     if not q.strip():
         raise HTTPException(status_code=422, detail="q must contain some text, not only whitespace")

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Body, Header, HTTPException, Query, Response
 
 from api import writes
-from api.auth import Caller, require
+from api.auth import AdminCaller, Caller
 from api.concurrency import ANY, conflict, etag, merge_patch, precondition
-from api.deps import get_services
+from api.deps import ServicesDep
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, MAX_OFFSET, TemplateOut, TemplatePage, TemplateSummary
 from api.services import Services
 from kb.loader import KBFormatError
-from kb.stores import Scope, VersionConflict
+from kb.stores import VersionConflict
 
 router = APIRouter(prefix="/v1", tags=["templates"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 TemplateDocument = Annotated[dict[str, Any], Body(description="the template as its YAML file holds it: description, "
@@ -28,10 +28,9 @@ TemplateDocument = Annotated[dict[str, Any], Body(description="the template as i
 
 
 @router.get("/templates", response_model=TemplatePage, summary="The tenant's templates, a page at a time, by name")
-def list_templates(offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                   services: Services = Depends(get_services),
-                   caller: Caller = Depends(require(Scope.ADMIN))) -> TemplatePage:
+def list_templates(services: ServicesDep, caller: AdminCaller,
+                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+                   limit: Annotated[int, Query(ge=1, le=200)] = 50) -> TemplatePage:
     stored = {template.name: template for template in services.store.list_templates(caller.tenant)}
     names = sorted(services.default_templates)
     return TemplatePage(items=[TemplateSummary(name=name, version=stored[name].version if name in stored else 0,
@@ -40,26 +39,21 @@ def list_templates(offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 
 
 @router.get("/templates/{name}", response_model=TemplateOut, summary="One template (the tenant's or the default)")
-def get_template(name: str, response: Response, services: Services = Depends(get_services),
-                 caller: Caller = Depends(require(Scope.ADMIN))) -> TemplateOut:
+def get_template(services: ServicesDep, caller: AdminCaller, name: str, response: Response) -> TemplateOut:
     template = _template_out(services, caller.tenant, name)
     response.headers["ETag"] = etag(template.version)
     return template
 
 
 @router.put("/templates/{name}", response_model=TemplateOut, summary="Store the tenant's own version of a template")
-def put_template(name: str, document: TemplateDocument, response: Response,
-                 if_match: Annotated[str | None, Header(description='"<version>"')] = None,
-                 services: Services = Depends(get_services),
-                 caller: Caller = Depends(require(Scope.ADMIN))) -> TemplateOut:
+def put_template(services: ServicesDep, caller: AdminCaller, name: str, document: TemplateDocument, response: Response,
+                 if_match: Annotated[str | None, Header(description='"<version>"')] = None) -> TemplateOut:
     return _write(services, caller, name, document, precondition(if_match, None), response)
 
 
 @router.patch("/templates/{name}", response_model=TemplateOut, summary="Change part of a template (JSON merge patch)")
-def patch_template(name: str, patch: TemplateDocument, response: Response,
-                   if_match: Annotated[str | None, Header(description='"<version>"')] = None,
-                   services: Services = Depends(get_services),
-                   caller: Caller = Depends(require(Scope.ADMIN))) -> TemplateOut:
+def patch_template(services: ServicesDep, caller: AdminCaller, name: str, patch: TemplateDocument, response: Response,
+                   if_match: Annotated[str | None, Header(description='"<version>"')] = None) -> TemplateOut:
     current = _template_out(services, caller.tenant, name)
     expected = precondition(if_match, None)
     return _write(services, caller, name, merge_patch(current.document, patch),
@@ -67,9 +61,8 @@ def patch_template(name: str, patch: TemplateDocument, response: Response,
 
 
 @router.delete("/templates/{name}", status_code=204, summary="Drop the tenant's version: back to the default")
-def delete_template(name: str, if_match: Annotated[str | None, Header(description='"<version>"')] = None,
-                    services: Services = Depends(get_services),
-                    caller: Caller = Depends(require(Scope.ADMIN))) -> Response:
+def delete_template(services: ServicesDep, caller: AdminCaller, name: str,
+                    if_match: Annotated[str | None, Header(description='"<version>"')] = None) -> Response:
     _require_known(services, name)
     expected = precondition(if_match, None)
     try:

@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+# the service's one command line (api/cli.py): serve, index, adapt, tenant, keys, import, demo-keys
+KB     := $(VENV)/bin/kb-answers
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
@@ -21,10 +23,10 @@ $(VENV)/.installed: pyproject.toml
 # committed adapter (models/e5-small-adapter.*, checksum-checked) applied; the ONNX export (float32
 # and int8) of both for the fast encoder. All cached and idempotent. KB_MODEL=adapted selects the second.
 model: $(VENV)/.installed
-	$(PY) -m indexer.convert
-	$(PY) -m indexer.adapt
-	$(PY) -m indexer export-onnx --model build/models/multilingual-e5-small
-	$(PY) -m indexer export-onnx --model build/models/multilingual-e5-small-adapted
+	$(KB) index convert
+	$(KB) adapt
+	$(KB) index export-onnx --model build/models/multilingual-e5-small
+	$(KB) index export-onnx --model build/models/multilingual-e5-small-adapted
 
 install: model
 
@@ -33,13 +35,13 @@ install: model
 # it. Writes models/e5-small-adapter.safetensors and its record (.json): commit both. ADAPT_ARGS passes
 # recipe options (python -m training.adapt --help), e.g. ADAPT_ARGS=--helpdesk.
 adapt: $(VENV)/.installed
-	$(PY) -m indexer.convert
+	$(KB) index convert
 	$(PY) -m training.adapt $(ADAPT_ARGS)
-	$(PY) -m indexer.adapt
-	$(PY) -m indexer export-onnx --model build/models/multilingual-e5-small-adapted
+	$(KB) adapt
+	$(KB) index export-onnx --model build/models/multilingual-e5-small-adapted
 
 index: install
-	$(PY) -m indexer build
+	$(KB) index build
 
 # Debian's Chromium (and a small CJK font for the screenshots) for the widget's browser tests, driven by
 # Playwright from the venv: no browser is ever downloaded. Installed once, as root.
@@ -50,10 +52,10 @@ browser:
 # The demo tenant (created from kb/demo in build/store.sqlite3 on first start), its keys (printed and
 # written to build/demo-keys.json) and its demo page's origin (allowed for CORS), then the API.
 serve: index
-	$(PY) -m api.admin demo-keys --origin http://$(HOST):$(PORT)
+	$(KB) demo-keys --origin http://$(HOST):$(PORT)
 	@echo "API on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/docs, help-centre demo: http://$(HOST):$(PORT)/demo)"
 	@echo "try:  curl -s -X POST http://$(HOST):$(PORT)/v1/answer -H 'Authorization: Bearer <the answer key above>' -H 'Content-Type: application/json' -d '{\"query\": \"Where is my parcel?\", \"channel\": \"chat\"}'"
-	$(VENV)/bin/uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT) --no-access-log
+	$(KB) serve --host $(HOST) --port $(PORT)
 
 test: install browser
 	$(PY) -m ruff check api indexer kb bench evals training tests

@@ -13,6 +13,7 @@ import pytest
 
 from evals.common import load_yaml
 from indexer.backends import ArticleVectors, create_backend
+from indexer.backends.pgvector import MIGRATIONS as PGVECTOR_MIGRATIONS
 from indexer.sync import open_shared_index
 from kb.models import Language
 from kb.stores import StoredArticle
@@ -120,3 +121,70 @@ def test_searches_can_go_to_a_streaming_read_replica(postgres):
             backend.close()
         replica.stop()
         shutil.rmtree(replica.folder, ignore_errors=True)
+
+
+# the backend's tables as the code before they were versioned made them, with one tenant's vector
+UNVERSIONED_VECTOR_TABLES = """
+CREATE EXTENSION IF NOT EXISTS vector;
+CREATE TABLE IF NOT EXISTS kb_vectors (
+    tenant TEXT NOT NULL, id BIGINT NOT NULL, article_id TEXT, language SMALLINT, field SMALLINT,
+    embedding vector(4) NOT NULL, PRIMARY KEY (tenant, id));
+CREATE INDEX IF NOT EXISTS kb_vectors_by_article ON kb_vectors (tenant, article_id);
+CREATE INDEX IF NOT EXISTS kb_vectors_hnsw ON kb_vectors USING hnsw (embedding vector_ip_ops);
+CREATE TABLE IF NOT EXISTS kb_vector_articles (
+    tenant TEXT NOT NULL, article_id TEXT NOT NULL, seq BIGINT NOT NULL, deleted BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (tenant, article_id));
+CREATE TABLE IF NOT EXISTS kb_vector_tenants (tenant TEXT PRIMARY KEY, next_id BIGINT NOT NULL, model TEXT);
+ALTER TABLE kb_vector_tenants ADD COLUMN IF NOT EXISTS model TEXT;
+INSERT INTO kb_vectors (tenant, id, article_id, language, field, embedding) VALUES ('t', 0, 'a', 0, 0, '[0,1,0,0]');
+INSERT INTO kb_vector_articles (tenant, article_id, seq) VALUES ('t', 'a', 1);
+INSERT INTO kb_vector_tenants (tenant, next_id, model) VALUES ('t', 1, 'model-a')
+"""
+
+
+def test_a_database_made_before_the_vector_tables_were_versioned_is_upgraded_keeping_its_vectors(postgres):
+    import psycopg
+
+    from kb.stores import create_store
+    from kb.stores.sql import MIGRATIONS as STORE_MIGRATIONS
+
+    dsn = postgres.create_database("unversioned")
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for version, migration in enumerate(STORE_MIGRATIONS, start=1):
+            for statement in migration.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute("INSERT INTO schema_version (version) VALUES (%s)", (version,))
+        for statement in UNVERSIONED_VECTOR_TABLES.split(";"):
+            connection.execute(statement)
+    backend = create_backend("pgvector", 4, dsn, "t")
+    store = create_store("postgres", dsn)
+    try:
+        assert backend.count() == 1 and backend.applied() == {"a": 1} and not backend.claim_model("model-a")
+        assert backend.search(np.eye(4, dtype=np.float32)[1:2], 1)[1][0, 0] == 0
+        assert store.schema_version == len(STORE_MIGRATIONS)
+        with psycopg.connect(dsn) as connection:
+            versions = dict(connection.execute("SELECT series, MAX(version) FROM schema_version GROUP BY series"))
+        assert versions == {"store": len(STORE_MIGRATIONS), "pgvector": len(PGVECTOR_MIGRATIONS)}
+    finally:
+        backend.close()
+        store.close()
+
+
+def test_the_vector_tables_and_the_store_migrate_in_either_order_once(postgres):
+    import psycopg
+
+    from kb.stores import create_store
+    from kb.stores.sql import MIGRATIONS as STORE_MIGRATIONS
+
+    for order in (("pgvector", "postgres"), ("postgres", "pgvector")):
+        dsn = postgres.create_database(f"fresh_{order[0]}")
+        opened = [create_backend(name, 4, dsn, "t") if name == "pgvector" else create_store(name, dsn)
+                  for name in order * 2]  # the second time: up to date, nothing applied again
+        with psycopg.connect(dsn) as connection:
+            rows = connection.execute("SELECT series, version FROM schema_version ORDER BY series, version").fetchall()
+        assert rows == ([("pgvector", version) for version in range(1, len(PGVECTOR_MIGRATIONS) + 1)]
+                        + [("store", version) for version in range(1, len(STORE_MIGRATIONS) + 1)]), order
+        for thing in opened:
+            thing.close()

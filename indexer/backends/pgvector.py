@@ -14,6 +14,8 @@ pgvector specifics handled here:
 * ``hnsw.ef_search`` is set per query (its default, 40, is too low for the 256 candidates the
   search asks for), and ``hnsw.iterative_scan`` lets the query filtered to one tenant keep
   scanning the graph until it has its rows;
+* vectors go to and from the server through pgvector's psycopg adapter; the tables are a series of
+  versioned migrations (:data:`MIGRATIONS`) that the store's runner applies in the same database;
 * rows go in through ``COPY``; connections come from a psycopg pool that checks them before use,
   statements have a timeout, and an unreachable server raises :class:`StoreUnavailableError`
   (the API answers 503 with ``Retry-After``) until it is back.
@@ -30,34 +32,43 @@ import numpy as np
 
 from indexer.backends.base import ArticleVectors, SharedVectorBackend
 from kb.stores import StoreUnavailableError
+from kb.stores.postgres import migrate_series
 
-SCHEMA = """
-CREATE EXTENSION IF NOT EXISTS vector;
-CREATE TABLE IF NOT EXISTS kb_vectors (
-    tenant TEXT NOT NULL,
-    id BIGINT NOT NULL,
-    article_id TEXT,
-    language SMALLINT,
-    field SMALLINT,
-    embedding vector({dim}) NOT NULL,
-    PRIMARY KEY (tenant, id)
-);
-CREATE INDEX IF NOT EXISTS kb_vectors_by_article ON kb_vectors (tenant, article_id);
-CREATE INDEX IF NOT EXISTS kb_vectors_hnsw ON kb_vectors USING hnsw (embedding vector_ip_ops);
-CREATE TABLE IF NOT EXISTS kb_vector_articles (
-    tenant TEXT NOT NULL,
-    article_id TEXT NOT NULL,
-    seq BIGINT NOT NULL,
-    deleted BOOLEAN NOT NULL DEFAULT FALSE,
-    PRIMARY KEY (tenant, article_id)
-);
-CREATE TABLE IF NOT EXISTS kb_vector_tenants (
-    tenant TEXT PRIMARY KEY,
-    next_id BIGINT NOT NULL,
-    model TEXT
-);
-ALTER TABLE kb_vector_tenants ADD COLUMN IF NOT EXISTS model TEXT
-"""
+# The backend's tables, a series of versioned migrations run by the store's runner
+# (kb.stores.postgres.migrate_series) in the same database; ``{dim}`` is the vector dimension.
+# IF NOT EXISTS: databases set up before these tables were versioned already hold them.
+MIGRATIONS: list[str] = [
+    """
+    CREATE EXTENSION IF NOT EXISTS vector;
+    CREATE TABLE IF NOT EXISTS kb_vectors (
+        tenant TEXT NOT NULL,
+        id BIGINT NOT NULL,
+        article_id TEXT,
+        language SMALLINT,
+        field SMALLINT,
+        embedding vector({dim}) NOT NULL,
+        PRIMARY KEY (tenant, id)
+    );
+    CREATE INDEX IF NOT EXISTS kb_vectors_by_article ON kb_vectors (tenant, article_id);
+    CREATE INDEX IF NOT EXISTS kb_vectors_hnsw ON kb_vectors USING hnsw (embedding vector_ip_ops);
+    CREATE TABLE IF NOT EXISTS kb_vector_articles (
+        tenant TEXT NOT NULL,
+        article_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        deleted BOOLEAN NOT NULL DEFAULT FALSE,
+        PRIMARY KEY (tenant, article_id)
+    );
+    CREATE TABLE IF NOT EXISTS kb_vector_tenants (
+        tenant TEXT PRIMARY KEY,
+        next_id BIGINT NOT NULL
+    );
+    """,
+    # 2: the model a tenant's vectors are made with
+    """
+    ALTER TABLE kb_vector_tenants ADD COLUMN IF NOT EXISTS model TEXT
+    """,
+]
+SERIES = "pgvector"  # the name the store's runner records these tables' version under
 
 
 class PgvectorBackend(SharedVectorBackend):
@@ -82,15 +93,12 @@ class PgvectorBackend(SharedVectorBackend):
         self.dim = dim
         self.tenant = tenant
         self.ef_search = ef_search
+        _migrate(dsn, int(dim), statement_timeout_ms)
         self.pool = _pool(dsn, pool_size, statement_timeout_ms)
         self.read_pool = _pool(read_dsn, pool_size, statement_timeout_ms) if read_dsn else self.pool
-        with self._connection() as connection, connection.transaction():
-            connection.execute("SELECT pg_advisory_xact_lock(hashtext('kb_vectors schema'))")
-            for statement in SCHEMA.format(dim=int(dim)).split(";"):
-                connection.execute(statement)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        rows = [(int(i), self.tenant, _literal(v)) for i, v in zip(ids, np.asarray(vectors, dtype=np.float32))]
+        rows = [(int(i), self.tenant, v) for i, v in zip(ids, np.asarray(vectors, dtype=np.float32))]
         with self._connection() as connection, connection.transaction():
             connection.execute("DELETE FROM kb_vectors WHERE tenant = %s AND id = ANY(%s)",
                                (self.tenant, [row[0] for row in rows]))
@@ -120,7 +128,7 @@ class PgvectorBackend(SharedVectorBackend):
                         "COPY kb_vectors (id, tenant, article_id, language, field, embedding) FROM STDIN") as copy:
                     for vector_id, language, field, vector in zip(ids, article.languages.tolist(),
                                                                   article.fields.tolist(), article.vectors):
-                        copy.write_row((vector_id, self.tenant, article.article_id, language, field, _literal(vector)))
+                        copy.write_row((vector_id, self.tenant, article.article_id, language, field, vector))
                 results.append(np.array(ids, dtype=np.int64))
         return results
 
@@ -171,10 +179,9 @@ class PgvectorBackend(SharedVectorBackend):
             connection.execute(f"SET LOCAL hnsw.ef_search = {max(self.ef_search, int(k))}")
             connection.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             for row, query in enumerate(np.asarray(queries, dtype=np.float32)):
-                literal = _literal(query)
                 found = connection.execute(
-                    "SELECT id, -(embedding <#> %s::vector) FROM kb_vectors WHERE tenant = %s "
-                    "ORDER BY embedding <#> %s::vector LIMIT %s", (literal, self.tenant, literal, k)).fetchall()
+                    "SELECT id, -(embedding <#> %s) FROM kb_vectors WHERE tenant = %s "
+                    "ORDER BY embedding <#> %s LIMIT %s", (query, self.tenant, query, k)).fetchall()
                 # relaxed order: HNSW may return near-ties slightly out of order
                 found.sort(key=lambda item: -item[1])
                 for column, (vector_id, score) in enumerate(found):
@@ -227,16 +234,34 @@ class PgvectorBackend(SharedVectorBackend):
             raise StoreUnavailableError(f"the pgvector database is unreachable: {error}") from error
 
 
-def _pool(dsn: str, size: int, statement_timeout_ms: int):
-    """An open connection pool that checks connections before use (so it recovers after an outage).
+def _migrate(dsn: str, dim: int, statement_timeout_ms: int) -> None:
+    """Create or upgrade the backend's tables (:data:`MIGRATIONS`) for vectors of dimension ``dim``.
 
     Raises:
         StoreUnavailableError: the server cannot be reached.
     """
+    import psycopg
+
+    try:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=5,
+                             options=f"-c statement_timeout={statement_timeout_ms}") as connection:
+            migrate_series(connection, SERIES, [migration.format(dim=dim) for migration in MIGRATIONS])
+    except psycopg.OperationalError as error:
+        raise StoreUnavailableError(f"the pgvector database is unreachable: {error}") from error
+
+
+def _pool(dsn: str, size: int, statement_timeout_ms: int):
+    """An open connection pool that checks connections before use (so it recovers after an outage)
+    and passes numpy vectors as pgvector's ``vector`` (its psycopg adapter).
+
+    Raises:
+        StoreUnavailableError: the server cannot be reached.
+    """
+    from pgvector.psycopg import register_vector
     from psycopg_pool import ConnectionPool
 
     pool = ConnectionPool(dsn, min_size=1, max_size=size, open=False, timeout=5,
-                          check=ConnectionPool.check_connection,
+                          check=ConnectionPool.check_connection, configure=register_vector,
                           kwargs={"autocommit": True, "connect_timeout": 5,
                                   "options": f"-c statement_timeout={statement_timeout_ms}"})
     try:
@@ -245,8 +270,3 @@ def _pool(dsn: str, size: int, statement_timeout_ms: int):
         pool.close()
         raise StoreUnavailableError(f"the pgvector database is unreachable: {error}") from error
     return pool
-
-
-def _literal(vector: np.ndarray) -> str:
-    """pgvector's text form of a vector: ``[0.1,0.2,...]``."""
-    return "[" + ",".join(f"{x:.8g}" for x in vector) + "]"

@@ -2,14 +2,16 @@
 
 Statements are written once, with ``?`` placeholders and SQL both engines accept; a backend
 supplies the connection, its transactions and where it records the schema version. The schema
-is versioned: :data:`MIGRATIONS` are applied in order, each in its own transaction. Every write is
-one transaction, committed before the call returns.
+is versioned: :func:`migrate` applies :data:`MIGRATIONS` in order, each in its own transaction (the
+same runner applies the pgvector backend's tables in PostgreSQL). Every write is one transaction,
+committed before the call returns.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,6 +122,30 @@ ALL = 2**62  # LIMIT without a limit (engines disagree on how to say "no limit")
 DOCUMENT_KEYS = {"articles": "id", "templates": "name"}
 
 
+def migrate(begin: Callable[[], AbstractContextManager[Any]], migrations: list[str],
+            version: Callable[[Any], int], record: Callable[[Any, int], None]) -> None:
+    """Apply the migrations of one series that a database lacks, in order, each in its own transaction.
+
+    Args:
+        begin: opens a write transaction that only one migrating process holds at a time; yields
+            something with ``execute(sql)``.
+        migrations: the series; migration i (1-based) brings its tables from version i - 1 to i,
+            its statements separated by ``;``.
+        version: the version the series has reached, read inside the transaction (another process
+            may have migrated meanwhile).
+        record: records the version a migration reached, inside its transaction.
+    """
+    while True:
+        with begin() as db:
+            reached = version(db)
+            if reached >= len(migrations):
+                return
+            for statement in migrations[reached].split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            record(db, reached + 1)
+
+
 class SqlStore(Store):
     """The store over a SQL engine; subclasses give the connection and its transactions."""
 
@@ -133,9 +159,7 @@ class SqlStore(Store):
         raise NotImplementedError
 
     def _schema_version(self, db) -> int:
-        raise NotImplementedError
-
-    def _set_schema_version(self, db, version: int) -> None:
+        """The last of :data:`MIGRATIONS` the database has."""
         raise NotImplementedError
 
     def _lock_document(self, db, table: str, tenant: str, key: str) -> None:
@@ -147,15 +171,8 @@ class SqlStore(Store):
             return self._schema_version(db)
 
     def _migrate(self) -> None:
-        for version in range(self.schema_version + 1, len(MIGRATIONS) + 1):
-            with self._transaction() as db:
-                self._lock_document(db, "schema", "", "")  # one migrating process at a time
-                if self._schema_version(db) >= version:  # another process migrated meanwhile
-                    continue
-                for statement in MIGRATIONS[version - 1].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                self._set_schema_version(db, version)
+        """Bring the store's tables to the last of :data:`MIGRATIONS` (with :func:`migrate`)."""
+        raise NotImplementedError
 
     def ensure_tenant(self, tenant: str) -> None:
         checked_tenant_name(tenant)

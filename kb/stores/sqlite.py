@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kb.stores.sql import SqlStore
+from kb.stores.sql import MIGRATIONS, SqlStore, migrate
 
 OWNER_ONLY = 0o600
 
@@ -54,6 +54,9 @@ class SQLiteStore(SqlStore):
     def _reading(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             yield self._db
+
+    def _migrate(self) -> None:
+        migrate(self._transaction, MIGRATIONS, self._schema_version, self._set_schema_version)
 
     def _schema_version(self, db: sqlite3.Connection) -> int:
         return db.execute("PRAGMA user_version").fetchone()[0]

@@ -1,6 +1,9 @@
 """The answer log and what support teams read from it: top and unanswered questions, answer and
 deflection rates per language, channel and period.
 
+The store filters and counts the answers (per language and channel, per question text); here the
+counts become rates, and question texts that differ only in case and spacing are counted as one.
+
 Answers are logged off the request path: a background thread writes them to the store in small
 batches, so an answer never waits for a disk write. The query text is kept for the retention
 period (``KB_QUERY_RETENTION_DAYS``; 0 keeps none) and then erased; the rest of the record stays.
@@ -13,11 +16,10 @@ import queue
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from kb.stores import AnswerRecord, AnswerRow, Store
+from kb.stores import AnswerCounts, AnswerRecord, QuestionCounts, Store
 
 log = logging.getLogger("kb_api")
 PURGE_EVERY_S = 3600
@@ -102,65 +104,63 @@ def normalised(query: str) -> str:
     return " ".join(query.casefold().split())
 
 
-def select(rows: Iterable[AnswerRow], language: str | None, channel: str | None) -> list[AnswerRow]:
-    return [row for row in rows if (language is None or row.language == language)
-            and (channel is None or row.channel == channel)]
-
-
-def rates(rows: list[AnswerRow]) -> dict:
-    """Counts and rates of a set of answers.
+def rates(groups: list[AnswerCounts]) -> dict:
+    """Counts and rates of the answers of some groups.
 
     ``answer_rate``: answered / answers; ``helpful_rate``: helpful / answers with feedback;
     ``deflection_rate``: resolved without contacting support / answers whose outcome was reported.
     """
-    feedback = [row for row in rows if row.helpful is not None]
-    outcomes = [row for row in rows if row.resolved is not None or row.contacted_support is not None]
-    deflected = [row for row in outcomes if row.resolved and not row.contacted_support]
+    answers, answered = sum(group.answers for group in groups), sum(group.answered for group in groups)
+    feedback, outcomes = sum(group.feedback for group in groups), sum(group.outcomes for group in groups)
     return {
-        "answers": len(rows),
-        "answered": sum(row.answered for row in rows),
-        "answer_rate": _share(sum(row.answered for row in rows), len(rows)),
-        "feedback": len(feedback),
-        "helpful_rate": _share(sum(bool(row.helpful) for row in feedback), len(feedback)),
-        "outcomes": len(outcomes),
-        "deflection_rate": _share(len(deflected), len(outcomes)),
+        "answers": answers,
+        "answered": answered,
+        "answer_rate": _share(answered, answers),
+        "feedback": feedback,
+        "helpful_rate": _share(sum(group.helpful for group in groups), feedback),
+        "outcomes": outcomes,
+        "deflection_rate": _share(sum(group.deflected for group in groups), outcomes),
     }
 
 
-def summary(rows: list[AnswerRow]) -> dict:
-    """Rates over all the rows and per (language, channel)."""
-    groups: dict[tuple[str, str], list[AnswerRow]] = defaultdict(list)
-    for row in rows:
-        groups[(row.language, row.channel)].append(row)
-    return {"total": rates(rows),
-            "by_language_and_channel": [{"language": language, "channel": channel, **rates(group)}
-                                        for (language, channel), group in sorted(groups.items())]}
+def summary(groups: list[AnswerCounts]) -> dict:
+    """Rates over all the groups and per (language, channel)."""
+    ordered = sorted(groups, key=lambda group: (group.language, group.channel))
+    return {"total": rates(groups),
+            "by_language_and_channel": [{"language": group.language, "channel": group.channel, **rates([group])}
+                                        for group in ordered]}
 
 
-def top_questions(rows: list[AnswerRow], limit: int) -> list[dict]:
-    """The most asked questions (those whose text is still kept), with how often each was answered."""
-    groups: dict[str, list[AnswerRow]] = defaultdict(list)
-    for row in rows:
-        if row.query is not None:
-            groups[normalised(row.query)].append(row)
-    ranked = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))[:limit]
-    return [{"query": group[-1].query, "count": len(group),
-             "answer_rate": _share(sum(row.answered for row in group), len(group)),
-             "last_asked": group[-1].created_at} for _, group in ranked]
+def top_questions(questions: list[QuestionCounts], limit: int) -> list[dict]:
+    """The most asked questions, with how often each was answered."""
+    return [{"query": latest.query, "count": count, "answer_rate": _share(sum(q.answered for q in group), count),
+             "last_asked": latest.last_asked} for group, count, latest in _most_asked(questions, limit)]
 
 
-def unanswered_questions(rows: list[AnswerRow], limit: int) -> list[dict]:
-    """Questions left without an answer, or whose answer was marked not helpful, most frequent first."""
-    groups: dict[str, list[AnswerRow]] = defaultdict(list)
-    for row in rows:
-        if row.query is not None and (not row.answered or row.helpful is False):
-            groups[normalised(row.query)].append(row)
-    ranked = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))[:limit]
-    return [{"query": group[-1].query, "count": len(group),
-             "not_answered": sum(not row.answered for row in group),
-             "not_helpful": sum(row.helpful is False for row in group),
-             "reasons": dict(Counter(row.reason for row in group if row.reason)),
-             "last_asked": group[-1].created_at} for _, group in ranked]
+def unanswered_questions(questions: list[QuestionCounts], limit: int) -> list[dict]:
+    """Questions left without an answer, or whose answer was marked not helpful, most frequent first
+    (``questions``: counted over those answers only)."""
+    ranked = []
+    for group, count, latest in _most_asked(questions, limit):
+        reasons = Counter()
+        for question in sorted(group, key=lambda question: question.first_asked):
+            reasons.update(question.reasons)
+        ranked.append({"query": latest.query, "count": count, "not_answered": count - sum(q.answered for q in group),
+                       "not_helpful": sum(q.not_helpful for q in group), "reasons": dict(reasons),
+                       "last_asked": latest.last_asked})
+    return ranked
+
+
+def _most_asked(questions: list[QuestionCounts],
+                limit: int) -> list[tuple[list[QuestionCounts], int, QuestionCounts]]:
+    """The ``limit`` most asked questions, texts that :func:`normalised` makes equal counted as one:
+    per question its texts, how often it was asked, and its latest text; ties by normalised text."""
+    groups: dict[str, list[QuestionCounts]] = defaultdict(list)
+    for question in questions:
+        groups[normalised(question.query)].append(question)
+    counted = [(key, group, sum(question.count for question in group)) for key, group in groups.items()]
+    ranked = sorted(counted, key=lambda item: (-item[2], item[0]))[:limit]
+    return [(group, count, max(group, key=lambda question: question.last_asked)) for _, group, count in ranked]
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -15,7 +15,7 @@ from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, AnalyticsSummary, ErasedQueries, QuestionStat, UnansweredStat
 from api.services import Services
 from kb.models import Channel, Language
-from kb.stores import AnswerRow
+from kb.stores import QuestionCounts
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 DEFAULT_PERIOD = timedelta(days=30)
@@ -43,8 +43,13 @@ ChannelFilter = Annotated[Channel | None, Query(description="only answers on thi
 Limit = Annotated[int, Query(ge=1, le=500, description="how many questions")]
 
 
-def rows(services: Services, caller: Caller, since: datetime | None, until: datetime | None,
-         language: Language | None, channel: Channel | None) -> list[AnswerRow]:
+def logged_period(services: Services, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    """The period ``[since, until)`` asked for (until now and from 30 days before ``until`` by default),
+    once every answer given so far is in the store.
+
+    Raises:
+        HTTPException: 422 when the period is empty or its default start falls before year 1.
+    """
     until = until or datetime.now(UTC)
     if since is None:
         if until - datetime.min.replace(tzinfo=UTC) < DEFAULT_PERIOD:
@@ -55,14 +60,22 @@ def rows(services: Services, caller: Caller, since: datetime | None, until: date
     if since >= until:
         raise HTTPException(status_code=422, detail="since must be earlier than until")
     services.answer_log.flush()
-    return analytics.select(services.store.answer_rows(caller.tenant, since, until),
-                            language.value if language else None, channel.value if channel else None)
+    return since, until
+
+
+def questions(services: Services, caller: Caller, since: datetime | None, until: datetime | None,
+              language: Language | None, channel: Channel | None, unanswered: bool = False) -> list[QuestionCounts]:
+    """The caller's answers in the period counted per question text."""
+    since, until = logged_period(services, since, until)
+    return services.store.question_counts(caller.tenant, since, until, _value(language), _value(channel), unanswered)
 
 
 @router.get("/summary", response_model=AnalyticsSummary, summary="Answer, helpful and deflection rates")
 def get_summary(services: ServicesDep, caller: AdminCaller, since: Since = None, until: Until = None,
                 language: LanguageFilter = None, channel: ChannelFilter = None) -> AnalyticsSummary:
-    return AnalyticsSummary(**analytics.summary(rows(services, caller, since, until, language, channel)))
+    since, until = logged_period(services, since, until)
+    groups = services.store.answer_counts(caller.tenant, since, until, _value(language), _value(channel))
+    return AnalyticsSummary(**analytics.summary(groups))
 
 
 @router.get("/top-questions", response_model=list[QuestionStat], summary="The most asked questions")
@@ -70,7 +83,7 @@ def get_top_questions(services: ServicesDep, caller: AdminCaller, since: Since =
                       language: LanguageFilter = None, channel: ChannelFilter = None,
                       limit: Limit = 20) -> list[QuestionStat]:
     return [QuestionStat(**item) for item in
-            analytics.top_questions(rows(services, caller, since, until, language, channel), limit)]
+            analytics.top_questions(questions(services, caller, since, until, language, channel), limit)]
 
 
 @router.get("/unanswered", response_model=list[UnansweredStat],
@@ -78,8 +91,8 @@ def get_top_questions(services: ServicesDep, caller: AdminCaller, since: Since =
 def get_unanswered(services: ServicesDep, caller: AdminCaller, since: Since = None, until: Until = None,
                    language: LanguageFilter = None, channel: ChannelFilter = None,
                    limit: Limit = 20) -> list[UnansweredStat]:
-    return [UnansweredStat(**item) for item in
-            analytics.unanswered_questions(rows(services, caller, since, until, language, channel), limit)]
+    asked = questions(services, caller, since, until, language, channel, unanswered=True)
+    return [UnansweredStat(**item) for item in analytics.unanswered_questions(asked, limit)]
 
 
 @router.delete("/queries", response_model=ErasedQueries, summary="Erase the query text of answers (privacy)")
@@ -89,3 +102,7 @@ def delete_queries(services: ServicesDep, caller: AdminCaller,
     services.answer_log.flush()
     erased = services.store.forget_queries(caller.tenant, before or datetime.now(UTC) + timedelta(seconds=1))
     return ErasedQueries(erased=erased)
+
+
+def _value(choice: Language | Channel | None) -> str | None:
+    return choice.value if choice else None

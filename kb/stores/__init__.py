@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.stores.base import (TENANT_NAME, AnswerRecord, AnswerRow, ApiKey, ArticleChange, Feedback,
-                            InvalidTenantNameError, KeyQuota, KeyQuotaExceeded, Scope, Store, StoredArticle,
-                            StoredTemplate, StoreUnavailableError, UnknownTenantError, VersionConflict,
+from kb.stores.base import (TENANT_NAME, AnswerCounts, AnswerRecord, AnswerRow, ApiKey, ArticleChange, Feedback,
+                            InvalidTenantNameError, KeyQuota, KeyQuotaExceeded, QuestionCounts, Scope, Store,
+                            StoredArticle, StoredTemplate, StoreUnavailableError, UnknownTenantError, VersionConflict,
                             checked_tenant_name)
 
 STORES = ("sqlite", "postgres")
@@ -30,7 +30,7 @@ def create_store(name: str, location: str | Path) -> Store:
     raise ValueError(f"unknown store '{name}'; use one of {', '.join(STORES)}")
 
 
-__all__ = ["STORES", "TENANT_NAME", "AnswerRecord", "AnswerRow", "ApiKey", "ArticleChange", "Feedback",
-           "InvalidTenantNameError", "KeyQuota", "KeyQuotaExceeded", "Scope", "Store", "StoredArticle",
-           "StoredTemplate", "StoreUnavailableError", "UnknownTenantError", "VersionConflict", "checked_tenant_name",
-           "create_store"]
+__all__ = ["STORES", "TENANT_NAME", "AnswerCounts", "AnswerRecord", "AnswerRow", "ApiKey", "ArticleChange",
+           "Feedback", "InvalidTenantNameError", "KeyQuota", "KeyQuotaExceeded", "QuestionCounts", "Scope", "Store",
+           "StoredArticle", "StoredTemplate", "StoreUnavailableError", "UnknownTenantError", "VersionConflict",
+           "checked_tenant_name", "create_store"]

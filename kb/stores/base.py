@@ -178,6 +178,33 @@ class AnswerRow(AnswerRecord):
     contacted_support: bool | None = None
 
 
+@dataclass(frozen=True)
+class AnswerCounts:
+    """How the answers of one language and channel went in a period."""
+
+    language: str
+    channel: str
+    answers: int
+    answered: int
+    feedback: int  # answers with feedback
+    helpful: int  # of those, marked helpful
+    outcomes: int  # answers whose outcome was reported (resolved or contacted support)
+    deflected: int  # of those, resolved without contacting support
+
+
+@dataclass(frozen=True)
+class QuestionCounts:
+    """The answers to one question, as typed, in a period (only while its text is kept)."""
+
+    query: str
+    count: int
+    answered: int
+    not_helpful: int  # answers marked not helpful
+    first_asked: datetime
+    last_asked: datetime
+    reasons: dict[str, int]  # how often each reason was given in feedback, first given first
+
+
 def new_key_secret() -> str:
     """A fresh random API key (256 bits)."""
     return "kb_" + secrets.token_urlsafe(32)
@@ -311,6 +338,19 @@ class Store:
 
     def answer_rows(self, tenant: str, since: datetime, until: datetime) -> list[AnswerRow]:
         """The tenant's answers in ``[since, until)`` with their feedback, oldest first."""
+        raise NotImplementedError
+
+    def answer_counts(self, tenant: str, since: datetime, until: datetime, language: str | None = None,
+                      channel: str | None = None) -> list[AnswerCounts]:
+        """The tenant's answers in ``[since, until)`` counted per language and channel (only ``language``
+        and ``channel`` when given)."""
+        raise NotImplementedError
+
+    def question_counts(self, tenant: str, since: datetime, until: datetime, language: str | None = None,
+                        channel: str | None = None, unanswered: bool = False) -> list[QuestionCounts]:
+        """The tenant's answers in ``[since, until)`` counted per question text (answers whose text is
+        kept; only ``language`` and ``channel`` when given; only answers not given or marked not helpful
+        when ``unanswered``)."""
         raise NotImplementedError
 
     def forget_queries(self, tenant: str | None, before: datetime) -> int:

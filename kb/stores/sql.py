@@ -19,9 +19,9 @@ from typing import Any
 
 from kb.loader import parse_article
 from kb.models import Article
-from kb.stores.base import (AnswerRecord, AnswerRow, ApiKey, ArticleChange, Feedback, KeyQuota, KeyQuotaExceeded,
-                            Scope, Store, StoredArticle, StoredTemplate, UnknownTenantError, VersionConflict,
-                            checked_tenant_name, key_hash, new_key_secret)
+from kb.stores.base import (AnswerCounts, AnswerRecord, AnswerRow, ApiKey, ArticleChange, Feedback, KeyQuota,
+                            KeyQuotaExceeded, QuestionCounts, Scope, Store, StoredArticle, StoredTemplate,
+                            UnknownTenantError, VersionConflict, checked_tenant_name, key_hash, new_key_secret)
 
 # Schema migrations: migration i (1-based) brings the schema from version i - 1 to i.
 MIGRATIONS: list[str] = [
@@ -117,6 +117,11 @@ MIGRATIONS: list[str] = [
     """,
 ]
 API_KEY_COLUMNS = "id, tenant, scopes, name, created_at, revoked_at, rate_per_minute"
+# the columns of AnswerCounts over answers (a) with their feedback (f)
+ANSWER_COUNTS = ("a.language, a.channel, COUNT(*), SUM(a.answered), COUNT(f.helpful), "
+                 "COUNT(CASE WHEN f.helpful = 1 THEN 1 END), "
+                 "COUNT(CASE WHEN f.resolved IS NOT NULL OR f.contacted_support IS NOT NULL THEN 1 END), "
+                 "COUNT(CASE WHEN f.resolved = 1 AND COALESCE(f.contacted_support, 0) = 0 THEN 1 END)")
 ALL = 2**62  # LIMIT without a limit (engines disagree on how to say "no limit")
 # articles and templates are versioned JSON documents keyed by (tenant, this column)
 DOCUMENT_KEYS = {"articles": "id", "templates": "name"}
@@ -373,6 +378,31 @@ class SqlStore(Store):
                 for (answer_id, created_at, channel, language, answered, article_id, confidence, query, helpful,
                      reason, resolved, contacted) in rows]
 
+    def answer_counts(self, tenant: str, since: datetime, until: datetime, language: str | None = None,
+                      channel: str | None = None) -> list[AnswerCounts]:
+        where, params = _answers_in(tenant, since, until, language, channel)
+        with self._reading() as db:
+            rows = db.execute(f"SELECT {ANSWER_COUNTS} FROM answers a LEFT JOIN feedback f ON f.answer_id = a.id "  # noqa: S608 (columns and conditions are constants; values are parameters)
+                              f"WHERE {where} GROUP BY a.language, a.channel", params).fetchall()
+        return [AnswerCounts(*row) for row in rows]
+
+    def question_counts(self, tenant: str, since: datetime, until: datetime, language: str | None = None,
+                        channel: str | None = None, unanswered: bool = False) -> list[QuestionCounts]:
+        where, params = _answers_in(tenant, since, until, language, channel)
+        where += " AND a.query IS NOT NULL" + (" AND (a.answered = 0 OR f.helpful = 0)" if unanswered else "")
+        joined = f"FROM answers a LEFT JOIN feedback f ON f.answer_id = a.id WHERE {where}"
+        with self._reading() as db:
+            rows = db.execute("SELECT a.query, COUNT(*), SUM(a.answered), COUNT(CASE WHEN f.helpful = 0 THEN 1 END), "  # noqa: S608 (conditions are constants; values are parameters)
+                              f"MIN(a.created_at), MAX(a.created_at) {joined} GROUP BY a.query", params).fetchall()
+            reasons = db.execute(f"SELECT a.query, f.reason, COUNT(*) {joined} AND f.reason IS NOT NULL "  # noqa: S608 (conditions are constants; values are parameters)
+                                 "GROUP BY a.query, f.reason ORDER BY MIN(a.created_at), f.reason", params).fetchall()
+        given: dict[str, dict[str, int]] = {}
+        for query, reason, count in reasons:
+            given.setdefault(query, {})[reason] = count
+        return [QuestionCounts(query, count, answered, not_helpful, datetime.fromisoformat(first),
+                               datetime.fromisoformat(last), given.get(query, {}))
+                for query, count, answered, not_helpful, first, last in rows]
+
     def forget_queries(self, tenant: str | None, before: datetime) -> int:
         with self._transaction() as db:
             if tenant is None:
@@ -409,6 +439,18 @@ def _now() -> str:
 def _utc(moment: datetime) -> str:
     """Moments are stored as ISO text in UTC, so that they sort and compare as text."""
     return moment.astimezone(UTC).isoformat()
+
+
+def _answers_in(tenant: str, since: datetime, until: datetime, language: str | None,
+                channel: str | None) -> tuple[str, tuple]:
+    """The condition selecting a tenant's answers (``a``) in ``[since, until)``, of one language and
+    channel when given, and its parameters."""
+    where, params = "a.tenant = ? AND a.created_at >= ? AND a.created_at < ?", [tenant, _utc(since), _utc(until)]
+    for column, value in (("language", language), ("channel", channel)):
+        if value is not None:
+            where += f" AND a.{column} = ?"
+            params.append(value)
+    return where, tuple(params)
 
 
 def _flag(value: bool | None) -> int | None:

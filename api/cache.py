@@ -1,11 +1,14 @@
-"""A thread-safe LRU cache over cachetools (whose caches are not): query embeddings, retrievals."""
+"""Thread-safe caches over cachetools (whose caches are not): query embeddings and retrievals (LRU), and
+store reads the event loop must not wait for (TTL): API keys, allowed origins."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
-from cachetools import LRUCache
+from cachetools import LRUCache, TTLCache
 
 MISSING = object()
 
@@ -46,3 +49,50 @@ class LockedLRUCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class StoreReads:
+    """A store read for the event loop: answered from memory for ``ttl_s`` seconds, else read in a
+    worker thread, so the loop never waits for the store (a network round trip on PostgreSQL, seconds
+    during an outage).
+
+    A change made through this process calls :meth:`forget` and shows at once; a change made elsewhere
+    (another replica, the admin CLI) shows within ``ttl_s``.
+
+    Args:
+        read: the store read, of one argument.
+        ttl_s: how long an answer is trusted; 0: every call reads the store.
+        size: most answers remembered (the least recently used go first).
+        keep: which answers to remember (not, say, "no such key": it may be created any moment).
+    """
+
+    def __init__(self, read: Callable[[Hashable], Any], ttl_s: float, size: int = 4096,
+                 keep: Callable[[Any], bool] = lambda answer: True):
+        self._read = read
+        self._keep = keep if ttl_s > 0 else lambda answer: False
+        self._answers = TTLCache(maxsize=size, ttl=ttl_s)
+        self._forgotten = 0  # how many times forget() ran: a read that overlapped one is not remembered
+        self._lock = threading.Lock()
+
+    async def get(self, key: Hashable) -> Any:
+        """What ``read(key)`` returns, remembered or read now in a worker thread."""
+        with self._lock:
+            answer = self._answers.get(key, MISSING)
+            forgotten = self._forgotten
+        if answer is not MISSING:
+            return answer
+        answer = await asyncio.to_thread(self._read, key)
+        if self._keep(answer):
+            with self._lock:
+                if forgotten == self._forgotten:
+                    self._answers[key] = answer
+        return answer
+
+    def forget(self, stale: Callable[[Hashable, Any], bool] = lambda key, answer: True) -> None:
+        """Drop the answers ``stale(key, answer)`` picks (all by default): this process changed them."""
+        with self._lock:
+            self._forgotten += 1
+            for key in list(self._answers):
+                answer = self._answers.get(key, MISSING)  # MISSING once expired meanwhile
+                if answer is not MISSING and stale(key, answer):
+                    del self._answers[key]

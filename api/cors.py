@@ -9,6 +9,8 @@ cross-origin responses to its keys (same-origin pages and servers are not affect
 * The real response gets ``Access-Control-Allow-Origin`` only when the tenant of the request's key
   allows the origin (:func:`remember_tenant` records the tenant once the key is known), so a page
   allowed by one tenant cannot read answers given to another tenant's key.
+
+The origins are read off the event loop and remembered for ``KB_ACCESS_CACHE_S`` (:class:`AllowedOrigins`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import re
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
+
+from api.cache import StoreReads
+from kb.stores import Store
 
 TENANT_STATE = "cors_tenant"
 ALLOWED_METHODS = b"GET, POST, PUT, PATCH, DELETE"
@@ -48,6 +53,36 @@ def normalise_origin(text: str) -> str:
     return f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, default_port) else "")
 
 
+class AllowedOrigins:
+    """The origins tenants allow, as CORS asks for them on every cross-origin request: read from the
+    store in a worker thread and remembered for ``ttl_s``; a change made through this process
+    (:meth:`replace`) shows at once, one made elsewhere within ``ttl_s``.
+
+    Args:
+        store: where the origins are kept.
+        ttl_s: how long an answer read from the store is trusted (0: read it every time).
+    """
+
+    def __init__(self, store: Store, ttl_s: float):
+        self.store = store
+        self._of_tenant = StoreReads(store.allowed_origins, ttl_s)
+        self._anywhere = StoreReads(store.origin_allowed, ttl_s)
+
+    async def of_tenant(self, tenant: str) -> list[str]:
+        """The origins ``tenant`` allows."""
+        return await self._of_tenant.get(tenant)
+
+    async def allowed_anywhere(self, origin: str) -> bool:
+        """Whether some tenant allows ``origin`` (what a preflight, which carries no key, can check)."""
+        return await self._anywhere.get(origin)
+
+    def replace(self, tenant: str, origins: list[str]) -> None:
+        """Store the origins ``tenant`` allows, in effect for this process's next request."""
+        self.store.set_allowed_origins(tenant, origins)
+        self._of_tenant.forget()
+        self._anywhere.forget()
+
+
 def remember_tenant(request: Request, tenant: str) -> None:
     """Record the tenant of the request's key, for the CORS headers of its response."""
     setattr(request.state, TENANT_STATE, tenant)
@@ -57,7 +92,7 @@ class TenantCors:
     """ASGI middleware answering preflights and adding CORS headers for the key's tenant's origins.
 
     Args:
-        app: the ASGI application (its ``state.services.store`` knows the allowed origins).
+        app: the ASGI application (its ``state.services.origins`` knows the allowed origins).
     """
 
     def __init__(self, app):
@@ -78,7 +113,7 @@ class TenantCors:
             if message["type"] == "http.response.start":
                 extra = [(b"vary", b"Origin")]
                 tenant = state.get(TENANT_STATE)
-                if tenant is not None and origin in self._store(scope).allowed_origins(tenant):
+                if tenant is not None and origin in await self._origins(scope).of_tenant(tenant):
                     extra += [(b"access-control-allow-origin", origin.encode("latin-1")),
                               (b"access-control-expose-headers", EXPOSED_HEADERS)]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
@@ -87,8 +122,8 @@ class TenantCors:
         await self.app(scope, receive, send_with_cors)
 
     async def _preflight(self, scope, origin: str, send) -> None:
-        store = self._store(scope)
-        if store is not None and store.origin_allowed(origin):
+        origins = self._origins(scope)
+        if origins is not None and await origins.allowed_anywhere(origin):
             status, body = 204, b""
             headers = [(b"access-control-allow-origin", origin.encode("latin-1")),
                        (b"access-control-allow-methods", ALLOWED_METHODS),
@@ -104,6 +139,6 @@ class TenantCors:
         await send({"type": "http.response.body", "body": body})
 
     @staticmethod
-    def _store(scope):
+    def _origins(scope) -> AllowedOrigins | None:
         services = getattr(scope["app"].state, "services", None)
-        return services.store if services is not None else None
+        return services.origins if services is not None else None

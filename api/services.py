@@ -19,6 +19,8 @@ from pathlib import Path
 import faiss
 
 from api.analytics import AnswerLog
+from api.cache import StoreReads
+from api.cors import AllowedOrigins
 from api.embedding import QueryEmbedder
 from api.ratelimit import RateLimiter
 from api.retrieval import Retriever
@@ -74,8 +76,12 @@ class Services:
     _opening_locks: dict[str, threading.Lock] = field(default_factory=dict)
     _locks_lock: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
+    keys: StoreReads = field(init=False)  # live API keys by secret, read off the event loop (see api.auth)
+    origins: AllowedOrigins = field(init=False)  # the origins each tenant allows (CORS)
 
     def __post_init__(self):
+        self.keys = StoreReads(self.store.find_key, self.settings.access_cache_s, keep=lambda key: key is not None)
+        self.origins = AllowedOrigins(self.store, self.settings.access_cache_s)
         threading.Thread(target=self._follow, name="change-follower", daemon=True).start()
 
     def space(self, tenant: str) -> TenantSpace:

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
                                                                      "(rate_per_minute 0)")
     failed_auth_per_minute: int = Field(20, ge=1, description="invalid API keys one client address may send per "
                                                               "minute; more get 429 (valid keys are not held up)")
+    access_cache_s: float = Field(5.0, ge=0, le=3600, description="how long an API key or a tenant's allowed origins "
+                                                                   "read from the store are trusted: a key revoked or "
+                                                                   "origins changed through another replica (or the "
+                                                                   "admin CLI) take effect here within it, through "
+                                                                   "this one at once; 0: read the store every request")
 
     @model_validator(mode="after")
     def postgres_needs_a_dsn(self) -> Settings:

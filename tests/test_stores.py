@@ -157,6 +157,7 @@ def test_a_database_outage_is_a_503_with_retry_after_and_the_service_recovers(se
         key = bearer(new_key(loaded, "search"))
         with TestClient(create_app(settings, loaded)) as client:
             assert client.get("/v1/search", params={"q": "invoice"}, headers=key).status_code == 200
+            key = bearer(new_key(loaded, "search"))  # one the service has not read yet (see KB_ACCESS_CACHE_S)
             server.stop()
             down = client.get("/v1/search", params={"q": "invoice pdf"}, headers=key)
             assert down.status_code == 503 and down.headers["Retry-After"] == "2"

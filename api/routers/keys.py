@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response
 
-from api.auth import AdminCaller, KeyLimitError, create_api_key
+from api.auth import AdminCaller, KeyLimitError, create_api_key, revoke_api_key
 from api.deps import ServicesDep
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, KeyIn, KeyOut, NewKey
@@ -31,7 +31,7 @@ def list_keys(services: ServicesDep, caller: AdminCaller) -> list[KeyOut]:
 
 @router.delete("/keys/{key_id}", status_code=204, summary="Revoke a key (refused from the next request on)")
 def revoke_key(services: ServicesDep, caller: AdminCaller, key_id: str) -> Response:
-    if not services.store.revoke_key(caller.tenant, key_id):
+    if not revoke_api_key(services, caller.tenant, key_id):
         raise HTTPException(status_code=404, detail=f"this tenant has no live key '{key_id}'")
     return Response(status_code=204)
 

@@ -19,5 +19,5 @@ def get_origins(services: ServicesDep, caller: AdminCaller) -> OriginsOut:
 
 @router.put("/origins", response_model=OriginsOut, summary="Replace this tenant's allowed origins")
 def put_origins(services: ServicesDep, caller: AdminCaller, body: OriginsIn) -> OriginsOut:
-    services.store.set_allowed_origins(caller.tenant, body.origins)
+    services.origins.replace(caller.tenant, body.origins)
     return OriginsOut(origins=services.store.allowed_origins(caller.tenant))

@@ -30,7 +30,7 @@ from indexer.checkpoint import Checkpointer
 from indexer.encoders import Encoder, ModelMissingError, create_encoder
 from indexer.follow import ChangeFollower
 from indexer.search import ArticleIndex
-from indexer.settings import PROJECT_ROOT
+from indexer.settings import DEMO_KB
 from indexer.situations import SituationDetector
 from indexer.sync import open_index, open_shared_index
 from kb.loader import KBFormatError, load_articles
@@ -38,7 +38,7 @@ from kb.stores import Store, StoreUnavailableError, UnknownTenantError, create_s
 from kb.templates import TemplateSet, template_documents, template_set
 
 log = logging.getLogger("kb_api")
-DEFAULT_TEMPLATES_KB = PROJECT_ROOT / "kb" / "demo"
+DEFAULT_TEMPLATES_KB = DEMO_KB
 STORED_TEMPLATES = Path("templates")  # where error messages place a stored template
 
 

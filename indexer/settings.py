@@ -1,9 +1,16 @@
-"""Locations the indexer uses, overridable from the environment."""
+"""The indexer's configuration: where things are, overridable by ``KB_*`` environment variables.
+
+The offline indexer reads it on its own; the service's ``api.settings.Settings`` extends it, so
+both read the same variables once, with the same defaults.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -11,6 +18,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # (python -m training.adapt; README, "The adapted model").
 MODEL_FOLDERS = {"base": "multilingual-e5-small", "adapted": "multilingual-e5-small-adapted"}
 DEFAULT_MODEL = "base"
+# the knowledge base bundled with the project, and the tenant the service creates from it on first start
+DEMO_KB = PROJECT_ROOT / "kb" / "demo"
+DEMO_TENANT = "demo"
 
 
 def model_dir(name: str) -> Path:
@@ -24,13 +34,28 @@ def model_dir(name: str) -> Path:
     return PROJECT_ROOT / "build" / "models" / MODEL_FOLDERS[name]
 
 
+class IndexerSettings(BaseSettings):
+    """Which model embeds: ``KB_MODEL`` and ``KB_MODEL_DIR``."""
+
+    model_config = SettingsConfigDict(env_prefix="KB_")
+
+    model: Literal["base", "adapted"] = Field(DEFAULT_MODEL, description="base (the converted model) or adapted "
+                                                                        "(with the committed adapter applied)")
+    model_dir: Path = Field(None, validate_default=True,
+                            description="converted model folder (default: the folder of model)")
+
+    @field_validator("model_dir", mode="before")
+    @classmethod
+    def folder_of_the_model(cls, folder: str | Path | None, info: ValidationInfo) -> str | Path:
+        """The folder given, else the folder of ``model`` (an empty variable counts as none)."""
+        return folder or model_dir(info.data.get("model", DEFAULT_MODEL))
+
+
 def default_model_name() -> str:
     """The model chosen by ``$KB_MODEL`` (``base`` or ``adapted``; default ``base``)."""
-    return os.environ.get("KB_MODEL", DEFAULT_MODEL)
+    return IndexerSettings().model
 
 
 def default_model_dir() -> Path:
     """The model folder: ``$KB_MODEL_DIR``, else the folder of ``$KB_MODEL`` (default: the converted model)."""
-    if os.environ.get("KB_MODEL_DIR"):
-        return Path(os.environ["KB_MODEL_DIR"])
-    return model_dir(default_model_name())
+    return IndexerSettings().model_dir

@@ -12,9 +12,15 @@ import numpy as np
 
 from indexer.convert import STAMP_FILE
 
-# Never reach a model hub, whatever the caller's environment says.
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+def stay_off_model_hubs() -> None:
+    """Never reach a model hub, whatever the caller's environment says: the Hugging Face libraries
+    read these variables when they are imported, so this runs before any encoder imports one."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+stay_off_model_hubs()
 
 
 class ModelMissingError(RuntimeError):

@@ -1,7 +1,9 @@
-"""The durable store behind the service: articles, reply templates, API keys, the answer log and feedback.
+"""The durable store behind the service: articles, reply templates, API keys, allowed origins, the
+answer log and feedback — its records, its errors and the :class:`Store` they are reached through.
 
 The store is the source of truth; the vector and lexical indexes are derived from it and can be
-rebuilt from it at any time. One backend per file (``sqlite`` today), behind this base class.
+rebuilt from it at any time. One small class per concern (:mod:`kb.stores.articles`, ...), one
+engine per file (:mod:`kb.stores.sqlite`, :mod:`kb.stores.postgres`).
 """
 
 from __future__ import annotations
@@ -12,8 +14,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from kb.models import Article
+
+if TYPE_CHECKING:
+    from kb.stores.answers import Answers
+    from kb.stores.articles import Articles
+    from kb.stores.keys import Keys
+    from kb.stores.origins import Origins
+    from kb.stores.templates import Templates
 
 
 class Scope(str, Enum):
@@ -216,7 +226,19 @@ def key_hash(secret: str) -> str:
 
 
 class Store:
-    """Articles and API keys per tenant, with optimistic concurrency on article writes."""
+    """The durable store, one small object per concern: :attr:`articles`, :attr:`templates`,
+    :attr:`keys`, :attr:`origins` and :attr:`answers` (the answer log and its feedback), over the
+    tenants they belong to.
+
+    The flat methods below (``put_article``, ``create_key``, ...) are the store's API for callers;
+    each hands the call to its concern, where it is documented.
+    """
+
+    articles: Articles
+    templates: Templates
+    keys: Keys
+    origins: Origins
+    answers: Answers
 
     def ensure_tenant(self, tenant: str) -> None:
         """Create the tenant when it does not exist.
@@ -227,139 +249,85 @@ class Store:
         raise NotImplementedError
 
     def tenants(self) -> list[str]:
-        raise NotImplementedError
-
-    def put_article(self, tenant: str, article: Article, if_match: int | None = None) -> StoredArticle:
-        """Create or replace an article; committed when this returns.
-
-        Args:
-            tenant: whose knowledge base.
-            article: the new content.
-            if_match: the version the writer last saw; 0 means "must not exist yet"; None writes
-                unconditionally.
-
-        Raises:
-            VersionConflict: ``if_match`` is not the current version.
-        """
-        raise NotImplementedError
-
-    def get_article(self, tenant: str, article_id: str) -> StoredArticle | None:
-        raise NotImplementedError
-
-    def list_articles(self, tenant: str, offset: int = 0, limit: int | None = None) -> tuple[list[StoredArticle], int]:
-        """A page of articles by id, and how many there are in all."""
-        raise NotImplementedError
-
-    def delete_article(self, tenant: str, article_id: str, if_match: int | None = None) -> int:
-        """Delete an article.
-
-        Returns:
-            The number of the deletion in the tenant's change feed; 0 when there was no such article.
-
-        Raises:
-            VersionConflict: ``if_match`` is not the current version.
-        """
-        raise NotImplementedError
-
-    def article_changes(self, tenant: str, after: int = 0) -> list[ArticleChange]:
-        """The articles written or deleted since change number ``after``, oldest first (one entry per
-        article: its latest change)."""
-        raise NotImplementedError
-
-    def last_change(self, tenant: str) -> int:
-        """The number of the tenant's latest article change (0: none yet)."""
-        raise NotImplementedError
-
-    def put_template(self, tenant: str, name: str, document: dict, if_match: int | None = None) -> StoredTemplate:
-        """Create or replace a tenant's template ``name`` (a situation, or ``_frame``); like :meth:`put_article`."""
-        raise NotImplementedError
-
-    def get_template(self, tenant: str, name: str) -> StoredTemplate | None:
-        raise NotImplementedError
-
-    def list_templates(self, tenant: str) -> list[StoredTemplate]:
-        """All of a tenant's templates, by name."""
-        raise NotImplementedError
-
-    def delete_template(self, tenant: str, name: str, if_match: int | None = None) -> bool:
-        """Delete a template; like :meth:`delete_article`."""
-        raise NotImplementedError
-
-    def create_key(self, tenant: str, scopes: set[Scope], name: str = "",
-                   rate_per_minute: int | None = None, quota: KeyQuota | None = None) -> tuple[str, ApiKey]:
-        """A new API key for the tenant (``rate_per_minute``: its own limit; 0 unlimited; None the default).
-
-        Args:
-            quota: the tenant's limits on live keys, checked in the same transaction (None: no limit).
-
-        Returns:
-            The secret (shown once, never stored) and the key's record.
-
-        Raises:
-            KeyQuotaExceeded: the new key would pass ``quota``.
-        """
-        raise NotImplementedError
-
-    def find_key(self, secret: str) -> ApiKey | None:
-        """The live (not revoked) key with this secret, or None."""
-        raise NotImplementedError
-
-    def list_keys(self, tenant: str) -> list[ApiKey]:
-        raise NotImplementedError
-
-    def revoke_key(self, tenant: str, key_id: str) -> bool:
-        """Revoke a key of the tenant; False when it has no such live key."""
-        raise NotImplementedError
-
-    def allowed_origins(self, tenant: str) -> list[str]:
-        """The web origins (``https://help.example.com``) whose pages may call the API with the tenant's
-        keys (CORS), sorted; none by default."""
-        raise NotImplementedError
-
-    def set_allowed_origins(self, tenant: str, origins: list[str]) -> None:
-        """Replace the tenant's allowed origins (an empty list: no cross-origin calls).
-
-        Raises:
-            UnknownTenantError: no such tenant.
-        """
-        raise NotImplementedError
-
-    def origin_allowed(self, origin: str) -> bool:
-        """True when some tenant allows ``origin`` (a browser's preflight request carries no key)."""
-        raise NotImplementedError
-
-    def log_answers(self, records: list[AnswerRecord]) -> None:
-        """Append answers to the answer log (one transaction)."""
-        raise NotImplementedError
-
-    def put_feedback(self, tenant: str, feedback: Feedback) -> bool:
-        """Record (or replace) the feedback on an answer; False when the tenant gave no such answer."""
-        raise NotImplementedError
-
-    def answer_rows(self, tenant: str, since: datetime, until: datetime) -> list[AnswerRow]:
-        """The tenant's answers in ``[since, until)`` with their feedback, oldest first."""
-        raise NotImplementedError
-
-    def answer_counts(self, tenant: str, since: datetime, until: datetime, language: str | None = None,
-                      channel: str | None = None) -> list[AnswerCounts]:
-        """The tenant's answers in ``[since, until)`` counted per language and channel (only ``language``
-        and ``channel`` when given)."""
-        raise NotImplementedError
-
-    def question_counts(self, tenant: str, since: datetime, until: datetime, language: str | None = None,
-                        channel: str | None = None, unanswered: bool = False) -> list[QuestionCounts]:
-        """The tenant's answers in ``[since, until)`` counted per question text (answers whose text is
-        kept; only ``language`` and ``channel`` when given; only answers not given or marked not helpful
-        when ``unanswered``)."""
-        raise NotImplementedError
-
-    def forget_queries(self, tenant: str | None, before: datetime) -> int:
-        """Erase the query text of answers older than ``before`` (every tenant's when None).
-
-        Returns:
-            How many answers lost their text.
-        """
+        """Every tenant's name, sorted."""
         raise NotImplementedError
 
     def close(self) -> None:
         raise NotImplementedError
+
+    # articles (kb.stores.articles.Articles)
+    def put_article(self, tenant: str, article: Article, if_match: int | None = None) -> StoredArticle:
+        return self.articles.put(tenant, article, if_match)
+
+    def get_article(self, tenant: str, article_id: str) -> StoredArticle | None:
+        return self.articles.get(tenant, article_id)
+
+    def list_articles(self, tenant: str, offset: int = 0, limit: int | None = None) -> tuple[list[StoredArticle], int]:
+        return self.articles.list(tenant, offset, limit)
+
+    def delete_article(self, tenant: str, article_id: str, if_match: int | None = None) -> int:
+        return self.articles.delete(tenant, article_id, if_match)
+
+    def article_changes(self, tenant: str, after: int = 0) -> list[ArticleChange]:
+        return self.articles.changes(tenant, after)
+
+    def last_change(self, tenant: str) -> int:
+        return self.articles.last_change(tenant)
+
+    # reply templates (kb.stores.templates.Templates)
+    def put_template(self, tenant: str, name: str, document: dict, if_match: int | None = None) -> StoredTemplate:
+        return self.templates.put(tenant, name, document, if_match)
+
+    def get_template(self, tenant: str, name: str) -> StoredTemplate | None:
+        return self.templates.get(tenant, name)
+
+    def list_templates(self, tenant: str) -> list[StoredTemplate]:
+        return self.templates.list(tenant)
+
+    def delete_template(self, tenant: str, name: str, if_match: int | None = None) -> bool:
+        return self.templates.delete(tenant, name, if_match)
+
+    # API keys (kb.stores.keys.Keys)
+    def create_key(self, tenant: str, scopes: set[Scope], name: str = "",
+                   rate_per_minute: int | None = None, quota: KeyQuota | None = None) -> tuple[str, ApiKey]:
+        return self.keys.create(tenant, scopes, name, rate_per_minute, quota)
+
+    def find_key(self, secret: str) -> ApiKey | None:
+        return self.keys.find(secret)
+
+    def list_keys(self, tenant: str) -> list[ApiKey]:
+        return self.keys.list(tenant)
+
+    def revoke_key(self, tenant: str, key_id: str) -> bool:
+        return self.keys.revoke(tenant, key_id)
+
+    # allowed web origins (kb.stores.origins.Origins)
+    def allowed_origins(self, tenant: str) -> list[str]:
+        return self.origins.of(tenant)
+
+    def set_allowed_origins(self, tenant: str, origins: list[str]) -> None:
+        self.origins.replace(tenant, origins)
+
+    def origin_allowed(self, origin: str) -> bool:
+        return self.origins.allowed(origin)
+
+    # the answer log and feedback (kb.stores.answers.Answers)
+    def log_answers(self, records: list[AnswerRecord]) -> None:
+        self.answers.log(records)
+
+    def put_feedback(self, tenant: str, feedback: Feedback) -> bool:
+        return self.answers.put_feedback(tenant, feedback)
+
+    def answer_rows(self, tenant: str, since: datetime, until: datetime) -> list[AnswerRow]:
+        return self.answers.rows(tenant, since, until)
+
+    def answer_counts(self, tenant: str, since: datetime, until: datetime, language: str | None = None,
+                      channel: str | None = None) -> list[AnswerCounts]:
+        return self.answers.counts(tenant, since, until, language, channel)
+
+    def question_counts(self, tenant: str, since: datetime, until: datetime, language: str | None = None,
+                        channel: str | None = None, unanswered: bool = False) -> list[QuestionCounts]:
+        return self.answers.question_counts(tenant, since, until, language, channel, unanswered)
+
+    def forget_queries(self, tenant: str | None, before: datetime) -> int:
+        return self.answers.forget_queries(tenant, before)

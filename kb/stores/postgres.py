@@ -74,15 +74,15 @@ class PostgresStore(SqlStore):
                                    check=ConnectionPool.check_connection,
                                    kwargs={"autocommit": True, "connect_timeout": max(1, int(wait_s)),
                                            "options": f"-c statement_timeout={statement_timeout_ms}"})
-        self._migrate()
+        super().__init__()
 
     @contextmanager
-    def _transaction(self) -> Iterator[_Session]:
+    def transaction(self) -> Iterator[_Session]:
         with self._connection() as connection, connection.transaction():
             yield _Session(connection)
 
     @contextmanager
-    def _reading(self) -> Iterator[_Session]:
+    def reading(self) -> Iterator[_Session]:
         with self._connection() as connection:
             yield _Session(connection)
 
@@ -104,7 +104,7 @@ class PostgresStore(SqlStore):
     def _schema_version(self, db: _Session) -> int:
         return _series_version(db, STORE_SERIES)
 
-    def _lock_document(self, db: _Session, table: str, tenant: str, key: str) -> None:
+    def lock_document(self, db: _Session, table: str, tenant: str, key: str) -> None:
         db.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"{table}/{tenant}/{key}",))
 
     def close(self) -> None:

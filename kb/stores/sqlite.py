@@ -37,10 +37,10 @@ class SQLiteStore(SqlStore):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        super().__init__()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -51,12 +51,12 @@ class SQLiteStore(SqlStore):
             self._db.execute("COMMIT")
 
     @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
+    def reading(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             yield self._db
 
     def _migrate(self) -> None:
-        migrate(self._transaction, MIGRATIONS, self._schema_version, self._set_schema_version)
+        migrate(self.transaction, MIGRATIONS, self._schema_version, self._set_schema_version)
 
     def _schema_version(self, db: sqlite3.Connection) -> int:
         return db.execute("PRAGMA user_version").fetchone()[0]

@@ -3,12 +3,12 @@ store reads the event loop must not wait for (TTL): API keys, allowed origins.""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable, Hashable
 from typing import Any
 
 from cachetools import LRUCache, TTLCache
+from starlette.concurrency import run_in_threadpool
 
 MISSING = object()
 
@@ -54,7 +54,8 @@ class LockedLRUCache:
 class StoreReads:
     """A store read for the event loop: answered from memory for ``ttl_s`` seconds, else read in a
     worker thread, so the loop never waits for the store (a network round trip on PostgreSQL, seconds
-    during an outage).
+    during an outage). The threads are Starlette's (those plain ``def`` endpoints read the store in),
+    not the event loop's small default executor.
 
     A change made through this process calls :meth:`forget` and shows at once; a change made elsewhere
     (another replica, the admin CLI) shows within ``ttl_s``.
@@ -81,7 +82,7 @@ class StoreReads:
             forgotten = self._forgotten
         if answer is not MISSING:
             return answer
-        answer = await asyncio.to_thread(self._read, key)
+        answer = await run_in_threadpool(self._read, key)
         if self._keep(answer):
             with self._lock:
                 if forgotten == self._forgotten:

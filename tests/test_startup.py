@@ -54,3 +54,18 @@ def test_a_corrupt_model_stops_the_start_with_what_to_do(tmp_path):
 def test_a_truncated_onnx_file_makes_the_export_stale(tmp_path, name):
     copy_of_the_model(tmp_path, f"{ONNX_DIR}/{name}")
     assert export_is_current(default_model_dir()) and not export_is_current(tmp_path)
+
+
+def test_the_service_reads_the_model_setting_as_the_indexer_does(monkeypatch):
+    from api.settings import Settings
+    from indexer.settings import IndexerSettings, model_dir
+
+    monkeypatch.setenv("KB_MODEL", "adapted")
+    monkeypatch.setenv("KB_MODEL_DIR", "")  # an empty variable counts as unset
+    assert Settings().model_dir == default_model_dir() == model_dir("adapted")
+    assert IndexerSettings(model="base").model_dir == model_dir("base")  # what the converter writes
+    monkeypatch.setenv("KB_MODEL_DIR", "/elsewhere")
+    assert str(Settings().model_dir) == str(IndexerSettings(model="base").model_dir) == "/elsewhere"
+    monkeypatch.setenv("KB_MODEL", "large")
+    with pytest.raises(ValueError, match="'base' or 'adapted'"):
+        Settings()

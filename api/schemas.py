@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.cors import normalise_origin
+from api.pipeline import Message
+from kb.compose import ReplyContext
 from kb.formats import ReplyFormat
 from kb.models import Channel, Language, Visibility
 from kb.reading import MAX_MESSAGE_CHARS
@@ -61,6 +63,14 @@ class AnswerRequest(BaseModel):
         if not value.strip():
             raise ValueError("query must contain some text, not only whitespace")
         return value.strip()
+
+    def to_message(self, accept_language: str | None = None) -> Message:
+        """The request as the answer pipeline takes it (``accept_language``: the header, a tie-breaker)."""
+        return Message(text=self.query, channel=self.channel, subject=self.subject, html=self.format == "html",
+                       reply_format=self.reply_format, language=self.language, accept_language=accept_language,
+                       situation=self.situation, top_k=self.top_k,
+                       context=ReplyContext(self.customer_name, self.agent_name, self.company, self.timeframe,
+                                            self.team))
 
 
 class ArticleRef(BaseModel):

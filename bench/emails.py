@@ -44,13 +44,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import cycle
 from pathlib import Path
-from types import SimpleNamespace
 
 import faiss
 import numpy as np
 import yaml
 
-from api import answering
+from api import pipeline
 from api.schemas import AnswerRequest
 from bench.http_load import Call, LoadResult, answer_call, run_load, search_call
 from bench.workload import BENCH_DIR, query_mix
@@ -155,11 +154,10 @@ class Reading:
 
 
 def reader(encoder):
-    """``api.answering.read`` as the server calls it, with this process's tokenizer for the costs."""
-    services = SimpleNamespace(embedder=SimpleNamespace(cost=encoder.count_tokens))
+    """``api.pipeline.read`` as the server calls it, with this process's tokenizer for the costs."""
 
     def read(call: Call) -> Reading:
-        reading = answering.read(services, AnswerRequest(**call.body))
+        reading = pipeline.read(AnswerRequest(**call.body).to_message(), encoder.count_tokens)
         return Reading(len(call.body["query"]), len(reading.message.text),
                        [segment.text for segment in reading.searched], reading.tokens)
     return read
@@ -477,7 +475,7 @@ def print_table(results: dict) -> None:
     row(f"emails, {concurrent['clients']} clients, cold" + ("" if concurrent["emails"].startswith("en, lt")
                                                             else f" ({concurrent['emails']})"), concurrent)
     print("chars: the whole message; own: the customer's own text read from it; texts: those the server embeds and "
-          "searches (as api.answering.read picks them); encode: the encoder alone on those "
+          "searches (as api.pipeline.read picks them); encode: the encoder alone on those "
           "texts in-process, ms (median, timed between the calls); paired: the median over calls of the call's "
           "time over the floor taken right after it")
 

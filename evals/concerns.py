@@ -26,7 +26,7 @@ TUNING_SPLITS = "dev,tune"
 
 def collect(services, messages: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels of every article voted for in the messages of several segments."""
-    from api import answering
+    from api import pipeline
     from api.schemas import AnswerRequest
 
     space = services.default
@@ -34,7 +34,7 @@ def collect(services, messages: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     for message in messages:
         request = AnswerRequest(query=message.get("text") or message["html"], channel="email",
                                 format="html" if "html" in message else "text", subject=message.get("subject"))
-        reading = answering.read(services, request)
+        reading = pipeline.read(request.to_message(), services.embedder.cost)
         if len(reading.segments) < 2:
             continue
         results = []

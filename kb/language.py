@@ -13,7 +13,7 @@ the script that holds the larger share of its words; then:
    Chinese counts as ``zh``. Without such a character the text is *ambiguous*
    (電話, 在庫, 返品 are written alike in both): pycld2's guess, or the
    Accept-Language tie-breaker, is only the lean, and retrieval decides the
-   answer language from the best-matching article (see ``api/answering.py``);
+   answer language from the best-matching article (see ``api/pipeline/answering.py``);
 4. Lithuanian-only letters (ąčęėįšųūž) in a short text, or in a quarter of its words -> ``lt``
    (one name such as "Jonaitytė" in an English mail is not Lithuanian);
 5. other Latin text -> ``lingua`` restricted to English and Lithuanian, which

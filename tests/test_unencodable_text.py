@@ -8,7 +8,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from api import answering
+from api import pipeline
 from api.main import create_app
 
 ARTICLE = {"category": "x", "variants": {"en": {"title": "t", "summary": "s", "body": "b",
@@ -62,7 +62,7 @@ def test_an_unexpected_error_is_a_500_with_the_request_id_and_the_next_request_i
     async def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(answering, "answer", broken)
+    monkeypatch.setattr(pipeline, "answer", broken)
     with TestClient(create_app(settings, services), headers=client.headers) as test_client:
         failed = test_client.post("/v1/answer", json={"query": "refund", "channel": "chat"},
                                   headers={"X-Request-ID": "bug-report-7"})

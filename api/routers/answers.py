@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Response
 
-from api import answering
+from api import pipeline
 from api.auth import SearchCaller, charge_text
 from api.deps import ServicesDep
 from api.errors import check_query_length
@@ -32,8 +32,10 @@ async def post_answer(
                                                     "answer scope")
     check_query_length(request.query, services.settings.max_message_chars,
                        "Send the customer's message without attachments, or its newest part.")
+    message = request.to_message(accept_language)
     # reading a long mail takes milliseconds of CPU: off the event loop, so other requests go on meanwhile
-    reading = await asyncio.to_thread(answering.read, services, request, accept_language)
+    reading = await asyncio.to_thread(pipeline.read, message, services.embedder.cost)
     charge_text(services, caller, response, reading.tokens)
     allowed = caller.article_filter(request.category, request.product, frozenset(request.tags))
-    return await answering.answer(services, await services.open(caller.tenant), request, allowed, reading)
+    answer = await pipeline.answer(services, await services.open(caller.tenant), message, allowed, reading)
+    return AnswerResponse.model_validate(answer, from_attributes=True)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response
 
-from api import answering
+from api import pipeline
 from api.auth import SearchCaller, charge_text
 from api.deps import ServicesDep
 from api.errors import check_query_length
@@ -36,5 +36,6 @@ async def get_search(
     tokens = services.embedder.cost(q.strip())
     charge_text(services, caller, response, tokens)
     allowed = caller.article_filter(category, product, frozenset(tag or ()))
-    return await answering.search(await services.open(caller.tenant), q.strip(), lang, limit, allowed,
-                                  services.settings.answer_threshold, accept_language, tokens)
+    results = await pipeline.search(await services.open(caller.tenant), q.strip(), lang, limit, allowed,
+                                    services.settings.answer_threshold, accept_language, tokens)
+    return SearchResponse.model_validate(results, from_attributes=True)

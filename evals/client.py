@@ -1,34 +1,47 @@
-"""The API in process for the evaluations: a throwaway copy of the demo tenant, the real model and index."""
+"""The answer pipeline in process for the evaluations: a throwaway copy of the demo tenant, the real model
+and index, no HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+
+from api import pipeline
+from kb.filters import ArticleFilter
+from kb.models import Visibility
+
+# what a key with the answer scope is answered from: published and internal articles
+ANSWER_SCOPE = frozenset({Visibility.PUBLISHED, Visibility.INTERNAL})
 
 
 @contextmanager
-def api_client() -> Iterator:
-    """An HTTP client of a fresh in-process API with an answer and search key (no rate limit).
+def answerer() -> Iterator[Callable[[pipeline.Message], pipeline.Answer]]:
+    """Answer messages as ``POST /v1/answer`` does for a key with the answer scope, over a fresh copy of
+    the demo tenant.
 
     Yields:
-        A :class:`fastapi.testclient.TestClient` that sends the key with every request.
+        A function from a message to its answer; it raises what the pipeline raises (an empty or
+        unsupported message, say).
     """
-    from fastapi.testclient import TestClient
-
-    from api.main import create_app
     from api.services import load_services
     from api.settings import Settings
-    from kb.stores import Scope
 
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, asyncio.Runner() as runner:
         settings = Settings(index_dir=Path(folder) / "index", store_path=Path(folder) / "store.sqlite3",
-                            rate_limit_per_minute=0, log_level="WARNING")
+                            log_level="WARNING")
         services = load_services(settings)
         try:
-            secret, _ = services.store.create_key(settings.tenant, {Scope.ANSWER, Scope.SEARCH}, "eval")
-            with TestClient(create_app(settings, services), headers={"Authorization": f"Bearer {secret}"}) as client:
-                yield client
+            space = services.default
+
+            def answer(message: pipeline.Message) -> pipeline.Answer:
+                allowed = ArticleFilter(ANSWER_SCOPE, datetime.now(UTC).replace(second=0, microsecond=0))
+                reading = pipeline.read(message, services.embedder.cost)
+                return runner.run(pipeline.answer(services, space, message, allowed, reading))
+
+            yield answer
         finally:
             services.close()

@@ -31,10 +31,12 @@ from collections import defaultdict
 
 import yaml
 
-from evals.client import api_client
+from api.pipeline import Message
+from evals.client import answerer
 from evals.common import print_table
 from indexer.lexical import fold
 from indexer.settings import PROJECT_ROOT
+from kb.models import Channel
 
 DATA = PROJECT_ROOT / "tests" / "data" / "replies"
 RESULTS = PROJECT_ROOT / "build" / "eval"
@@ -52,16 +54,19 @@ def load(split: str) -> list[dict]:
     return messages
 
 
-def ask(client, message: dict, text: str | None = None) -> dict:
-    """The service's reply to a message (or to ``text`` in its place), as the fields graded."""
-    response = client.post("/v1/answer", json={"query": text or message["text"], "channel": message["channel"]})
-    response.raise_for_status()
-    answer = response.json()
-    return {"situation": answer["situation"], "situation_confidence": answer["situation_confidence"],
-            "concerns": [(c["article"]["id"] if c["article"] else None, c["confidence"], c["answered"])
-                         for c in answer["concerns"]],
-            "first": answer["articles"][0]["id"] if answer["articles"] else None, "chars": len(answer["text"]),
-            "text": answer["text"]}
+def ask(answer, message: dict, text: str | None = None) -> dict:
+    """The service's reply to a message (or to ``text`` in its place), as the fields graded.
+
+    Args:
+        answer: the pipeline's answer to a message (:func:`evals.client.answerer`).
+        message: a labelled message.
+        text: asked instead of the message's text.
+    """
+    reply = answer(Message((text or message["text"]).strip(), Channel(message["channel"])))
+    return {"situation": reply.situation.value, "situation_confidence": reply.situation_confidence,
+            "concerns": [(concern.article.id if concern.article else None, concern.confidence, concern.answered)
+                         for concern in reply.concerns],
+            "first": reply.articles[0].id if reply.articles else None, "chars": len(reply.text), "text": reply.text}
 
 
 def grade(message: dict, reply: dict, situation_bar: float = 0.0, threshold: float | None = None) -> dict:
@@ -104,14 +109,14 @@ def _share(rows: list[dict], key: str) -> str:
     return f"{sum(row[key] for row in rows) / len(rows):.2f}" if rows else "-"
 
 
-def diacritics(client, messages: list[dict]) -> list[list]:
+def diacritics(answer, messages: list[dict]) -> list[list]:
     """R@1 of the Lithuanian messages that an article answers, as written and without diacritics."""
     rows = []
     for kind, selected in (("written with diacritics", [m for m in messages if m.get("diacritics", True)]),
                            ("typed without diacritics", [m for m in messages if not m.get("diacritics", True)])):
         selected = [m for m in selected if m["language"] == "lt" and m["articles"]]
-        written = sum(ask(client, m)["first"] in m["articles"] for m in selected)
-        folded = sum(ask(client, m, fold(m["text"]))["first"] in m["articles"] for m in selected)
+        written = sum(ask(answer, m)["first"] in m["articles"] for m in selected)
+        folded = sum(ask(answer, m, fold(m["text"]))["first"] in m["articles"] for m in selected)
         rows.append([kind, len(selected), f"{written / max(len(selected), 1):.3f}",
                      f"{folded / max(len(selected), 1):.3f}"])
     return rows
@@ -131,9 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         import indexer.situations
 
         indexer.situations.MIN_CONFIDENCE = 0.0  # every situation asserted; the bars are applied afterwards
-    with api_client() as client:
-        replies = [ask(client, message) for message in messages]
-        accents = diacritics(client, messages)
+    with answerer() as answer:
+        replies = [ask(answer, message) for message in messages]
+        accents = diacritics(answer, messages)
     print(f"\nReplies that are true ({args.split} set, {len(messages)} messages, {DATA})")
     print_table("By language", HEADER, summarise(messages, replies))
     print_table("Lithuanian: first article right (R@1)", ["messages", "n", "as written", "diacritics removed"],

@@ -11,7 +11,7 @@ from api.cors import normalise_origin
 from api.pipeline import Message
 from kb.compose import ReplyContext
 from kb.formats import ReplyFormat
-from kb.models import Channel, Language, Visibility
+from kb.models import ArticleContent, Channel, Language, VariantDocument
 from kb.reading import MAX_MESSAGE_CHARS
 from kb.stores import Scope
 from kb.templates import Situation
@@ -134,24 +134,13 @@ class SearchResponse(BaseModel):
     results: list[SearchResult]
 
 
-class ArticleVariantOut(BaseModel):
-    title: str
-    summary: str
-    body: str
-    questions: list[str]
+class ArticleVariantOut(VariantDocument):  # kb's variant schema under the name the API has always given it
+    pass
 
 
-class ArticleIn(BaseModel):
+class ArticleIn(ArticleContent):
     """An article's content (its id is in the path). Checked like a knowledge-base file."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    category: str = Field(..., description="e.g. delivery, payment, returns")
-    tags: list[str] = Field([], description="free labels, usable as search filters")
-    product: str | None = Field(None, description="the product it is about, usable as a search filter")
-    visibility: Visibility = Field(Visibility.PUBLISHED, description="published, draft or internal (agents only)")
-    valid_from: datetime | None = Field(None, description="not shown before this moment (ISO 8601 with time zone)")
-    valid_until: datetime | None = Field(None, description="not shown from this moment on")
     variants: dict[Language, ArticleVariantOut] = Field(..., description="the article per language")
 
 

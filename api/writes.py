@@ -9,7 +9,6 @@ and the index update, the next start catches the index up from the store (``inde
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from api.schemas import ImportItem, ImportReport
@@ -115,8 +114,8 @@ def import_items(items: list[tuple[str, Any]], current: Callable[[str], StoredAr
         article_id = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
         try:
             if not isinstance(item, dict):
-                raise KBFormatError(Path(where), "(item)", item if isinstance(item, str) else "expected an article")
-            article = parse_article(item, Path(where))
+                raise KBFormatError(where, "(item)", item if isinstance(item, str) else "expected an article")
+            article = parse_article(item, where)
         except KBFormatError as error:
             report.append(ImportItem(id=article_id, status="rejected", error=str(error)))
             continue

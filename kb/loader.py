@@ -2,32 +2,28 @@
 
 Layout: ``<kb>/articles/<id>.yaml``, one article per file, and/or ``<kb>/articles.jsonl``,
 one article per line (same fields; format in README.md).
-Every problem is reported as a :class:`KBFormatError` naming the file and field.
+Every article is checked against the one article schema, :class:`kb.models.ArticleDocument`; every
+problem is reported as a :class:`KBFormatError` naming the file and field.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from datetime import datetime
 from pathlib import Path
 
 import yaml
+from pydantic import ValidationError
 
-from kb.models import Article, ArticleVariant, Language, Visibility
+from kb.models import Article, ArticleDocument, field_problem
 from kb.text import find_unencodable
 
 JSONL_FILE = "articles.jsonl"
-ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-VARIANT_FIELDS = ("title", "summary", "body", "questions")
-ARTICLE_FIELDS = ("id", "category", "tags", "product", "visibility", "valid_from", "valid_until", "variants")
-MIN_QUESTIONS = 3
 
 
 class KBFormatError(ValueError):
-    """A knowledge-base file is malformed; the message names the file and the field."""
+    """A knowledge-base file is malformed; the message names the file (or the item) and the field."""
 
-    def __init__(self, path: Path, field: str, problem: str):
+    def __init__(self, path: Path | str, field: str, problem: str):
         super().__init__(f"{path}: field '{field}': {problem}")
         self.path = path
         self.field = field
@@ -99,92 +95,28 @@ def load_article(path: Path) -> Article:
     return parse_article(data, path)
 
 
-def parse_article(data: dict, path: Path) -> Article:
-    """Validate an article mapping (as read from YAML) and build the Article.
+def parse_article(data: dict, path: Path | str) -> Article:
+    """Validate an article mapping (as read from YAML or JSON) against :class:`ArticleDocument` and
+    build the Article.
 
     Args:
         data: the mapping.
-        path: where it came from, for error messages.
+        path: where it came from, for error messages: its file (a ``<id>.yaml`` file's name must be
+            the id), or a label such as ``item 3`` of an import.
 
     Returns:
         The article.
+
+    Raises:
+        KBFormatError: the first problem, naming the file and the field.
     """
     unencodable = find_unencodable(data)
     if unencodable is not None:
         raise KBFormatError(path, unencodable.field, str(unencodable))
-    article_id = data.get("id")
-    if not isinstance(article_id, str) or not ARTICLE_ID.match(article_id):
-        raise KBFormatError(path, "id", "required; lowercase letters, digits and hyphens, at most 80 characters")
-    if path.suffix == ".yaml" and path.stem != article_id:
-        raise KBFormatError(path, "id", f"'{article_id}' does not match the file name '{path.stem}'")
-    category = data.get("category")
-    if not isinstance(category, str) or not category.strip():
-        raise KBFormatError(path, "category", "required; a non-empty string")
-    tags = data.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-        raise KBFormatError(path, "tags", "must be a list of strings")
-    unknown = set(data) - set(ARTICLE_FIELDS)
-    if unknown:
-        raise KBFormatError(path, sorted(unknown)[0], f"unknown field; allowed: {', '.join(ARTICLE_FIELDS)}")
-    product = data.get("product")
-    if product is not None and (not isinstance(product, str) or not product.strip()):
-        raise KBFormatError(path, "product", "must be a non-empty string when given")
-    visibility = data.get("visibility", Visibility.PUBLISHED.value)
-    if visibility not in {v.value for v in Visibility}:
-        raise KBFormatError(path, "visibility", f"use one of {', '.join(v.value for v in Visibility)}")
-    valid_from, valid_until = (_moment(data.get(name), path, name) for name in ("valid_from", "valid_until"))
-    if valid_from and valid_until and valid_until <= valid_from:
-        raise KBFormatError(path, "valid_until", "must be later than valid_from")
-    variants_data = data.get("variants")
-    if not isinstance(variants_data, dict) or not variants_data:
-        raise KBFormatError(path, "variants", "required; a mapping from language code to title/summary/body/questions")
-    variants = {}
-    for code, fields in variants_data.items():
-        try:
-            language = Language(code)
-        except ValueError:
-            supported = ", ".join(lang.value for lang in Language)
-            raise KBFormatError(path, f"variants.{code}", f"unknown language; use one of {supported}") from None
-        variants[language] = _parse_variant(language, fields, path)
-    return Article(id=article_id, category=category.strip(), tags=tuple(tags), variants=variants,
-                   product=product.strip() if product else None, visibility=Visibility(visibility),
-                   valid_from=valid_from, valid_until=valid_until)
-
-
-def _moment(value, path: Path, name: str) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):  # YAML reads unquoted timestamps itself
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value))
-        except ValueError:
-            raise KBFormatError(path, name, "an ISO 8601 date-time such as 2026-12-01T00:00:00+00:00") from None
-    if moment.tzinfo is None:
-        raise KBFormatError(path, name, "needs a time zone, e.g. 2026-12-01T00:00:00+00:00 or ...Z")
-    return moment
-
-
-def _parse_variant(language: Language, fields, path: Path) -> ArticleVariant:
-    where = f"variants.{language.value}"
-    if not isinstance(fields, dict):
-        raise KBFormatError(path, where, "must be a mapping with title, summary, body, questions")
-    for name in ("title", "summary", "body"):
-        value = fields.get(name)
-        if not isinstance(value, str) or not value.strip():
-            raise KBFormatError(path, f"{where}.{name}", "required; a non-empty string")
-    questions = fields.get("questions")
-    if (not isinstance(questions, list) or len(questions) < MIN_QUESTIONS
-            or not all(isinstance(q, str) and q.strip() for q in questions)):
-        raise KBFormatError(path, f"{where}.questions", f"required; a list of at least {MIN_QUESTIONS} non-empty strings")
-    unknown = set(fields) - set(VARIANT_FIELDS)
-    if unknown:
-        raise KBFormatError(path, f"{where}.{sorted(unknown)[0]}", f"unknown field; allowed: {', '.join(VARIANT_FIELDS)}")
-    return ArticleVariant(
-        language=language,
-        title=fields["title"].strip(),
-        summary=fields["summary"].strip(),
-        body=fields["body"].strip(),
-        questions=tuple(q.strip() for q in questions),
-    )
+    try:
+        document = ArticleDocument.model_validate(data)
+    except ValidationError as error:
+        raise KBFormatError(path, *field_problem(error)) from None
+    if isinstance(path, Path) and path.suffix == ".yaml" and path.stem != document.id:
+        raise KBFormatError(path, "id", f"'{document.id}' does not match the file name '{path.stem}'")
+    return document.to_article()

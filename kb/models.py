@@ -1,10 +1,15 @@
-"""Domain objects of the knowledge base: languages, channels, articles."""
+"""Domain objects of the knowledge base: languages, channels, articles, and the one validated
+schema of an article as written (:class:`ArticleDocument`) that the loader, the API and the store share."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 
 class Language(str, Enum):
@@ -103,3 +108,157 @@ class Article:
             if candidate in self.variants:
                 return self.variants[candidate]
         raise LookupError(f"article {self.id} has no variants")
+
+
+ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+MIN_QUESTIONS = 3
+ARTICLE_FIELDS = ("id", "category", "tags", "product", "visibility", "valid_from", "valid_until", "variants")
+VARIANT_FIELDS = ("title", "summary", "body", "questions")
+# what each field must be, said when it is not
+RULES = {
+    "id": "required; lowercase letters, digits and hyphens, at most 80 characters",
+    "category": "required; a non-empty string",
+    "tags": "must be a list of strings",
+    "product": "must be a non-empty string when given",
+    "visibility": f"use one of {', '.join(v.value for v in Visibility)}",
+    "valid_from": "an ISO 8601 date-time such as 2026-12-01T00:00:00+00:00",
+    "valid_until": "an ISO 8601 date-time such as 2026-12-01T00:00:00+00:00",
+    "variants": "required; a mapping from language code to title/summary/body/questions",
+    "variant": "must be a mapping with title, summary, body, questions",
+    "language": f"unknown language; use one of {', '.join(language.value for language in Language)}",
+    "title": "required; a non-empty string",
+    "summary": "required; a non-empty string",
+    "body": "required; a non-empty string",
+    "questions": f"required; a list of at least {MIN_QUESTIONS} non-empty strings",
+}
+
+
+class VariantDocument(BaseModel):
+    """One language version of an article as written (a knowledge-base file, the API)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    summary: str
+    body: str
+    questions: list[str]
+
+    @field_validator("title", "summary", "body", mode="before")
+    @classmethod
+    def _text(cls, value: Any, info: ValidationInfo) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(RULES[info.field_name])
+        return value.strip()
+
+    @field_validator("questions", mode="before")
+    @classmethod
+    def _questions(cls, value: Any) -> list[str]:
+        if (not isinstance(value, list) or len(value) < MIN_QUESTIONS
+                or not all(isinstance(question, str) and question.strip() for question in value)):
+            raise ValueError(RULES["questions"])
+        return [question.strip() for question in value]
+
+
+class ArticleContent(BaseModel):
+    """An article as written, without its id: every rule of the knowledge-base format."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: str = Field(..., description="e.g. delivery, payment, returns")
+    tags: list[str] = Field([], description="free labels, usable as search filters")
+    product: str | None = Field(None, description="the product it is about, usable as a search filter")
+    visibility: Visibility = Field(Visibility.PUBLISHED, description="published, draft or internal (agents only)")
+    valid_from: datetime | None = Field(None, description="not shown before this moment (ISO 8601 with time zone)")
+    valid_until: datetime | None = Field(None, description="not shown from this moment on")
+    variants: dict[Language, VariantDocument] = Field(..., description="the article per language")
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _category(cls, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(RULES["category"])
+        return value.strip()
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+            raise ValueError(RULES["tags"])
+        return value
+
+    @field_validator("product", mode="before")
+    @classmethod
+    def _product(cls, value: Any) -> str | None:
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ValueError(RULES["product"])
+        return value.strip() if value else None
+
+    @field_validator("visibility", mode="before")
+    @classmethod
+    def _visibility(cls, value: Any) -> Visibility:
+        if value not in {v.value for v in Visibility}:
+            raise ValueError(RULES["visibility"])
+        return Visibility(value)
+
+    @field_validator("valid_from", "valid_until", mode="before")
+    @classmethod
+    def _moment(cls, value: Any, info: ValidationInfo) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, datetime):  # YAML reads unquoted timestamps itself
+            moment = value
+        else:
+            try:
+                moment = datetime.fromisoformat(str(value))
+            except ValueError:
+                raise ValueError(RULES[info.field_name]) from None
+        if moment.tzinfo is None:
+            raise ValueError("needs a time zone, e.g. 2026-12-01T00:00:00+00:00 or ...Z")
+        if info.field_name == "valid_until" and info.data.get("valid_from") and moment <= info.data["valid_from"]:
+            raise ValueError("must be later than valid_from")
+        return moment
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _variants(cls, value: Any) -> dict:
+        if not isinstance(value, dict) or not value:
+            raise ValueError(RULES["variants"])
+        return value
+
+
+class ArticleDocument(ArticleContent):
+    """An article as written, with its id: a knowledge-base file, a line of ``articles.jsonl``, an
+    API write, a stored article."""
+
+    id: str
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> str:
+        if not isinstance(value, str) or not ARTICLE_ID.match(value):
+            raise ValueError(RULES["id"])
+        return value
+
+    def to_article(self) -> Article:
+        """The domain article."""
+        return Article(id=self.id, category=self.category, tags=tuple(self.tags), product=self.product,
+                       visibility=self.visibility, valid_from=self.valid_from, valid_until=self.valid_until,
+                       variants={language: ArticleVariant(language, variant.title, variant.summary, variant.body,
+                                                          tuple(variant.questions))
+                                 for language, variant in self.variants.items()})
+
+
+def field_problem(error: ValidationError) -> tuple[str, str]:
+    """The field (dotted, e.g. ``variants.en.questions``) and what is wrong with it, of the first
+    problem :class:`ArticleDocument` found, in the words of :data:`RULES`."""
+    first = error.errors()[0]
+    where = [str(part) for part in first["loc"]]
+    if where[-1] == "[key]":  # a variant under an unknown language code
+        return ".".join(where[:-1]), RULES["language"]
+    field = ".".join(where)
+    if first["type"] == "extra_forbidden":
+        allowed = VARIANT_FIELDS if where[0] == "variants" else ARTICLE_FIELDS
+        return field, f"unknown field; allowed: {', '.join(allowed)}"
+    if first["type"] == "value_error":
+        return field, str(first["ctx"]["error"])
+    return field, RULES["variant" if where[0] == "variants" and len(where) == 2 else where[-1]]

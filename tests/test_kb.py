@@ -92,6 +92,19 @@ def test_id_must_match_file_name(tmp_path):
         load_article(path)
 
 
+def test_one_article_schema_reads_files_import_items_and_stored_documents(demo_articles):
+    from kb.loader import parse_article
+    from kb.models import RULES, ArticleDocument
+
+    for article in demo_articles.values():  # as the store keeps them
+        assert ArticleDocument.model_validate(article.as_mapping()).to_article() == article
+    broken = yaml.safe_load(yaml.safe_dump(VALID))
+    broken["variants"]["en"]["questions"] = ["only one"]
+    with pytest.raises(KBFormatError) as caught:
+        parse_article(broken, "item 1")
+    assert str(caught.value) == f"item 1: field 'variants.en.questions': {RULES['questions']}"
+
+
 def copy_templates(tmp_path):
     import shutil
 

@@ -155,6 +155,18 @@ def test_an_invalid_write_names_the_problem_and_changes_nothing(client, admin):
     assert client.get("/v1/articles/window", headers=admin).status_code == 404
 
 
+def test_the_api_checks_an_article_with_the_knowledge_base_schema(client, admin):
+    from api.schemas import ArticleIn
+    from kb.models import RULES, ArticleContent
+
+    assert issubclass(ArticleIn, ArticleContent)
+    broken = copy.deepcopy(NEW_ARTICLE)
+    broken["variants"]["en"]["title"] = "  "
+    response = client.put("/v1/articles/schema-check", json=broken, headers=admin)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "variants.en.title", "message": RULES["title"]}]
+
+
 def test_bulk_import_reports_each_item(client, admin, demo_articles):
     items = [demo_articles["invoice"].as_mapping(),  # as seeded
              {**NEW_ARTICLE, "id": "import-new"},

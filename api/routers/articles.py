@@ -8,11 +8,11 @@ the meantime the write is refused with 409 and the current version.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
 
 from api import writes
 from api.auth import AdminCaller, Caller, require
@@ -21,8 +21,7 @@ from api.deps import ServicesDep
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, MAX_OFFSET, ArticleIn, ArticleOut, ArticlePage, ImportReport
 from api.services import Services
-from kb.loader import ARTICLE_ID, KBFormatError, parse_article
-from kb.models import Article
+from kb.models import ARTICLE_ID, Article, ArticleDocument, field_problem
 from kb.stores import Scope, StoredArticle, VersionConflict
 
 router = APIRouter(prefix="/v1", tags=["articles"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
@@ -55,7 +54,7 @@ def list_articles(services: ServicesDep, caller: AdminCaller,
 def put_article(services: ServicesDep, caller: AdminCaller, article_id: str, body: ArticleIn, response: Response,
                 if_match: Annotated[str | None, Header(description='"<version>" or *')] = None,
                 if_none_match: Annotated[str | None, Header(description="* to create only")] = None) -> ArticleOut:
-    article = _parse({**body.model_dump(mode="json", exclude_none=True), "id": _checked_id(article_id)})
+    article = ArticleDocument(**dict(body), id=_checked_id(article_id)).to_article()
     stored = _write(services, caller, article, precondition(if_match, if_none_match))
     response.status_code = 201 if stored.is_new else 200
     response.headers["ETag"] = etag(stored.version)
@@ -164,17 +163,17 @@ def _checked_id(article_id: str) -> str:
 
 
 def _parse(mapping: dict) -> Article:
+    """The article of a patched mapping.
+
+    Raises:
+        HTTPException: 422 naming the field and its problem, like a body that fails validation.
+    """
     try:
-        return parse_article(mapping, Path("article"))
-    except KBFormatError as error:
-        raise HTTPException(status_code=422, detail=str(error)) from None
+        return ArticleDocument.model_validate(mapping).to_article()
+    except ValidationError as error:
+        field, problem = field_problem(error)
+        raise HTTPException(status_code=422, detail=f"{field}: {problem}") from None
 
 
 def _article_out(stored: StoredArticle) -> ArticleOut:
-    article = stored.article
-    return ArticleOut(
-        id=article.id, version=stored.version, updated_at=stored.updated_at, category=article.category,
-        tags=list(article.tags), product=article.product, visibility=article.visibility,
-        valid_from=article.valid_from, valid_until=article.valid_until,
-        variants={language: {"title": v.title, "summary": v.summary, "body": v.body, "questions": list(v.questions)}
-                  for language, v in article.variants.items()})
+    return ArticleOut(**stored.article.as_mapping(), version=stored.version, updated_at=stored.updated_at)

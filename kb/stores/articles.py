@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from pathlib import Path
 
-from kb.loader import parse_article
-from kb.models import Article
+from kb.models import Article, ArticleDocument
 from kb.stores.base import ArticleChange, StoredArticle
 from kb.stores.documents import Documents
 
@@ -94,5 +91,5 @@ class Articles(Documents):
 
 def _stored(row) -> StoredArticle:
     document, version, updated_at, seq = row
-    return StoredArticle(parse_article(json.loads(document), Path("store")), version,
+    return StoredArticle(ArticleDocument.model_validate_json(document).to_article(), version,
                          datetime.fromisoformat(updated_at), seq)

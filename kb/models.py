@@ -196,7 +196,7 @@ class ArticleContent(BaseModel):
     @field_validator("visibility", mode="before")
     @classmethod
     def _visibility(cls, value: Any) -> Visibility:
-        if value not in {v.value for v in Visibility}:
+        if not isinstance(value, str) or value not in {v.value for v in Visibility}:  # {} or [] is no visibility
             raise ValueError(RULES["visibility"])
         return Visibility(value)
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from kb.stores.base import AnswerCounts, AnswerRecord, AnswerRow, Feedback, QuestionCounts
 from kb.stores.columns import boolean, flag, now, utc
-
-if TYPE_CHECKING:
-    from kb.stores.sql import SqlStore
+from kb.stores.concern import Concern
 
 # the columns of AnswerCounts over answers (a) with their feedback (f)
 ANSWER_COUNTS = ("a.language, a.channel, COUNT(*), SUM(a.answered), COUNT(f.helpful), "
@@ -19,15 +16,8 @@ ANSWER_COUNTS = ("a.language, a.channel, COUNT(*), SUM(a.answered), COUNT(f.help
 WITH_FEEDBACK = "FROM answers a LEFT JOIN feedback f ON f.answer_id = a.id"
 
 
-class Answers:
-    """The answers given, with their feedback; the query text of each is kept until erased.
-
-    Args:
-        store: the engine whose transactions the log is written in.
-    """
-
-    def __init__(self, store: SqlStore):
-        self.store = store
+class Answers(Concern):
+    """The answers given, with their feedback; the query text of each is kept until erased."""
 
     def log(self, records: list[AnswerRecord]) -> None:
         """Append answers to the answer log (one transaction)."""

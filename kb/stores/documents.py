@@ -6,28 +6,18 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from kb.stores.base import VersionConflict
 from kb.stores.columns import now
-
-if TYPE_CHECKING:
-    from kb.stores.sql import SqlStore
+from kb.stores.concern import Concern
 
 
-class Documents:
-    """One table of versioned documents keyed by (tenant, ``key``).
-
-    Args:
-        store: the engine whose transactions the documents are written in.
-    """
+class Documents(Concern):
+    """One table of versioned documents keyed by (tenant, ``key``)."""
 
     table = ""  # e.g. "articles"
     key = ""  # the column naming a document within its tenant, e.g. "id"
     kind = ""  # what a document is called in messages, e.g. "article"
-
-    def __init__(self, store: SqlStore):
-        self.store = store
 
     def _changed(self, db, tenant: str, key: str, version: int) -> int:
         """Called inside a write's transaction (version 0: a deletion); returns the write's number in a

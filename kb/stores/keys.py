@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from kb.stores.base import ApiKey, KeyQuota, KeyQuotaExceeded, Scope, key_hash, new_key_secret
 from kb.stores.columns import now
-
-if TYPE_CHECKING:
-    from kb.stores.sql import SqlStore
+from kb.stores.concern import Concern
 
 COLUMNS = "id, tenant, scopes, name, created_at, revoked_at, rate_per_minute"
 
 
-class Keys:
-    """The tenants' API keys.
-
-    Args:
-        store: the engine whose transactions the keys are written in.
-    """
-
-    def __init__(self, store: SqlStore):
-        self.store = store
+class Keys(Concern):
+    """The tenants' API keys."""
 
     def create(self, tenant: str, scopes: set[Scope], name: str = "", rate_per_minute: int | None = None,
                quota: KeyQuota | None = None) -> tuple[str, ApiKey]:

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from kb.stores.sql import SqlStore
+from kb.stores.concern import Concern
 
 
-class Origins:
-    """The tenants' allowed web origins (``https://help.example.com``).
-
-    Args:
-        store: the engine whose transactions the origins are written in.
-    """
-
-    def __init__(self, store: SqlStore):
-        self.store = store
+class Origins(Concern):
+    """The tenants' allowed web origins (``https://help.example.com``)."""
 
     def of(self, tenant: str) -> list[str]:
         """The tenant's allowed origins, sorted."""

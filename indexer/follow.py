@@ -73,10 +73,10 @@ class ChangeFollower:
     def _apply(self, change: ArticleChange, waited_s: float) -> bool:
         stored = self.store.get_article(self.tenant, change.article_id) if change.version else None
         if stored is None:  # deleted (perhaps after this change): the deletion's vectors are gone already
-            self.index.forget(change.article_id)
+            self.index.remove_locally(change.article_id)
             self.applied[change.article_id] = change.seq
             return True
-        if self.index.adopt(stored.article, stored.seq) or (
+        if self.index.take_in_shared(stored.article, stored.seq) or (
                 waited_s >= self.embed_after_s and self.index.upsert(stored.article, stored.seq)):
             self.applied[change.article_id] = stored.seq
             return True

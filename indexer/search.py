@@ -48,8 +48,9 @@ class ArticleHit:
 class ArticleIndex:
     """A searchable knowledge base: field vectors, a lexical index, the articles.
 
-    Articles can be added, replaced and removed in place (:meth:`upsert`, :meth:`remove`);
-    ``version`` counts those changes, so callers can key caches on it.
+    Articles can be added, replaced and removed in place (:meth:`upsert`, :meth:`remove`); a process
+    following another's writes to a shared backend takes them in with :meth:`take_in_shared` and
+    :meth:`remove_locally`. ``version`` counts those changes, so callers can key caches on it.
 
     Args:
         articles: the knowledge base.
@@ -178,7 +179,7 @@ class ArticleIndex:
         self._swap_in(article, documents, lambda: self.owners.assign(ids, [article.id] * len(ids), languages, fields))
         return True
 
-    def adopt(self, article: Article, seq: int) -> bool:
+    def take_in_shared(self, article: Article, seq: int) -> bool:
         """Take in an article another process wrote, whose vectors it put in the shared backend
         (a backend of this process only embeds the article here, as :meth:`upsert` does).
 
@@ -210,9 +211,9 @@ class ArticleIndex:
         """
         if self.backend.shared:
             self.backend.delete_article(article_id, seq)
-        return self.forget(article_id)
+        return self.remove_locally(article_id)
 
-    def forget(self, article_id: str) -> bool:
+    def remove_locally(self, article_id: str) -> bool:
         """Take an article out of this process's index only (another process deleted it from the
         shared backend; a backend of this process drops its vectors too).
 
@@ -221,16 +222,16 @@ class ArticleIndex:
         """
         with self._lock:
             found = article_id in self.articles
-            self._forget(article_id)
+            self._drop(article_id)
             self.version += found
             return found
 
     def _swap_in(self, article: Article, documents: list[tuple[Language, list[str]]],
                  place_vectors: Callable[[], None]) -> None:
-        """Replace an article, in one step for concurrent searches: forget the old version, let
+        """Replace an article, in one step for concurrent searches: drop the old version, let
         ``place_vectors`` record the new vectors' owners, index the lexical ``documents``."""
         with self._lock:
-            self._forget(article.id)
+            self._drop(article.id)
             place_vectors()
             positions = []
             for language, terms in documents:
@@ -242,7 +243,7 @@ class ArticleIndex:
             self.articles[article.id] = article
             self.version += 1
 
-    def _forget(self, article_id: str) -> None:
+    def _drop(self, article_id: str) -> None:
         ids = self.owners.vectors_of(article_id)
         if len(ids):
             if not self.backend.shared:

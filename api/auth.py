@@ -162,7 +162,7 @@ def revoke_api_key(services: Services, tenant: str, key_id: str) -> bool:
         Whether the tenant had such a live key.
     """
     revoked = services.store.revoke_key(tenant, key_id)
-    services.keys.forget(lambda secret, key: key.id == key_id)
+    services.keys.invalidate(lambda secret, key: key.id == key_id)
     return revoked
 
 

@@ -57,7 +57,7 @@ class StoreReads:
     during an outage). The threads are Starlette's (those plain ``def`` endpoints read the store in),
     not the event loop's small default executor.
 
-    A change made through this process calls :meth:`forget` and shows at once; a change made elsewhere
+    A change made through this process calls :meth:`invalidate` and shows at once; a change made elsewhere
     (another replica, the admin CLI) shows within ``ttl_s``.
 
     Args:
@@ -72,27 +72,27 @@ class StoreReads:
         self._read = read
         self._keep = keep if ttl_s > 0 else lambda answer: False
         self._answers = TTLCache(maxsize=size, ttl=ttl_s)
-        self._forgotten = 0  # how many times forget() ran: a read that overlapped one is not remembered
+        self._invalidations = 0  # how many times invalidate() ran: a read that overlapped one is not remembered
         self._lock = threading.Lock()
 
     async def get(self, key: Hashable) -> Any:
         """What ``read(key)`` returns, remembered or read now in a worker thread."""
         with self._lock:
             answer = self._answers.get(key, MISSING)
-            forgotten = self._forgotten
+            invalidations = self._invalidations
         if answer is not MISSING:
             return answer
         answer = await run_in_threadpool(self._read, key)
         if self._keep(answer):
             with self._lock:
-                if forgotten == self._forgotten:
+                if invalidations == self._invalidations:
                     self._answers[key] = answer
         return answer
 
-    def forget(self, stale: Callable[[Hashable, Any], bool] = lambda key, answer: True) -> None:
+    def invalidate(self, stale: Callable[[Hashable, Any], bool] = lambda key, answer: True) -> None:
         """Drop the answers ``stale(key, answer)`` picks (all by default): this process changed them."""
         with self._lock:
-            self._forgotten += 1
+            self._invalidations += 1
             for key in list(self._answers):
                 answer = self._answers.get(key, MISSING)  # MISSING once expired meanwhile
                 if answer is not MISSING and stale(key, answer):

@@ -79,8 +79,8 @@ class AllowedOrigins:
     def replace(self, tenant: str, origins: list[str]) -> None:
         """Store the origins ``tenant`` allows, in effect for this process's next request."""
         self.store.set_allowed_origins(tenant, origins)
-        self._of_tenant.forget()
-        self._anywhere.forget()
+        self._of_tenant.invalidate()
+        self._anywhere.invalidate()
 
 
 def remember_tenant(request: Request, tenant: str) -> None:

@@ -141,14 +141,14 @@ class CountingRead:
         return self.answer
 
 
-def test_store_reads_are_remembered_until_forgotten():
+def test_store_reads_are_remembered_until_invalidated():
     read = CountingRead()
     reads = StoreReads(read, ttl_s=3600)
     assert asyncio.run(reads.get("k")) == asyncio.run(reads.get("k")) == "answer" and read.calls == 1
-    reads.forget(lambda key, answer: key == "other")
+    reads.invalidate(lambda key, answer: key == "other")
     asyncio.run(reads.get("k"))
     assert read.calls == 1
-    reads.forget()
+    reads.invalidate()
     asyncio.run(reads.get("k"))
     assert read.calls == 2
 
@@ -162,18 +162,18 @@ def test_store_reads_left_unremembered_are_read_every_time(ttl_s, answer):
     assert read.calls == 2
 
 
-def test_a_read_under_way_while_forgotten_is_not_remembered():
+def test_a_read_under_way_while_invalidated_is_not_remembered():
     read = CountingRead()
     reads = StoreReads(read, ttl_s=3600)
 
-    async def forget_during_the_read():
+    async def invalidate_during_the_read():
         read.hold.clear()
         under_way = asyncio.create_task(reads.get("k"))
         assert await asyncio.to_thread(read.entered.wait, GIVE_UP_S)
-        reads.forget()  # e.g. the key was revoked after the read found it live
+        reads.invalidate()  # e.g. the key was revoked after the read found it live
         read.hold.set()
         await under_way
         await reads.get("k")
 
-    asyncio.run(forget_during_the_read())
+    asyncio.run(invalidate_during_the_read())
     assert read.calls == 2

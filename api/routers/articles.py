@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from api import writes
 from api.auth import AdminCaller, Caller, require
-from api.concurrency import ANY, conflict, etag, merge_patch, precondition
+from api.etags import ANY, conflict, etag, merge_patch, precondition
 from api.deps import ServicesDep
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, MAX_OFFSET, ArticleIn, ArticleOut, ArticlePage, ImportReport

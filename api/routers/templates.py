@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, Header, HTTPException, Query, Response
 
 from api import writes
 from api.auth import AdminCaller, Caller
-from api.concurrency import ANY, conflict, etag, merge_patch, precondition
+from api.etags import ANY, conflict, etag, merge_patch, precondition
 from api.deps import ServicesDep
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, MAX_OFFSET, TemplateOut, TemplatePage, TemplateSummary

@@ -23,7 +23,7 @@ from evals.common import print_table
 from indexer.backends import create_backend
 from indexer.build import article_entries, embed_entries
 from indexer.fusion import Fusion
-from indexer.owners import VectorOwners
+from indexer.vector_sources import VectorSources
 from indexer.search import ArticleIndex
 from indexer.settings import PROJECT_ROOT
 from kb.language import detect_language
@@ -70,7 +70,7 @@ def kb_index(docs: list[dict], cache: EmbeddingCache) -> ArticleIndex:
     entries = [entry for article in articles for entry in article_entries(article)]
     backend = create_backend("faiss", cache.dim)
     backend.add(np.arange(len(entries)), embed_entries(cache, entries))
-    return ArticleIndex(articles, VectorOwners.of_entries(entries), backend, cache.encoder)
+    return ArticleIndex(articles, VectorSources.of_entries(entries), backend, cache.encoder)
 
 
 def ranks_for(index: ArticleIndex, queries: list[dict], vectors: np.ndarray, method: str) -> list[int | None]:

@@ -18,7 +18,7 @@ from evals.common import DEMO_KB, demo_index
 from indexer.backends import create_backend
 from indexer.build import article_entries, embed_entries
 from indexer.confidence import features
-from indexer.owners import VectorOwners
+from indexer.vector_sources import VectorSources
 from indexer.search import ArticleIndex
 from kb.loader import load_articles
 from kb.models import Article
@@ -33,7 +33,7 @@ def fold_index(articles: list[Article], held_out: set[tuple[str, str, str]], enc
                if not (e.field == "question" and (e.article_id, e.language, e.text) in held_out)]
     backend = create_backend("faiss", encoder.dim)
     backend.add(np.arange(len(entries)), embed_entries(encoder, entries))
-    return ArticleIndex(articles, VectorOwners.of_entries(entries), backend, encoder)
+    return ArticleIndex(articles, VectorSources.of_entries(entries), backend, encoder)
 
 
 def collect(full: ArticleIndex) -> tuple[np.ndarray, np.ndarray]:

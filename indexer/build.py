@@ -8,7 +8,7 @@ time without diacritics, as customers often type them (README, "Lithuanian
 without diacritics").
 
 On disk (``<index_dir>``): ``vectors.faiss``, ``owners.json`` (which article
-field each vector id is), ``lexical.npz`` and ``lexical.json`` (the BM25 index and its
+field each vector id was made from), ``lexical.npz`` and ``lexical.json`` (the BM25 index and its
 documents, so a restart does not re-tokenise the knowledge base), ``digests.json``
 (a hash of each indexed article, so a changed knowledge base is caught up article by
 article) and ``manifest.json`` (format and model, so an index of another model is
@@ -33,7 +33,7 @@ import numpy as np
 from indexer.backends import VectorBackend, create_backend
 from indexer.encoders import Encoder
 from indexer.lexical import BM25, fold, tokenize
-from indexer.owners import Entry, VectorOwners
+from indexer.vector_sources import Entry, VectorSources
 from kb.models import Article, ArticleVariant, Language
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 # 2: owners.json replaced entries.json (format 1), which also held every text.
 INDEX_FORMAT = 4
 VECTORS_FILE = "vectors.faiss"
+# The VectorSources file keeps its name from when the class was VectorOwners, so existing indexes open.
 OWNERS_FILE = "owners.json"
 DIGESTS_FILE = "digests.json"
 # Short, question-like fields get the ``query:`` prompt; every other field is a passage.
@@ -150,11 +151,11 @@ def build_index(articles: list[Article], encoder: Encoder, index_dir: Path, back
     store = create_backend(backend, encoder.dim)
     store.add(np.arange(len(entries), dtype=np.int64), vectors)
     documents, lexical = lexical_index(articles)
-    return write_index(index_dir, encoder, store, VectorOwners.of_entries(entries), documents, lexical, articles,
+    return write_index(index_dir, encoder, store, VectorSources.of_entries(entries), documents, lexical, articles,
                        build_seconds=round(time.perf_counter() - started, 2))
 
 
-def write_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, owners: VectorOwners,
+def write_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, sources: VectorSources,
                 documents: list[tuple[str, Language]], lexical: BM25, articles: list[Article], **facts) -> dict:
     """Write an index folder atomically: a staging folder, then a swap (a crash leaves the old one).
 
@@ -162,7 +163,7 @@ def write_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, owner
         index_dir: where the index lives.
         encoder: the model of the vectors.
         backend: the vectors.
-        owners: which article field each vector is.
+        sources: which article field each vector was made from.
         documents: (article id, language) of each lexical document.
         lexical: the BM25 index over them.
         articles: the articles indexed (their digests are recorded).
@@ -171,11 +172,11 @@ def write_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, owner
     Returns:
         The manifest written.
     """
-    staging, manifest = stage_index(index_dir, encoder, backend, owners, documents, lexical, articles, **facts)
+    staging, manifest = stage_index(index_dir, encoder, backend, sources, documents, lexical, articles, **facts)
     return publish_index(staging, index_dir, manifest)
 
 
-def stage_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, owners: VectorOwners,
+def stage_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, sources: VectorSources,
                 documents: list[tuple[str, Language]], lexical: BM25, articles: list[Article],
                 **facts) -> tuple[Path, dict]:
     """Write the index's files into a staging folder of its own beside ``index_dir``: the part of a save
@@ -190,7 +191,7 @@ def stage_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, owner
     backend.save(staging / VECTORS_FILE)
     lexical.save(staging / "lexical.npz")
     (staging / "lexical.json").write_text(json.dumps([[a, lang.value] for a, lang in documents]), encoding="utf-8")
-    owners.save(staging / OWNERS_FILE)
+    sources.save(staging / OWNERS_FILE)
     (staging / DIGESTS_FILE).write_text(json.dumps({a.id: article_digest(a) for a in articles}), encoding="utf-8")
     return staging, {"format": INDEX_FORMAT, "backend": backend.name, "model": encoder.vectors_fingerprint,
                      "articles": len(articles), "vectors": backend.count(), **facts}
@@ -301,7 +302,7 @@ def _upgrade(index_dir: Path, manifest: dict, articles: list[Article]) -> dict:
         return manifest
     if manifest["format"] == 1:
         entries = [Entry(**entry) for entry in json.loads((index_dir / "entries.json").read_text(encoding="utf-8"))]
-        VectorOwners.of_entries(entries).save(index_dir / OWNERS_FILE)
+        VectorSources.of_entries(entries).save(index_dir / OWNERS_FILE)
     (index_dir / DIGESTS_FILE).write_text(json.dumps({a.id: article_digest(a) for a in articles}), encoding="utf-8")
     upgraded = {**{k: v for k, v in manifest.items() if k != "kb"}, "format": INDEX_FORMAT}
     staged = index_dir / "manifest.json.tmp"

@@ -16,7 +16,7 @@ from indexer.build import (OWNERS_FILE, VECTORS_FILE, article_entries, embed_ent
 from indexer.encoders import Encoder
 from indexer.fusion import Fusion, fuse
 from indexer.lexical import BM25, tokenize, verbatim_terms
-from indexer.owners import VectorOwners, owner_codes
+from indexer.vector_sources import VectorSources, source_codes
 from kb.filters import ArticleFilter
 from kb.language import UnsupportedLanguageError, detect_language
 from kb.models import Article, Language
@@ -54,7 +54,7 @@ class ArticleIndex:
 
     Args:
         articles: the knowledge base.
-        owners: which article field each vector id is.
+        sources: which article field each vector id was made from.
         backend: the vector backend holding the field vectors.
         encoder: the model the vectors were made with.
         fusion: how dense and lexical scores are combined.
@@ -62,13 +62,13 @@ class ArticleIndex:
             (built here when None).
     """
 
-    def __init__(self, articles: list[Article], owners: VectorOwners, backend: VectorBackend, encoder: Encoder,
+    def __init__(self, articles: list[Article], sources: VectorSources, backend: VectorBackend, encoder: Encoder,
                  fusion: Fusion = Fusion(), lexical: tuple[list[tuple[str, Language]], BM25] | None = None):
-        if not backend.shared and backend.count() != owners.live_count():
-            raise ValueError(f"{backend.count()} vectors but {owners.live_count()} owners")
+        if not backend.shared and backend.count() != sources.live_count():
+            raise ValueError(f"{backend.count()} vectors but {sources.live_count()} sources")
         self.encoder = encoder
         self.articles = {article.id: article for article in articles}
-        self.owners = owners
+        self.sources = sources
         self.backend = backend
         self.fusion = fusion
         self.version = 0
@@ -98,13 +98,13 @@ class ArticleIndex:
         lexical = BM25.load(index_dir / "lexical.npz")
         if lexical.size != len(documents):
             raise ValueError(f"{index_dir}: {lexical.size} lexical documents but {len(documents)} listed")
-        return cls(articles, VectorOwners.load(index_dir / OWNERS_FILE), backend, encoder, fusion, (documents, lexical))
+        return cls(articles, VectorSources.load(index_dir / OWNERS_FILE), backend, encoder, fusion, (documents, lexical))
 
     def save(self, index_dir: Path) -> None:
-        """Write the index as it is now (vectors, owners, lexical index, article digests), atomically;
+        """Write the index as it is now (vectors, their sources, lexical index, article digests), atomically;
         searches wait only while its files are staged, not while they are checksummed and flushed."""
         with self._lock:
-            staging, manifest = stage_index(index_dir, self.encoder, self.backend, self.owners, self.lexical_docs,
+            staging, manifest = stage_index(index_dir, self.encoder, self.backend, self.sources, self.lexical_docs,
                                             self.lexical, list(self.articles.values()))
         publish_index(staging, index_dir, manifest)
 
@@ -147,7 +147,7 @@ class ArticleIndex:
             neighbours = scores[0], ids[0]
         with self._lock:  # a concurrent upsert or remove waits until this ranking is done
             best = {article_id: (score, language, field) for article_id, score, language, field
-                    in self.owners.best_per_article(*neighbours)
+                    in self.sources.best_per_article(*neighbours)
                     if allowed is None or allowed.allows(self.articles[article_id])}
             lexical = self.lexical_scores(query, language, best)
             fused = fuse({article_id: score for article_id, (score, _, _) in best.items()}, lexical, self.fusion)
@@ -170,13 +170,13 @@ class ArticleIndex:
         vectors = embed_entries(self.encoder, entries)
         documents = lexical_documents(article)
         if not self.backend.shared:
-            self._swap_in(article, documents, lambda: self.backend.add(self.owners.extend(entries), vectors))
+            self._swap_in(article, documents, lambda: self.backend.add(self.sources.extend(entries), vectors))
             return True
-        languages, fields = owner_codes(entries)
+        languages, fields = source_codes(entries)
         [ids] = self.backend.put_articles([ArticleVectors(article.id, seq, languages, fields, vectors)])
         if ids is None:
             return False
-        self._swap_in(article, documents, lambda: self.owners.assign(ids, [article.id] * len(ids), languages, fields))
+        self._swap_in(article, documents, lambda: self.sources.assign(ids, [article.id] * len(ids), languages, fields))
         return True
 
     def take_in_shared(self, article: Article, seq: int) -> bool:
@@ -195,7 +195,7 @@ class ArticleIndex:
         found = self.backend.article_vectors(article.id)
         if found is None or found.seq != seq:
             return False
-        self._swap_in(article, lexical_documents(article), lambda: self.owners.assign(
+        self._swap_in(article, lexical_documents(article), lambda: self.sources.assign(
             found.ids, [article.id] * len(found.ids), found.languages, found.fields))
         return True
 
@@ -229,7 +229,7 @@ class ArticleIndex:
     def _swap_in(self, article: Article, documents: list[tuple[Language, list[str]]],
                  place_vectors: Callable[[], None]) -> None:
         """Replace an article, in one step for concurrent searches: drop the old version, let
-        ``place_vectors`` record the new vectors' owners, index the lexical ``documents``."""
+        ``place_vectors`` record the new vectors' sources, index the lexical ``documents``."""
         with self._lock:
             self._drop(article.id)
             place_vectors()
@@ -244,11 +244,11 @@ class ArticleIndex:
             self.version += 1
 
     def _drop(self, article_id: str) -> None:
-        ids = self.owners.vectors_of(article_id)
+        ids = self.sources.vectors_of(article_id)
         if len(ids):
             if not self.backend.shared:
                 self.backend.remove(ids)
-            self.owners.remove(ids)
+            self.sources.remove(ids)
         for position in self._lexical_positions.pop(article_id, []):
             self.lexical.remove(position)
         self.articles.pop(article_id, None)

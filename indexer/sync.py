@@ -17,7 +17,7 @@ from pathlib import Path
 from indexer.backends import ArticleVectors, SharedVectorBackend
 from indexer.build import INDEX_FORMAT, article_digest, article_entries, build_index, embed_entries, saved_digests
 from indexer.encoders import Encoder
-from indexer.owners import VectorOwners, owner_codes
+from indexer.vector_sources import VectorSources, source_codes
 from indexer.search import ArticleIndex
 from kb.models import Article
 from kb.stores import StoredArticle
@@ -68,7 +68,7 @@ def open_shared_index(articles: list[StoredArticle], encoder: Encoder, backend: 
 
     The backend is caught up first: vectors of another model are dropped, articles whose vectors are
     missing or older than their stored version are embedded and written, vectors of articles no longer stored are dropped. Processes
-    starting together may both do it; the backend keeps one copy per article change. The owners
+    starting together may both do it; the backend keeps one copy per article change. The sources
     of every vector are then read from the backend and the lexical index is built from the articles.
 
     Args:
@@ -92,7 +92,7 @@ def open_shared_index(articles: list[StoredArticle], encoder: Encoder, backend: 
         batch = []
         for stored in stale[start:start + batch_articles]:
             entries = article_entries(stored.article)
-            batch.append(ArticleVectors(stored.article.id, stored.seq, *owner_codes(entries),
+            batch.append(ArticleVectors(stored.article.id, stored.seq, *source_codes(entries),
                                         embed_entries(encoder, entries)))
         backend.put_articles(batch)
         log.info("shared index of %s: %d of %d articles embedded", backend.tenant, start + len(batch), len(stale))
@@ -101,6 +101,6 @@ def open_shared_index(articles: list[StoredArticle], encoder: Encoder, backend: 
     if stale or removed:
         log.warning("shared index of %s caught up with the store: %d articles embedded, %d removed (%.1f s)",
                     backend.tenant, len(stale), len(removed), time.perf_counter() - started)
-    owners = VectorOwners.of_entries([])
-    owners.assign(*backend.owners())
-    return ArticleIndex([stored.article for stored in articles], owners, backend, encoder)
+    sources = VectorSources.of_entries([])
+    sources.assign(*backend.vector_sources())
+    return ArticleIndex([stored.article for stored in articles], sources, backend, encoder)

@@ -89,7 +89,7 @@ class SharedVectorBackend(VectorBackend):
         """The change number applied for each article that has vectors."""
 
     @abstractmethod
-    def owners(self) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+    def vector_sources(self) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
         """Every vector of the tenant: ``(ids, article id per vector, language codes, field codes)``."""
 
 
@@ -97,7 +97,7 @@ class SharedVectorBackend(VectorBackend):
 class ArticleVectors:
     """One article's field vectors as a shared backend keeps them.
 
-    ``languages`` and ``fields`` are codes (see :mod:`indexer.owners`); ``vectors`` is None when read back.
+    ``languages`` and ``fields`` are codes (see :mod:`indexer.vector_sources`); ``vectors`` is None when read back.
     """
 
     article_id: str

@@ -165,7 +165,7 @@ class PgvectorBackend(SharedVectorBackend):
                                       "AND NOT deleted", (self.tenant,)).fetchall()
         return dict(rows)
 
-    def owners(self) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+    def vector_sources(self) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
         with self._connection() as connection:
             rows = connection.execute("SELECT id, article_id, language, field FROM kb_vectors WHERE tenant = %s "
                                       "AND article_id IS NOT NULL ORDER BY id", (self.tenant,)).fetchall()

@@ -17,7 +17,7 @@ from indexer.build import (DIGESTS_FILE, INDEX_FORMAT, OWNERS_FILE, VECTORS_FILE
                            article_entries, build_index, index_is_current, lexical_index)
 from indexer.checkpoint import Checkpointer
 from indexer.lexical import BM25, tokenize
-from indexer.owners import LANGUAGES, Entry, VectorOwners
+from indexer.vector_sources import LANGUAGES, Entry, VectorSources
 from indexer.search import ArticleIndex
 from indexer.sync import open_index
 from kb.models import Language
@@ -53,10 +53,10 @@ def test_replacing_an_article_drops_its_old_text(small_index, demo_articles):
     small_index.upsert(dataclasses.replace(old, variants={Language.EN: english}))
     assert top_id(small_index, "when does the ferry to Nida leave") == "gift-card"
     assert "gift-card" not in small_index.lexical_scores("ギフトカードの残高", Language.JA)
-    live = small_index.owners.vectors_of("gift-card")
-    assert {LANGUAGES[code] for code in small_index.owners.languages[live]} == {Language.EN}
+    live = small_index.sources.vectors_of("gift-card")
+    assert {LANGUAGES[code] for code in small_index.sources.languages[live]} == {Language.EN}
     assert len(live) == len(article_entries(dataclasses.replace(old, variants={Language.EN: english})))
-    assert small_index.backend.count() == small_index.owners.live_count()
+    assert small_index.backend.count() == small_index.sources.live_count()
 
 
 def test_a_removed_article_is_never_found_again(small_index):
@@ -118,7 +118,7 @@ def test_an_index_of_an_older_format_is_upgraded_in_place_without_re_embedding(s
     articles = [demo_articles[article_id] for article_id in KEPT]
     folder = tmp_path / "index"
     build_index(articles, services.encoder, folder, show_progress=False)
-    expected = VectorOwners.load(folder / OWNERS_FILE)
+    expected = VectorSources.load(folder / OWNERS_FILE)
     # the same index as the older format wrote it: one fingerprint of the whole KB, no digests;
     # format 1 also kept every entry with its text instead of the owners file
     if old_format == 1:
@@ -132,7 +132,7 @@ def test_an_index_of_an_older_format_is_upgraded_in_place_without_re_embedding(s
     monkeypatch.setattr("indexer.build.embed_entries", lambda *_: pytest.fail("the upgrade must not re-embed"))
 
     assert index_is_current(folder, articles, services.encoder)
-    upgraded = VectorOwners.load(folder / OWNERS_FILE)
+    upgraded = VectorSources.load(folder / OWNERS_FILE)
     assert upgraded.article_ids == expected.article_ids
     np.testing.assert_array_equal(upgraded.articles, expected.articles)
     np.testing.assert_array_equal(upgraded.fields, expected.fields)
@@ -141,12 +141,12 @@ def test_an_index_of_an_older_format_is_upgraded_in_place_without_re_embedding(s
     assert top_id(ArticleIndex.load(articles, folder, services.encoder), "I forgot my password") == "reset-password"
 
 
-def test_vector_owners_keep_each_articles_best_field_and_forget_removed_vectors(tmp_path):
-    owners = VectorOwners.of_entries([Entry("a", "en", "title", "A"), Entry("a", "lt", "body", "A"),
-                                      Entry("b", "ja", "question", "B"), Entry("c", "zh", "summary", "C")])
-    owners.remove(owners.vectors_of("c"))
-    owners.save(tmp_path / "owners.json")
-    loaded = VectorOwners.load(tmp_path / "owners.json")
+def test_vector_sources_keep_each_articles_best_field_and_drop_removed_vectors(tmp_path):
+    sources = VectorSources.of_entries([Entry("a", "en", "title", "A"), Entry("a", "lt", "body", "A"),
+                                        Entry("b", "ja", "question", "B"), Entry("c", "zh", "summary", "C")])
+    sources.remove(sources.vectors_of("c"))
+    sources.save(tmp_path / "owners.json")
+    loaded = VectorSources.load(tmp_path / "owners.json")
     scores, ids = np.array([0.9, 0.8, 0.7, 0.6, 0.0]), np.array([1, 3, 2, 0, -1])
     assert loaded.best_per_article(scores, ids) == [("a", 0.9, Language.LT, "body"),
                                                     ("b", 0.7, Language.JA, "question")]

@@ -36,14 +36,14 @@ def test_pgvector_returns_the_top_3_articles_of_faiss_for_every_test_query(postg
     stored = [StoredArticle(article, 1, None, seq) for seq, article in enumerate(faiss_index.articles.values(), 1)]
     backend = create_backend("pgvector", services.encoder.dim, postgres.create_database("vectors"), "demo")
     pg_index = open_shared_index(stored, services.encoder, backend)
-    assert backend.count() == faiss_index.backend.count() == pg_index.owners.live_count()
+    assert backend.count() == faiss_index.backend.count() == pg_index.sources.live_count()
     queries = [(text, Language(code)) for by_language in load_yaml("paraphrases.yaml").values()
                for code, text in by_language.items()]
     for text, language in queries:
         vector = services.encoder.encode_queries([text])[0]
         expected = [hit.article.id for hit in faiss_index.search(text, 3, vector, language)]
         assert [hit.article.id for hit in pg_index.search(text, 3, vector, language)] == expected, text
-    assert open_shared_index(stored, services.encoder, backend).owners.live_count() == backend.count()  # nothing re-embedded
+    assert open_shared_index(stored, services.encoder, backend).sources.live_count() == backend.count()  # nothing re-embedded
     backend.close()
 
 

@@ -1,8 +1,8 @@
-"""Which article field each vector id is, in compact columns.
+"""Which article field each vector id was made from, in compact columns.
 
 A 10,000-article knowledge base has about 240,000 field vectors; one Python object per
 vector (with its text) took 200 MB and two seconds to load. The search needs only the
-owner of each vector: its article, language and field, kept here as three small arrays.
+source of each vector: its article, language and field, kept here as three small arrays.
 """
 
 from __future__ import annotations
@@ -34,14 +34,14 @@ class Entry:
         return {"article_id": self.article_id, "language": self.language, "field": self.field, "text": self.text}
 
 
-def owner_codes(entries: list[Entry]) -> tuple[np.ndarray, np.ndarray]:
+def source_codes(entries: list[Entry]) -> tuple[np.ndarray, np.ndarray]:
     """The language and field codes of entries (positions in :data:`LANGUAGES` and :data:`FIELDS`)."""
     return (np.array([LANGUAGES.index(Language(entry.language)) for entry in entries], dtype=np.int8),
             np.array([FIELDS.index(entry.field) for entry in entries], dtype=np.int8))
 
 
-class VectorOwners:
-    """The article, language and field of every vector id (vector ``i`` is row ``i``).
+class VectorSources:
+    """The article, language and field each vector id was made from (vector ``i`` is row ``i``).
 
     Articles are numbered in the order they are first seen; a removed article's vectors point
     to :data:`REMOVED`, and a replaced article keeps its number.
@@ -61,20 +61,20 @@ class VectorOwners:
         self.fields = np.asarray(fields, dtype=np.int8)
 
     @classmethod
-    def of_entries(cls, entries: list[Entry]) -> VectorOwners:
-        """The owners of vectors made from ``entries``, in their order."""
-        owners = cls([], np.zeros(0), np.zeros(0), np.zeros(0))
-        owners.extend(entries)
-        return owners
+    def of_entries(cls, entries: list[Entry]) -> VectorSources:
+        """The sources of vectors made from ``entries``, in their order."""
+        sources = cls([], np.zeros(0), np.zeros(0), np.zeros(0))
+        sources.extend(entries)
+        return sources
 
     def extend(self, entries: list[Entry]) -> np.ndarray:
-        """Append the owners of new vectors.
+        """Append the sources of new vectors.
 
         Returns:
             The vector ids they got.
         """
         start = len(self.articles)
-        languages, fields = owner_codes(entries)
+        languages, fields = source_codes(entries)
         self.articles = np.append(self.articles, np.array([self._number(entry.article_id) for entry in entries],
                                                           dtype=np.int32))
         self.languages = np.append(self.languages, languages)
@@ -82,7 +82,7 @@ class VectorOwners:
         return np.arange(start, len(self.articles), dtype=np.int64)
 
     def assign(self, ids: np.ndarray, article_ids: list[str], languages: np.ndarray, fields: np.ndarray) -> None:
-        """Record the owners of vectors whose ids a shared backend chose (the columns grow to the largest id).
+        """Record the sources of vectors whose ids a shared backend chose (the columns grow to the largest id).
 
         Args:
             ids: the vector ids.
@@ -113,7 +113,7 @@ class VectorOwners:
         return np.zeros(0, dtype=np.int64) if number is None else np.flatnonzero(self.articles == number)
 
     def remove(self, vector_ids: np.ndarray) -> None:
-        """Mark vectors as no longer owned by anything."""
+        """Mark vectors as made from nothing live (their article was removed or replaced)."""
         self.articles[vector_ids] = REMOVED
 
     def live_count(self) -> int:
@@ -143,15 +143,15 @@ class VectorOwners:
         return len(self.articles)
 
     def save(self, path: Path) -> None:
-        """Write the owners as JSON: the article ids and the three columns."""
+        """Write the sources as JSON: the article ids and the three columns."""
         path.write_text(json.dumps({
             "article_ids": self.article_ids, "articles": self.articles.tolist(),
             "languages": [language.value for language in LANGUAGES], "language": self.languages.tolist(),
             "fields": list(FIELDS), "field": self.fields.tolist()}, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> VectorOwners:
-        """Read owners written by :meth:`save`."""
+    def load(cls, path: Path) -> VectorSources:
+        """Read sources written by :meth:`save`."""
         data = json.loads(path.read_text(encoding="utf-8"))
         if data["languages"] != [language.value for language in LANGUAGES] or data["fields"] != list(FIELDS):
             raise ValueError(f"{path} was written with other language or field codes: rebuild the index")

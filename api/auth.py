@@ -17,9 +17,9 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request, Response
 
 from api.cors import remember_tenant
-from api.deps import get_services
+from api.deps import AnswerServiceDep
 from api.schemas import KeyIn
-from api.services import Services
+from api.services import AnswerService
 from api.settings import Settings
 from kb.filters import ArticleFilter
 from kb.models import Visibility
@@ -57,7 +57,7 @@ class Caller:
         return ArticleFilter(frozenset(visibilities), now, category, product, tags)
 
 
-async def authenticate(services: Annotated[Services, Depends(get_services)], request: Request, response: Response,
+async def authenticate(services: AnswerServiceDep, request: Request, response: Response,
                        authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None) -> Caller:
     """The caller of a request; 401 without a valid key, 429 over the key's rate limit.
 
@@ -77,7 +77,7 @@ async def authenticate(services: Annotated[Services, Depends(get_services)], req
     return Caller(key)
 
 
-def charge_text(services: Services, caller: Caller, response: Response, tokens: int) -> None:
+def charge_text(services: AnswerService, caller: Caller, response: Response, tokens: int) -> None:
     """Charge what embedding a text costs beyond the one request :func:`authenticate` counted: a
     request per ``KB_SHORT_QUERY_TOKENS`` tokens the model reads, so a key's budget means the same
     for long texts (a 1,000-character email) as for search-box questions.
@@ -90,7 +90,7 @@ def charge_text(services: Services, caller: Caller, response: Response, tokens: 
         _spend(services, caller.key, response, extra)
 
 
-def _spend(services: Services, key: ApiKey, response: Response, cost: int) -> None:
+def _spend(services: AnswerService, key: ApiKey, response: Response, cost: int) -> None:
     """Take ``cost`` requests from the key's rate limit (none when it has no limit); 429 when it cannot."""
     per_minute = services.settings.rate_limit_per_minute if key.rate_per_minute is None else key.rate_per_minute
     if not per_minute:
@@ -110,7 +110,7 @@ def bearer_secret(authorization: str | None) -> str | None:
     return (secret.strip() or None) if scheme.lower() == BEARER else None
 
 
-def invalid_key(services: Services, request: Request) -> HTTPException:
+def invalid_key(services: AnswerService, request: Request) -> HTTPException:
     """The refusal of an invalid or revoked key: 401, or 429 once the client's address has sent more
     invalid keys this minute than ``KB_FAILED_AUTH_PER_MINUTE``.
 
@@ -154,7 +154,7 @@ def create_api_key(store: Store, settings: Settings, tenant: str, request: KeyIn
         raise KeyLimitError(f"{error}, or raise the setting {setting}") from None
 
 
-def revoke_api_key(services: Services, tenant: str, key_id: str) -> bool:
+def revoke_api_key(services: AnswerService, tenant: str, key_id: str) -> bool:
     """Revoke a tenant's key: refused from this process's next request on (other replicas within
     ``KB_ACCESS_CACHE_S``).
 

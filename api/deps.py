@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from api.services import Services
+from api.services import AnswerService
 
 
-async def get_services(request: Request) -> Services:
+async def get_answer_service(request: Request) -> AnswerService:
     """The loaded services; 503 while the service is still starting."""
     services = getattr(request.app.state, "services", None)
     if services is None:
@@ -18,4 +18,4 @@ async def get_services(request: Request) -> Services:
     return services
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+AnswerServiceDep = Annotated[AnswerService, Depends(get_answer_service)]

@@ -12,12 +12,12 @@ from api.errors import install_error_handlers
 from api.logs import configure_logging
 from api.middleware import BodyLimit, RequestLog
 from api.routers import analytics, answers, articles, feedback, health, keys, origins, search, templates, widget
-from api.services import Services, load_encoder, load_services
+from api.services import AnswerService, load_encoder, load_answer_service
 from api.settings import Settings
 from indexer.encoders import ModelMissingError
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, services: AnswerService | None = None) -> FastAPI:
     """Build the API.
 
     Args:
@@ -32,11 +32,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.services = services or load_services(settings, encoder)
+        app.state.services = services or load_answer_service(settings, encoder)
         yield
         if services is None:
-            for space in app.state.services.spaces.values():
-                await space.retriever.close()
+            for tenant_kb in app.state.services.open_tenants.values():
+                await tenant_kb.retriever.close()
             await app.state.services.embedder.close()
             app.state.services.close()
         app.state.services = None

@@ -43,8 +43,8 @@ STORED_TEMPLATES = Path("templates")  # where error messages place a stored temp
 
 
 @dataclass
-class TenantSpace:
-    """One tenant's searchable knowledge base and reply templates.
+class TenantKnowledgeBase:
+    """One tenant's searchable knowledge base, reply templates and situation detector.
 
     Writes go to the store first and then to the index (or templates), one at a time
     (``write_lock``), so the index never applies two versions of an article out of order; the
@@ -63,14 +63,17 @@ class TenantSpace:
 
 
 @dataclass
-class Services:
+class AnswerService:
+    """The running service of this process: settings, encoder, store, the open tenants' knowledge bases,
+    rate limiter, and the thread following other replicas' writes (see :func:`load_answer_service`)."""
+
     settings: Settings
     encoder: Encoder
     store: Store
     default_templates: dict[str, dict]  # every tenant's templates, unless it stored its own
     answer_log: AnswerLog
     embedder: QueryEmbedder
-    spaces: dict[str, TenantSpace] = field(default_factory=dict)
+    open_tenants: dict[str, TenantKnowledgeBase] = field(default_factory=dict)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     opening: set[str] = field(default_factory=set)  # tenants whose index is being opened (caught up) now
     _opening_locks: dict[str, threading.Lock] = field(default_factory=dict)
@@ -84,46 +87,46 @@ class Services:
         self.origins = AllowedOrigins(self.store, self.settings.access_cache_s)
         threading.Thread(target=self._follow, name="change-follower", daemon=True).start()
 
-    def space(self, tenant: str) -> TenantSpace:
+    def tenant_kb(self, tenant: str) -> TenantKnowledgeBase:
         """The tenant's index, opened (and caught up with the store) on first use; blocks while it
         opens, so call it from a worker thread (or use :meth:`open`).
 
         Raises:
             UnknownTenantError: no such tenant in the store.
         """
-        if tenant in self.spaces:
-            return self.spaces[tenant]
+        if tenant in self.open_tenants:
+            return self.open_tenants[tenant]
         with self._locks_lock:
             lock = self._opening_locks.setdefault(tenant, threading.Lock())
         with lock:  # one opening per tenant; other tenants open meanwhile
-            if tenant not in self.spaces:
+            if tenant not in self.open_tenants:
                 if tenant not in self.store.tenants():
                     raise UnknownTenantError(f"no tenant '{tenant}'")
                 self.opening.add(tenant)
                 try:
-                    self.spaces[tenant] = open_space(self, tenant)
+                    self.open_tenants[tenant] = open_tenant_kb(self, tenant)
                 finally:
                     self.opening.discard(tenant)
-            return self.spaces[tenant]
+            return self.open_tenants[tenant]
 
-    async def open(self, tenant: str) -> TenantSpace:
-        """:meth:`space` for the event loop: an unopened tenant is opened in a worker thread."""
-        if tenant in self.spaces:
-            return self.spaces[tenant]
-        return await asyncio.to_thread(self.space, tenant)
+    async def open(self, tenant: str) -> TenantKnowledgeBase:
+        """:meth:`tenant_kb` for the event loop: an unopened tenant is opened in a worker thread."""
+        if tenant in self.open_tenants:
+            return self.open_tenants[tenant]
+        return await asyncio.to_thread(self.tenant_kb, tenant)
 
     @property
-    def default(self) -> TenantSpace:
+    def default(self) -> TenantKnowledgeBase:
         """The tenant the service was started for (``KB_TENANT``)."""
-        return self.space(self.settings.tenant)
+        return self.tenant_kb(self.settings.tenant)
 
     def close(self) -> None:
         """Stop following other replicas' writes, checkpoint every index, close the backends and the store."""
         self._stopping.set()
-        for space in self.spaces.values():
-            if space.checkpointer is not None:
-                space.checkpointer.save_if_changed()
-            space.index.backend.close()
+        for tenant_kb in self.open_tenants.values():
+            if tenant_kb.checkpointer is not None:
+                tenant_kb.checkpointer.save_if_changed()
+            tenant_kb.index.backend.close()
         self.answer_log.close()
         self.store.close()
 
@@ -133,10 +136,10 @@ class Services:
         unreachable = False
         while not self._stopping.wait(self.settings.follow_interval_s):
             try:
-                for space in list(self.spaces.values()):
-                    space.follower.poll()
-                    if space.checkpointer is not None:
-                        space.checkpointer.save_if_due()
+                for tenant_kb in list(self.open_tenants.values()):
+                    tenant_kb.follower.poll()
+                    if tenant_kb.checkpointer is not None:
+                        tenant_kb.checkpointer.save_if_due()
             except StoreUnavailableError as error:
                 if not unreachable:
                     log.warning("cannot read the change feed (retrying): %s", error)
@@ -174,7 +177,7 @@ def seed_tenant(store: Store, tenant: str, kb_dir: Path) -> int:
     return len(articles)
 
 
-def open_space(services: Services, tenant: str) -> TenantSpace:
+def open_tenant_kb(services: AnswerService, tenant: str) -> TenantKnowledgeBase:
     """Open a tenant's index (from its folder, or from the shared pgvector tables), caught up with
     the store, its change follower, and its templates."""
     settings = services.settings
@@ -194,11 +197,11 @@ def open_space(services: Services, tenant: str) -> TenantSpace:
                                                                    for article in stored}, write_lock)
     retriever = Retriever(services.embedder, index, settings.batch_max, settings.cache_size)
     templates = template_set(tenant_template_documents(services, tenant), STORED_TEMPLATES)
-    return TenantSpace(tenant, index, retriever, index_dir, templates, situation_detector(services, templates),
+    return TenantKnowledgeBase(tenant, index, retriever, index_dir, templates, situation_detector(services, templates),
                        follower, write_lock, checkpointer)
 
 
-def tenant_template_documents(services: Services, tenant: str) -> dict[str, dict]:
+def tenant_template_documents(services: AnswerService, tenant: str) -> dict[str, dict]:
     """The tenant's template mappings: the defaults, overridden by the ones it stored that are valid.
 
     A stored template that today's rules refuse (one saved before a rule existed, say) is left out with
@@ -217,7 +220,7 @@ def tenant_template_documents(services: Services, tenant: str) -> dict[str, dict
     return documents
 
 
-def situation_detector(services: Services, templates: TemplateSet) -> SituationDetector:
+def situation_detector(services: AnswerService, templates: TemplateSet) -> SituationDetector:
     """The detector of these templates' triggers (their centroids cached beside the indexes)."""
     return SituationDetector(templates, services.encoder, cache_dir=services.settings.index_dir)
 
@@ -244,7 +247,7 @@ def load_encoder(settings: Settings) -> Encoder:
     return encoder
 
 
-def load_services(settings: Settings, encoder: Encoder | None = None) -> Services:
+def load_answer_service(settings: Settings, encoder: Encoder | None = None) -> AnswerService:
     """Load the model, the store and the default tenant's index (built or caught up as needed).
 
     Args:
@@ -252,7 +255,7 @@ def load_services(settings: Settings, encoder: Encoder | None = None) -> Service
         encoder: the model when already loaded (see :func:`load_encoder`).
 
     Returns:
-        Ready services.
+        The ready service.
     """
     started = time.perf_counter()
     encoder = encoder or load_encoder(settings)
@@ -264,7 +267,8 @@ def load_services(settings: Settings, encoder: Encoder | None = None) -> Service
     template_set(defaults, home / "templates")  # the defaults must be valid on their own, errors naming their files
     embedder = QueryEmbedder(encoder, settings.short_query_tokens, settings.batch_max, settings.long_batch_tokens,
                              settings.queue_tokens, settings.batch_wait_ms, settings.cache_size)
-    services = Services(settings, encoder, store, defaults, AnswerLog(store, settings.query_retention_days), embedder)
+    services = AnswerService(settings, encoder, store, defaults, AnswerLog(store, settings.query_retention_days),
+                             embedder)
     index = services.default.index
     for warm_up in ("warm-up", "Where is my parcel? I ordered it two weeks ago"):  # first calls allocate
         index.search(warm_up, limit=1)

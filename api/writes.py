@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from api.schemas import ImportItem, ImportReport
-from api.services import (STORED_TEMPLATES, Services, TenantSpace, situation_detector,
+from api.services import (STORED_TEMPLATES, AnswerService, TenantKnowledgeBase, situation_detector,
                           tenant_template_documents)
 from kb.loader import KBFormatError, parse_article
 from kb.models import Article
@@ -20,7 +20,7 @@ from kb.stores import StoredArticle, StoredTemplate
 from kb.templates import template_set
 
 
-def put_article(services: Services, space: TenantSpace, article: Article,
+def put_article(services: AnswerService, tenant_kb: TenantKnowledgeBase, article: Article,
                 if_match: int | None = None) -> StoredArticle:
     """Create or replace an article.
 
@@ -30,28 +30,29 @@ def put_article(services: Services, space: TenantSpace, article: Article,
     Raises:
         VersionConflict: ``if_match`` is not the current version.
     """
-    with space.write_lock:
-        stored = services.store.put_article(space.tenant, article, if_match)
-        if space.index.upsert(article, stored.seq):
-            space.follower.wrote(article.id, stored.seq)
+    with tenant_kb.write_lock:
+        stored = services.store.put_article(tenant_kb.tenant, article, if_match)
+        if tenant_kb.index.upsert(article, stored.seq):
+            tenant_kb.follower.wrote(article.id, stored.seq)
     return stored
 
 
-def delete_article(services: Services, space: TenantSpace, article_id: str, if_match: int | None = None) -> bool:
+def delete_article(services: AnswerService, tenant_kb: TenantKnowledgeBase, article_id: str,
+                   if_match: int | None = None) -> bool:
     """Delete an article; False when there was none.
 
     Raises:
         VersionConflict: ``if_match`` is not the current version.
     """
-    with space.write_lock:
-        seq = services.store.delete_article(space.tenant, article_id, if_match)
+    with tenant_kb.write_lock:
+        seq = services.store.delete_article(tenant_kb.tenant, article_id, if_match)
         if seq:
-            space.index.remove(article_id, seq)
-            space.follower.wrote(article_id, seq)
+            tenant_kb.index.remove(article_id, seq)
+            tenant_kb.follower.wrote(article_id, seq)
     return bool(seq)
 
 
-def put_template(services: Services, space: TenantSpace, name: str, document: dict | None,
+def put_template(services: AnswerService, tenant_kb: TenantKnowledgeBase, name: str, document: dict | None,
                  if_match: int | None = None) -> StoredTemplate | None:
     """Store a tenant's own version of a template (``document``), or drop it (None: back to the
     default); the whole set is checked first (tone guard, placeholders, every language), and the
@@ -64,30 +65,32 @@ def put_template(services: Services, space: TenantSpace, name: str, document: di
         KBFormatError: the template (or the set with it) is invalid; nothing is stored.
         VersionConflict: ``if_match`` is not the current version.
     """
-    with space.write_lock:
-        documents = tenant_template_documents(services, space.tenant)
+    with tenant_kb.write_lock:
+        documents = tenant_template_documents(services, tenant_kb.tenant)
         if document is None:
             documents[name] = services.default_templates[name]
         else:
             documents[name] = document
         templates = template_set(documents, STORED_TEMPLATES)
         template = next((t for t in templates.templates.values() if t.situation.value == name), None)
-        unknown = sorted((template.articles or set()) - space.index.articles.keys()) if document and template else []
+        unknown = (sorted((template.articles or set()) - tenant_kb.index.articles.keys())
+                   if document and template else [])
         if unknown:
             raise KBFormatError(STORED_TEMPLATES / f"{name}.yaml", "articles",
                                 f"no article with the id(s) {', '.join(unknown)} in this knowledge base")
         if document is None:
             stored = None
-            if not services.store.delete_template(space.tenant, name, if_match):
+            if not services.store.delete_template(tenant_kb.tenant, name, if_match):
                 raise LookupError(f"tenant has no template '{name}' of its own")
         else:
-            stored = services.store.put_template(space.tenant, name, document, if_match)
-        space.situations = situation_detector(services, templates)
-        space.templates = templates
+            stored = services.store.put_template(tenant_kb.tenant, name, document, if_match)
+        tenant_kb.situations = situation_detector(services, templates)
+        tenant_kb.templates = templates
     return stored
 
 
-def import_articles(services: Services, space: TenantSpace, items: list[tuple[str, Any]]) -> ImportReport:
+def import_articles(services: AnswerService, tenant_kb: TenantKnowledgeBase,
+                    items: list[tuple[str, Any]]) -> ImportReport:
     """Create or replace many articles in a tenant's store and index; each item on its own.
 
     Args:
@@ -96,8 +99,8 @@ def import_articles(services: Services, space: TenantSpace, items: list[tuple[st
     Returns:
         A per-item report: created, updated, unchanged or rejected (with the reason).
     """
-    return import_items(items, lambda article_id: services.store.get_article(space.tenant, article_id),
-                        lambda article: put_article(services, space, article))
+    return import_items(items, lambda article_id: services.store.get_article(tenant_kb.tenant, article_id),
+                        lambda article: put_article(services, tenant_kb, article))
 
 
 def import_items(items: list[tuple[str, Any]], current: Callable[[str], StoredArticle | None],

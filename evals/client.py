@@ -27,20 +27,20 @@ def answerer() -> Iterator[Callable[[pipeline.Message], pipeline.Answer]]:
         A function from a message to its answer; it raises what the pipeline raises (an empty or
         unsupported message, say).
     """
-    from api.services import load_services
+    from api.services import load_answer_service
     from api.settings import Settings
 
     with tempfile.TemporaryDirectory() as folder, asyncio.Runner() as runner:
         settings = Settings(index_dir=Path(folder) / "index", store_path=Path(folder) / "store.sqlite3",
                             log_level="WARNING")
-        services = load_services(settings)
+        services = load_answer_service(settings)
         try:
-            space = services.default
+            tenant_kb = services.default
 
             def answer(message: pipeline.Message) -> pipeline.Answer:
                 allowed = ArticleFilter(ANSWER_SCOPE, datetime.now(UTC).replace(second=0, microsecond=0))
                 reading = pipeline.read(message, services.embedder.cost)
-                return runner.run(pipeline.answer(services, space, message, allowed, reading))
+                return runner.run(pipeline.answer(services, tenant_kb, message, allowed, reading))
 
             yield answer
         finally:

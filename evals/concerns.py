@@ -29,7 +29,7 @@ def collect(services, messages: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     from api import pipeline
     from api.schemas import AnswerRequest
 
-    space = services.default
+    tenant_kb = services.default
     x, y = [], []
     for message in messages:
         request = AnswerRequest(query=message.get("text") or message["html"], channel="email",
@@ -39,7 +39,7 @@ def collect(services, messages: list[dict]) -> tuple[np.ndarray, np.ndarray]:
             continue
         results = []
         for segment in reading.searched:
-            hits = space.index.search(segment.text, 3, language=reading.detection.language)
+            hits = tenant_kb.index.search(segment.text, 3, language=reading.detection.language)
             results.append(SegmentResult(segment, hits, confidence(hits), np.zeros(1)))
         wanted = set().union(*acceptable(message["expected"]))
         for evidence in gather_evidence(results, services.settings.answer_threshold):
@@ -54,12 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if "heldout" in args.split:
         parser.error("the held-out messages are for measuring, never for fitting")
-    from api.services import load_services
+    from api.services import load_answer_service
     from api.settings import Settings
 
     with tempfile.TemporaryDirectory() as folder:
-        services = load_services(Settings(index_dir=Path(folder) / "index", store_path=Path(folder) / "store.sqlite3",
-                                          log_level="WARNING"))
+        services = load_answer_service(Settings(index_dir=Path(folder) / "index",
+                                                store_path=Path(folder) / "store.sqlite3", log_level="WARNING"))
         try:
             x, y = collect(services, load(args.split))
         finally:

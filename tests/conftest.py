@@ -54,9 +54,9 @@ def settings(request, tmp_path_factory):
 @pytest.fixture(scope="session")
 def services(settings):
     """Real model, demo KB, index built from scratch for this test session."""
-    from api.services import load_services
+    from api.services import load_answer_service
 
-    services = load_services(settings)
+    services = load_answer_service(settings)
     yield services
     services.close()
 
@@ -104,7 +104,7 @@ def english_only_client(tmp_path_factory, services):
     from fastapi.testclient import TestClient
 
     from api.main import create_app
-    from api.services import load_services
+    from api.services import load_answer_service
     from api.settings import Settings
 
     kb = tmp_path_factory.mktemp("kb-en-only")
@@ -112,7 +112,7 @@ def english_only_client(tmp_path_factory, services):
     for article in ENGLISH_ONLY_ARTICLES:
         (kb / "articles" / f"{article['id']}.yaml").write_text(yaml.safe_dump(article), encoding="utf-8")
     settings = Settings(kb_dir=kb, index_dir=kb / "index", store_path=kb / "store.sqlite3")
-    services = load_services(settings)
+    services = load_answer_service(settings)
     with TestClient(create_app(settings, services), headers=bearer(new_key(services, "answer"))) as test_client:
         yield test_client
 

@@ -24,17 +24,17 @@ from kb.stores import AnswerRecord
 from kb.templates import Situation
 
 if TYPE_CHECKING:
-    from api.services import Services, TenantSpace
+    from api.services import AnswerService, TenantKnowledgeBase
 
 
-async def answer(services: Services, space: TenantSpace, message: Message, allowed: ArticleFilter,
+async def answer(services: AnswerService, tenant_kb: TenantKnowledgeBase, message: Message, allowed: ArticleFilter,
                  reading: Reading) -> Answer:
     """Find the article for each concern of a message, read the customer's situation, compose one reply for
     the channel, and record the answer in the answer log.
 
     Args:
         services: the loaded services.
-        space: the tenant answering.
+        tenant_kb: the tenant answering.
         message: the message.
         allowed: the articles the caller may be answered from.
         reading: the message as :func:`api.pipeline.read` read it.
@@ -45,16 +45,16 @@ async def answer(services: Services, space: TenantSpace, message: Message, allow
     Raises:
         Overloaded: the embedder cannot take the message's texts now.
     """
-    concerns = await _concerns(services, space, message, allowed, reading)
+    concerns = await _concerns(services, tenant_kb, message, allowed, reading)
     # the customer's words, read with the meaning of their surest concern (an average of several concerns,
     # or of every sentence, lands between topics, near no situation's examples but the vaguest)
     surest = max(concerns, key=lambda concern: (concern.answered, concern.confidence))
-    guess = space.situations.detect(reading.message.text, surest.vector) if message.situation is None else None
+    guess = tenant_kb.situations.detect(reading.message.text, surest.vector) if message.situation is None else None
     if guess and len(concerns) == 1:  # a message's situation speaks for its one concern
-        concerns = [agreed(space, concerns[0], guess)]
+        concerns = [agreed(tenant_kb, concerns[0], guess)]
     detected = matched_language(reading.detection, concerns[0].hits)
     requested = message.language or detected
-    situation, situation_confidence, own = situations(space, message.situation, reading, concerns, guess)
+    situation, situation_confidence, own = situations(tenant_kb, message.situation, reading, concerns, guess)
     if situation is Situation.FAREWELL:  # thanks and goodbye: nothing to answer with an article
         concerns = [replace(concern, answered=False) for concern in concerns]
     answered = all(concern.answered for concern in concerns)
@@ -62,14 +62,14 @@ async def answer(services: Services, space: TenantSpace, message: Message, allow
     first = next((variant for variant in variants if variant is not None), None)
     language = first.language if first else requested
     references = find_references("\n".join([reading.message.subject, message.text]),
-                                 space.templates.frame.references)
+                                 tenant_kb.templates.frame.references)
     answer_id = uuid.uuid4().hex
     composed = compose_answer([ConcernReply(variant, concern.text) for variant, concern in zip(variants, concerns)],
-                              message.channel, language, situation, space.templates, message.context,
+                              message.channel, language, situation, tenant_kb.templates, message.context,
                               seed=int(answer_id[:8], 16), given=references, grievance=_grievance(reading.segments))
     least = round(min(concern.confidence for concern in concerns), 4)
     services.answer_log.record(AnswerRecord(
-        answer_id, space.tenant, datetime.now(UTC), message.channel.value, language.value, answered,
+        answer_id, tenant_kb.tenant, datetime.now(UTC), message.channel.value, language.value, answered,
         concerns[0].article_id, least, reading.message.text))
     talks = message.channel.style != "terse"  # a help page or contact form hands nothing over
     return Answer(
@@ -97,13 +97,13 @@ async def answer(services: Services, space: TenantSpace, message: Message, allow
     )
 
 
-async def _concerns(services: Services, space: TenantSpace, message: Message, allowed: ArticleFilter,
+async def _concerns(services: AnswerService, tenant_kb: TenantKnowledgeBase, message: Message, allowed: ArticleFilter,
                     reading: Reading) -> list[Concern]:
     """The customer's separate concerns: every searched text retrieved (the message's texts admitted to the
     embedder whole, or refused whole), their votes gathered into concerns."""
     texts = [segment.text for segment in reading.searched]
     with services.embedder.admit(texts, reading.costs):
-        ranked = await asyncio.gather(*(retrieve(space, text, reading.detection.language, message.top_k, allowed,
+        ranked = await asyncio.gather(*(retrieve(tenant_kb, text, reading.detection.language, message.top_k, allowed,
                                                  cost, admitted=True)
                                         for text, cost in zip(texts, reading.costs)))
     results = [SegmentResult(segment, found.hits, found.confidence, found.vector)

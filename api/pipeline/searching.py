@@ -10,16 +10,17 @@ from kb.filters import ArticleFilter
 from kb.models import Language
 
 if TYPE_CHECKING:
-    from api.services import TenantSpace
+    from api.services import TenantKnowledgeBase
 
 
-async def search(space: TenantSpace, query: str, language: Language | None, limit: int, allowed: ArticleFilter,
-                 threshold: float, accept_language: str | None = None, tokens: int | None = None) -> SearchResults:
+async def search(tenant_kb: TenantKnowledgeBase, query: str, language: Language | None, limit: int,
+                 allowed: ArticleFilter, threshold: float, accept_language: str | None = None,
+                 tokens: int | None = None) -> SearchResults:
     """Rank the articles ``allowed`` lets through for a search box: titles and summaries in the query's
     language, and whether the first is a confident answer.
 
     Args:
-        space: the tenant searched.
+        tenant_kb: the tenant searched.
         query: the text typed so far.
         language: the results' language; detected when None.
         limit: how many results.
@@ -29,7 +30,7 @@ async def search(space: TenantSpace, query: str, language: Language | None, limi
         tokens: the query's embedding cost when already counted.
     """
     detection = detect(query, language, accept_language)
-    ranked = await retrieve(space, query, detection.language, limit, allowed, tokens)
+    ranked = await retrieve(tenant_kb, query, detection.language, limit, allowed, tokens)
     hits = ranked.hits[:limit]
     language = language or matched_language(detection, hits)
     results = []

@@ -12,7 +12,7 @@ from kb.cues import anger_score, thanks
 from kb.templates import Situation
 
 if TYPE_CHECKING:
-    from api.services import TenantSpace
+    from api.services import TenantKnowledgeBase
 
 # A concern under the answer threshold is answered when its likeliest situation is at least this sure and
 # fits its article, and the concern is at least this confident. Read off the reply fit set (python -m
@@ -22,7 +22,7 @@ AGREEING_SITUATION_CONFIDENCE = 0.3
 AGREEING_MIN_CONFIDENCE = 0.05
 
 
-def situations(space: TenantSpace, given: Situation | None, reading: Reading, concerns: list[Concern],
+def situations(tenant_kb: TenantKnowledgeBase, given: Situation | None, reading: Reading, concerns: list[Concern],
                guess: SituationGuess | None) -> tuple[Situation, float, list[Situation | None]]:
     """The message's situation and its confidence (``given`` by the caller: 1.0), and each concern's own.
 
@@ -38,12 +38,12 @@ def situations(space: TenantSpace, given: Situation | None, reading: Reading, co
             guess.likeliest is Situation.FAREWELL or (thanks(text) and not anger_score(text))):
         return Situation.FAREWELL, guess.confidence, [None] * len(concerns)
     surest = max(concerns, key=lambda concern: (concern.answered, concern.confidence))
-    own = [_asserted(space, space.situations.detect(concern.text, concern.vector).situation, concern.article_id)
+    own = [_asserted(tenant_kb, tenant_kb.situations.detect(concern.text, concern.vector).situation, concern.article_id)
            if len(concerns) > 1 else None for concern in concerns]
-    return _asserted(space, guess.situation, surest.article_id), guess.confidence, own
+    return _asserted(tenant_kb, guess.situation, surest.article_id), guess.confidence, own
 
 
-def agreed(space: TenantSpace, concern: Concern, guess: SituationGuess) -> Concern:
+def agreed(tenant_kb: TenantKnowledgeBase, concern: Concern, guess: SituationGuess) -> Concern:
     """A message's one concern, answered when it is under the answer threshold but its situation and its
     article agree: the message is likeliest a situation (``guess``, surely enough) whose template lists the
     concern's article (a late parcel and the delivery-delay article), and the concern is not far under the
@@ -51,14 +51,14 @@ def agreed(space: TenantSpace, concern: Concern, guess: SituationGuess) -> Conce
     and on the tuning emails the rule added only wrong further answers."""
     if concern.answered or not concern.hits or concern.confidence < AGREEING_MIN_CONFIDENCE:
         return concern
-    articles = space.templates.templates[guess.likeliest].articles
+    articles = tenant_kb.templates.templates[guess.likeliest].articles
     agree = (guess.confidence >= AGREEING_SITUATION_CONFIDENCE and articles is not None
              and concern.hits[0].article.id in articles)
     return replace(concern, answered=True) if agree else concern
 
 
-def _asserted(space: TenantSpace, situation: Situation, article_id: str | None) -> Situation:
+def _asserted(tenant_kb: TenantKnowledgeBase, situation: Situation, article_id: str | None) -> Situation:
     """The situation as a reply may assert it: general when it does not fit the answering article (and a
     farewell only as the message's own, see :func:`situations`)."""
-    fits = situation is not Situation.FAREWELL and space.templates.templates[situation].fits(article_id)
+    fits = situation is not Situation.FAREWELL and tenant_kb.templates.templates[situation].fits(article_id)
     return situation if fits else Situation.GENERAL

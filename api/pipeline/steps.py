@@ -18,7 +18,7 @@ from kb.reading import EmptyMessageError, read_message
 from kb.segments import segments, to_search
 
 if TYPE_CHECKING:
-    from api.services import TenantSpace
+    from api.services import TenantKnowledgeBase
 
 
 @dataclass(frozen=True)
@@ -65,13 +65,13 @@ def read(message: Message, cost: Callable[[str], int]) -> Reading:
     return Reading(own, detection, pieces, searched, [cost(segment.text) for segment in searched])
 
 
-async def retrieve(space: TenantSpace, text: str, language: Language, limit: int, allowed: ArticleFilter,
+async def retrieve(tenant_kb: TenantKnowledgeBase, text: str, language: Language, limit: int, allowed: ArticleFilter,
                    tokens: int | None = None, admitted: bool = False) -> Ranked:
     """The text's best articles among those ``allowed`` lets through, at least two (the confidence needs
     the runner-up), with their confidence.
 
     Args:
-        space: the tenant searched.
+        tenant_kb: the tenant searched.
         text: the searched text.
         language: its language (the lexical rules searched with).
         limit: how many articles the caller wants.
@@ -82,7 +82,7 @@ async def retrieve(space: TenantSpace, text: str, language: Language, limit: int
     Raises:
         Overloaded: the embedder's lane for this text is full.
     """
-    retrieval = await space.retriever.retrieve(text, language, max(limit, 2), allowed, tokens, admitted)
+    retrieval = await tenant_kb.retriever.retrieve(text, language, max(limit, 2), allowed, tokens, admitted)
     return Ranked(retrieval.hits, confidence(retrieval.hits), retrieval.vector)
 
 

@@ -10,10 +10,10 @@ from pydantic import AfterValidator
 
 from api import analytics
 from api.auth import AdminCaller, Caller
-from api.deps import ServicesDep
+from api.deps import AnswerServiceDep
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, AnalyticsSummary, ErasedQueries, QuestionStat, UnansweredStat
-from api.services import Services
+from api.services import AnswerService
 from kb.models import Channel, Language
 from kb.stores import QuestionCounts
 
@@ -43,7 +43,7 @@ ChannelFilter = Annotated[Channel | None, Query(description="only answers on thi
 Limit = Annotated[int, Query(ge=1, le=500, description="how many questions")]
 
 
-def logged_period(services: Services, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+def logged_period(services: AnswerService, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
     """The period ``[since, until)`` asked for (until now and from 30 days before ``until`` by default),
     once every answer given so far is in the store.
 
@@ -63,7 +63,7 @@ def logged_period(services: Services, since: datetime | None, until: datetime | 
     return since, until
 
 
-def questions(services: Services, caller: Caller, since: datetime | None, until: datetime | None,
+def questions(services: AnswerService, caller: Caller, since: datetime | None, until: datetime | None,
               language: Language | None, channel: Channel | None, unanswered: bool = False) -> list[QuestionCounts]:
     """The caller's answers in the period counted per question text."""
     since, until = logged_period(services, since, until)
@@ -71,7 +71,7 @@ def questions(services: Services, caller: Caller, since: datetime | None, until:
 
 
 @router.get("/summary", response_model=AnalyticsSummary, summary="Answer, helpful and deflection rates")
-def get_summary(services: ServicesDep, caller: AdminCaller, since: Since = None, until: Until = None,
+def get_summary(services: AnswerServiceDep, caller: AdminCaller, since: Since = None, until: Until = None,
                 language: LanguageFilter = None, channel: ChannelFilter = None) -> AnalyticsSummary:
     since, until = logged_period(services, since, until)
     groups = services.store.answer_counts(caller.tenant, since, until, _value(language), _value(channel))
@@ -79,7 +79,7 @@ def get_summary(services: ServicesDep, caller: AdminCaller, since: Since = None,
 
 
 @router.get("/top-questions", response_model=list[QuestionStat], summary="The most asked questions")
-def get_top_questions(services: ServicesDep, caller: AdminCaller, since: Since = None, until: Until = None,
+def get_top_questions(services: AnswerServiceDep, caller: AdminCaller, since: Since = None, until: Until = None,
                       language: LanguageFilter = None, channel: ChannelFilter = None,
                       limit: Limit = 20) -> list[QuestionStat]:
     return [QuestionStat(**item) for item in
@@ -88,7 +88,7 @@ def get_top_questions(services: ServicesDep, caller: AdminCaller, since: Since =
 
 @router.get("/unanswered", response_model=list[UnansweredStat],
             summary="Questions without an answer or with an answer marked not helpful")
-def get_unanswered(services: ServicesDep, caller: AdminCaller, since: Since = None, until: Until = None,
+def get_unanswered(services: AnswerServiceDep, caller: AdminCaller, since: Since = None, until: Until = None,
                    language: LanguageFilter = None, channel: ChannelFilter = None,
                    limit: Limit = 20) -> list[UnansweredStat]:
     asked = questions(services, caller, since, until, language, channel, unanswered=True)
@@ -96,7 +96,7 @@ def get_unanswered(services: ServicesDep, caller: AdminCaller, since: Since = No
 
 
 @router.delete("/queries", response_model=ErasedQueries, summary="Erase the query text of answers (privacy)")
-def delete_queries(services: ServicesDep, caller: AdminCaller,
+def delete_queries(services: AnswerServiceDep, caller: AdminCaller,
                    before: Annotated[Moment | None, Query(description="erase text older than this "
                                                                       "(default: all)")] = None) -> ErasedQueries:
     services.answer_log.flush()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, HTTPException, Response
 
 from api import pipeline
 from api.auth import SearchCaller, charge_text
-from api.deps import ServicesDep
+from api.deps import AnswerServiceDep
 from api.errors import check_query_length
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, AnswerRequest, AnswerResponse
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1", tags=["answers"], responses=ERROR_RESPONSES, ro
 
 @router.post("/answer", response_model=AnswerResponse, summary="Answer a question, shaped for the channel")
 async def post_answer(
-    services: ServicesDep,
+    services: AnswerServiceDep,
     caller: SearchCaller,
     request: AnswerRequest,
     response: Response,

@@ -17,10 +17,10 @@ from pydantic import ValidationError
 from api import writes
 from api.auth import AdminCaller, Caller, require
 from api.etags import ANY, conflict, etag, merge_patch, precondition
-from api.deps import ServicesDep
+from api.deps import AnswerServiceDep
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, MAX_OFFSET, ArticleIn, ArticleOut, ArticlePage, ImportReport
-from api.services import Services
+from api.services import AnswerService
 from kb.models import ARTICLE_ID, Article, ArticleDocument, field_problem
 from kb.stores import Scope, StoredArticle, VersionConflict
 
@@ -30,7 +30,7 @@ MAX_IMPORT = 1000
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut, summary="One article with all its languages")
-def get_article(services: ServicesDep,
+def get_article(services: AnswerServiceDep,
                 caller: Annotated[Caller, Depends(require(Scope.SEARCH, Scope.ANSWER, Scope.ADMIN))],
                 article_id: str, response: Response) -> ArticleOut:
     stored = services.store.get_article(caller.tenant, article_id)
@@ -41,7 +41,7 @@ def get_article(services: ServicesDep,
 
 
 @router.get("/articles", response_model=ArticlePage, summary="All articles, a page at a time, by id")
-def list_articles(services: ServicesDep, caller: AdminCaller,
+def list_articles(services: AnswerServiceDep, caller: AdminCaller,
                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
                   limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> ArticlePage:
     page, total = services.store.list_articles(caller.tenant, offset, limit)
@@ -51,7 +51,7 @@ def list_articles(services: ServicesDep, caller: AdminCaller,
 @router.put("/articles/{article_id}", response_model=ArticleOut, status_code=200,
             summary="Create or replace an article (searchable when this returns)",
             responses={201: {"model": ArticleOut, "description": "created"}})
-def put_article(services: ServicesDep, caller: AdminCaller, article_id: str, body: ArticleIn, response: Response,
+def put_article(services: AnswerServiceDep, caller: AdminCaller, article_id: str, body: ArticleIn, response: Response,
                 if_match: Annotated[str | None, Header(description='"<version>" or *')] = None,
                 if_none_match: Annotated[str | None, Header(description="* to create only")] = None) -> ArticleOut:
     article = ArticleDocument(**dict(body), id=_checked_id(article_id)).to_article()
@@ -63,7 +63,7 @@ def put_article(services: ServicesDep, caller: AdminCaller, article_id: str, bod
 
 @router.patch("/articles/{article_id}", response_model=ArticleOut,
               summary="Change some fields of an article (JSON merge patch, RFC 7396)")
-def patch_article(services: ServicesDep, caller: AdminCaller, article_id: str, response: Response,
+def patch_article(services: AnswerServiceDep, caller: AdminCaller, article_id: str, response: Response,
                   patch: Annotated[dict[str, Any], Body(description="fields to change; null removes an optional "
                                                                     "field or a language variant")],
                   if_match: Annotated[str | None, Header(description='"<version>" or *')] = None) -> ArticleOut:
@@ -81,11 +81,11 @@ def patch_article(services: ServicesDep, caller: AdminCaller, article_id: str, r
 
 
 @router.delete("/articles/{article_id}", status_code=204, summary="Delete an article (gone from results at once)")
-def delete_article(services: ServicesDep, caller: AdminCaller, article_id: str,
+def delete_article(services: AnswerServiceDep, caller: AdminCaller, article_id: str,
                    if_match: Annotated[str | None, Header(description='"<version>"')] = None) -> Response:
     expected = precondition(if_match, None)
     try:
-        deleted = writes.delete_article(services, services.space(caller.tenant), article_id,
+        deleted = writes.delete_article(services, services.tenant_kb(caller.tenant), article_id,
                                         None if expected == ANY else expected)
     except VersionConflict as error:
         raise conflict(error) from None
@@ -102,7 +102,7 @@ def delete_article(services: ServicesDep, caller: AdminCaller, article_id: str,
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
                  "application/x-ndjson": {"schema": {"type": "string"}}}}})
-async def import_articles(services: ServicesDep, caller: AdminCaller, request: Request) -> ImportReport:
+async def import_articles(services: AnswerServiceDep, caller: AdminCaller, request: Request) -> ImportReport:
     body = (await request.body()).decode("utf-8", errors="replace")
     if "ndjson" in request.headers.get("content-type", "") or "jsonl" in request.headers.get("content-type", ""):
         items = [(f"line {number}", _json_or_error(line)) for number, line in enumerate(body.splitlines(), 1)
@@ -142,15 +142,15 @@ def _json_or_error(text: str) -> Any:
         return f"not valid JSON: {error}"
 
 
-def _write(services: Services, caller: Caller, article: Article, expected: int | None) -> StoredArticle:
-    space = services.space(caller.tenant)
+def _write(services: AnswerService, caller: Caller, article: Article, expected: int | None) -> StoredArticle:
+    tenant_kb = services.tenant_kb(caller.tenant)
     if expected == ANY:
         current = services.store.get_article(caller.tenant, article.id)
         if current is None:
             raise HTTPException(status_code=412, detail=f"If-Match: * but there is no article '{article.id}'")
         expected = current.version
     try:
-        return writes.put_article(services, space, article, expected)
+        return writes.put_article(services, tenant_kb, article, expected)
     except VersionConflict as error:
         raise conflict(error) from None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from api.auth import SearchCaller
-from api.deps import ServicesDep
+from api.deps import AnswerServiceDep
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, FeedbackIn, FeedbackOut
 from kb.stores import Feedback
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1", tags=["feedback"], responses=ERROR_RESPONSES, r
 
 
 @router.post("/feedback", response_model=FeedbackOut, summary="Feedback on an answer (a later one replaces it)")
-def post_feedback(services: ServicesDep, caller: SearchCaller, body: FeedbackIn) -> FeedbackOut:
+def post_feedback(services: AnswerServiceDep, caller: SearchCaller, body: FeedbackIn) -> FeedbackOut:
     services.answer_log.flush()  # the answer may still be on its way to the store
     feedback = Feedback(body.answer_id, body.helpful, body.reason, body.resolved, body.contacted_support)
     if not services.store.put_feedback(caller.tenant, feedback):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Response
 
 from api import pipeline
 from api.auth import SearchCaller, charge_text
-from api.deps import ServicesDep
+from api.deps import AnswerServiceDep
 from api.errors import check_query_length
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, MAX_TOP_K, SearchResponse
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["search"], responses=ERROR_RESPONSES, rou
 
 @router.get("/search", response_model=SearchResponse, summary="Search articles (search-as-you-type)")
 async def get_search(
-    services: ServicesDep,
+    services: AnswerServiceDep,
     caller: SearchCaller,
     response: Response,
     q: Annotated[str, Query(description="the text typed so far")],

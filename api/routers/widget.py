@@ -18,7 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Query, Response
 from fastapi.responses import HTMLResponse
 
-from api.deps import ServicesDep
+from api.deps import AnswerServiceDep
 from kb.models import Language
 
 router = APIRouter(tags=["widget"], include_in_schema=False)
@@ -81,7 +81,7 @@ def demo_css(if_none_match: Annotated[str | None, Header()] = None,
 
 
 @router.get("/demo", response_class=HTMLResponse)
-def demo_page(services: ServicesDep, lang: Annotated[Language, Query()] = Language.EN) -> HTMLResponse:
+def demo_page(services: AnswerServiceDep, lang: Annotated[Language, Query()] = Language.EN) -> HTMLResponse:
     """The demo shop's help centre in ``lang``: the search widget, and a contact form with suggestions."""
     key = _demo_search_key(services.settings.demo_keys_file)
     links = " ".join(f'<a href="/demo?lang={code}" lang="{code}"{" aria-current=page" if code == lang.value else ""}>'

@@ -19,8 +19,9 @@ def test_concurrent_requests_are_batched_and_answered_like_single_ones(settings,
     alone = {text: client.get("/v1/search", params={"q": text, "limit": 3}).json() for _, text in queries}
     # no caches: every request goes through the batcher
     embedder = QueryEmbedder(services.encoder, cache_size=0)
-    space = dataclasses.replace(services.default, retriever=Retriever(embedder, services.default.index, cache_size=0))
-    uncached = dataclasses.replace(services, spaces={space.tenant: space}, embedder=embedder)
+    tenant_kb = dataclasses.replace(services.default,
+                                    retriever=Retriever(embedder, services.default.index, cache_size=0))
+    uncached = dataclasses.replace(services, open_tenants={tenant_kb.tenant: tenant_kb}, embedder=embedder)
     app = create_app(settings, uncached)
     app.state.services = uncached  # the transport below does not run the lifespan
 

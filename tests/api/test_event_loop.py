@@ -67,7 +67,7 @@ def held_app(settings, services):
         if settings.vector_backend != "faiss":
             pytest.skip("the event loop is the same over either backend")
         store = HeldStore(services.store, method)
-        held_services = dataclasses.replace(services, store=store, spaces={}, _stopping=threading.Event())
+        held_services = dataclasses.replace(services, store=store, open_tenants={}, _stopping=threading.Event())
         built.append(held_services)
         return store, TestClient(create_app(settings, held_services))
 

@@ -100,12 +100,12 @@ def test_the_service_runs_on_the_postgres_store_and_keeps_writes_across_restarts
     from fastapi.testclient import TestClient
 
     from api.main import create_app
-    from api.services import load_services
+    from api.services import load_answer_service
     from api.settings import Settings
     from tests.helpers import bearer, new_key
 
     settings = Settings(store="postgres", store_dsn=postgres.create_database("service"), index_dir=tmp_path / "index")
-    first = load_services(settings)
+    first = load_answer_service(settings)
     admin = bearer(new_key(first, "admin", "search"))
     article = {"category": "delivery", "tags": ["pets"], "variants": {"en": {
         "title": "Can I bring my parrot to the pickup point?", "summary": "Yes, in a cage or carrier.",
@@ -116,7 +116,7 @@ def test_the_service_runs_on_the_postgres_store_and_keeps_writes_across_restarts
         assert client.put("/v1/articles/parrot-pickup", json=article, headers=admin).status_code == 201
         assert client.get("/v1/search", params=query, headers=admin).json()["results"][0]["id"] == "parrot-pickup"
     first.close()
-    restarted = load_services(settings)  # the saved index lacks the article: caught up from the store
+    restarted = load_answer_service(settings)  # the saved index lacks the article: caught up from the store
     with TestClient(create_app(settings, restarted)) as client:
         assert client.get("/v1/articles/parrot-pickup", headers=admin).json()["version"] == 1
         assert client.get("/v1/search", params=query, headers=admin).json()["results"][0]["id"] == "parrot-pickup"
@@ -142,7 +142,7 @@ def test_a_database_outage_is_a_503_with_retry_after_and_the_service_recovers(se
     from fastapi.testclient import TestClient
 
     from api.main import create_app
-    from api.services import load_services
+    from api.services import load_answer_service
     from api.settings import Settings
     from tests.helpers import bearer, new_key
     from tests.postgres import PostgresServer
@@ -153,7 +153,7 @@ def test_a_database_outage_is_a_503_with_retry_after_and_the_service_recovers(se
     try:
         server.start()
         settings = Settings(store="postgres", store_dsn=server.create_database("outage"), index_dir=tmp_path / "index")
-        loaded = load_services(settings)
+        loaded = load_answer_service(settings)
         key = bearer(new_key(loaded, "search"))
         with TestClient(create_app(settings, loaded)) as client:
             assert client.get("/v1/search", params={"q": "invoice"}, headers=key).status_code == 200

@@ -58,19 +58,19 @@ def demo_keys(store: Store, settings: Settings, path: Path | None = None,
     path = path or settings.demo_keys_file
     seed_tenant(store, settings.tenant, settings.kb_dir)
     if origins:
-        store.set_allowed_origins(settings.tenant, [*store.allowed_origins(settings.tenant),
-                                                    *(normalise_origin(origin) for origin in origins)])
+        store.origins.replace(settings.tenant, [*store.origins.of(settings.tenant),
+                                                *(normalise_origin(origin) for origin in origins)])
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         saved = {}
     keys = {}
     for name, scopes in DEMO_SCOPES.items():
-        key = store.find_key(saved[name]) if isinstance(saved.get(name), str) else None
+        key = store.keys.find(saved[name]) if isinstance(saved.get(name), str) else None
         if key is not None and key.tenant == settings.tenant and key.scopes == frozenset(scopes):
             keys[name] = saved[name]
         else:
-            keys[name], _ = store.create_key(settings.tenant, scopes, f"demo {name}")
+            keys[name], _ = store.keys.create(settings.tenant, scopes, f"demo {name}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(keys, indent=2) + "\n", encoding="utf-8")
     path.chmod(0o600)
@@ -179,8 +179,8 @@ def _run(args, store: Store, settings: Settings) -> int:
         checked_tenant_name(args.tenant)
     if args.command == "tenant" and args.action == "origins":
         if args.origins or args.clear:
-            store.set_allowed_origins(args.tenant, checked(OriginsIn, ORIGIN_OPTIONS, origins=args.origins).origins)
-        allowed = store.allowed_origins(args.tenant)
+            store.origins.replace(args.tenant, checked(OriginsIn, ORIGIN_OPTIONS, origins=args.origins).origins)
+        allowed = store.origins.of(args.tenant)
         print(f"tenant {args.tenant} allows " + (", ".join(allowed) if allowed else "no origin (closed)"))
     elif args.command == "tenant":
         if args.tenant in store.tenants():
@@ -188,14 +188,14 @@ def _run(args, store: Store, settings: Settings) -> int:
         articles = load_articles(args.kb_dir) if args.kb_dir else []
         store.ensure_tenant(args.tenant)
         for article in articles:
-            store.put_article(args.tenant, article)
+            store.articles.put(args.tenant, article)
         print(f"tenant {args.tenant} created with {len(articles)} articles")
     elif args.command == "import":
         if args.tenant not in store.tenants():
             raise LookupError(f"no tenant '{args.tenant}' (python -m api.admin tenant create {args.tenant})")
 
-        report = import_items(read_items(args.path), lambda article_id: store.get_article(args.tenant, article_id),
-                              lambda article: store.put_article(args.tenant, article))
+        report = import_items(read_items(args.path), lambda article_id: store.articles.get(args.tenant, article_id),
+                              lambda article: store.articles.put(args.tenant, article))
         for item in report.items:
             print(f"{item.status:<9} {item.id or '-':<40} {' '.join((item.error or '').split())}")
         print(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
@@ -209,17 +209,17 @@ def _run(args, store: Store, settings: Settings) -> int:
               f"{secret}")
         print("store it now: it is not shown again", file=sys.stderr)
     elif args.command == "keys" and args.action == "list":
-        for key in store.list_keys(args.tenant):
+        for key in store.keys.list(args.tenant):
             state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "live"
             print(f"{key.id}  {','.join(sorted(s.value for s in key.scopes)):<20} {state:<22} {key.name}")
     elif args.command == "keys" and args.action == "revoke":
-        if not store.revoke_key(args.tenant, args.key_id):
+        if not store.keys.revoke(args.tenant, args.key_id):
             raise LookupError(f"tenant '{args.tenant}' has no live key '{args.key_id}'")
         print(f"key {args.key_id} revoked")
     else:
         keys = demo_keys(store, settings, args.out, args.origin)
         print(f"demo tenant '{settings.tenant}' keys (also in {args.out or settings.demo_keys_file}), "
-              f"allowed origins: {', '.join(store.allowed_origins(settings.tenant)) or 'none'}:")
+              f"allowed origins: {', '.join(store.origins.of(settings.tenant)) or 'none'}:")
         for name, secret in keys.items():
             print(f"  {name:<7} {secret}")
     return 0

@@ -81,7 +81,7 @@ class AnswerLog:
                     break
             try:
                 if batch:
-                    self.store.log_answers(batch)
+                    self.store.answers.log(batch)
                 self._purge_if_due()
             except Exception:  # the log must never take the service down; the error is logged
                 log.exception("could not write %d answer records", len(batch))
@@ -94,7 +94,7 @@ class AnswerLog:
         if time.monotonic() - self._last_purge < PURGE_EVERY_S:
             return
         self._last_purge = time.monotonic()
-        erased = self.store.forget_queries(None, datetime.now(UTC) - timedelta(days=self.retention_days))
+        erased = self.store.answers.forget_queries(None, datetime.now(UTC) - timedelta(days=self.retention_days))
         if erased:
             log.info("erased the query text of %d answers older than %d days", erased, self.retention_days)
 

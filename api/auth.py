@@ -148,7 +148,7 @@ def create_api_key(store: Store, settings: Settings, tenant: str, request: KeyIn
     """
     quota = KeyQuota(settings.max_keys_per_tenant, settings.max_unlimited_keys_per_tenant)
     try:
-        return store.create_key(tenant, set(request.scopes), request.name, request.rate_per_minute, quota)
+        return store.keys.create(tenant, set(request.scopes), request.name, request.rate_per_minute, quota)
     except KeyQuotaExceeded as error:
         setting = "KB_MAX_UNLIMITED_KEYS_PER_TENANT" if error.unlimited else "KB_MAX_KEYS_PER_TENANT"
         raise KeyLimitError(f"{error}, or raise the setting {setting}") from None
@@ -161,7 +161,7 @@ def revoke_api_key(services: AnswerService, tenant: str, key_id: str) -> bool:
     Returns:
         Whether the tenant had such a live key.
     """
-    revoked = services.store.revoke_key(tenant, key_id)
+    revoked = services.store.keys.revoke(tenant, key_id)
     services.keys.invalidate(lambda secret, key: key.id == key_id)
     return revoked
 

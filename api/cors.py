@@ -65,8 +65,8 @@ class AllowedOrigins:
 
     def __init__(self, store: Store, ttl_s: float):
         self.store = store
-        self._of_tenant = StoreReads(store.allowed_origins, ttl_s)
-        self._anywhere = StoreReads(store.origin_allowed, ttl_s)
+        self._of_tenant = StoreReads(store.origins.of, ttl_s)
+        self._anywhere = StoreReads(store.origins.allowed, ttl_s)
 
     async def of_tenant(self, tenant: str) -> list[str]:
         """The origins ``tenant`` allows."""
@@ -78,7 +78,7 @@ class AllowedOrigins:
 
     def replace(self, tenant: str, origins: list[str]) -> None:
         """Store the origins ``tenant`` allows, in effect for this process's next request."""
-        self.store.set_allowed_origins(tenant, origins)
+        self.store.origins.replace(tenant, origins)
         self._of_tenant.invalidate()
         self._anywhere.invalidate()
 

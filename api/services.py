@@ -83,7 +83,7 @@ class AnswerService:
     origins: AllowedOrigins = field(init=False)  # the origins each tenant allows (CORS)
 
     def __post_init__(self):
-        self.keys = StoreReads(self.store.find_key, self.settings.access_cache_s, keep=lambda key: key is not None)
+        self.keys = StoreReads(self.store.keys.find, self.settings.access_cache_s, keep=lambda key: key is not None)
         self.origins = AllowedOrigins(self.store, self.settings.access_cache_s)
         threading.Thread(target=self._follow, name="change-follower", daemon=True).start()
 
@@ -172,7 +172,7 @@ def seed_tenant(store: Store, tenant: str, kb_dir: Path) -> int:
     articles = load_articles(kb_dir)
     store.ensure_tenant(tenant)
     for article in articles:
-        store.put_article(tenant, article)
+        store.articles.put(tenant, article)
     log.info("tenant %s created with the %d articles of %s", tenant, len(articles), kb_dir)
     return len(articles)
 
@@ -182,8 +182,9 @@ def open_tenant_kb(services: AnswerService, tenant: str) -> TenantKnowledgeBase:
     the store, its change follower, and its templates."""
     settings = services.settings
     index_dir = settings.index_dir / tenant
-    seen = services.store.last_change(tenant)  # read first: a write made meanwhile is applied twice, not missed
-    stored = services.store.list_articles(tenant)[0]
+    # read first: a write made meanwhile is applied twice, not missed
+    seen = services.store.articles.last_change(tenant)
+    stored = services.store.articles.list(tenant)[0]
     write_lock = threading.Lock()
     if settings.vector_backend == "pgvector":
         backend = create_backend("pgvector", services.encoder.dim, settings.store_dsn, tenant,
@@ -208,7 +209,7 @@ def tenant_template_documents(services: AnswerService, tenant: str) -> dict[str,
     a log line, and the default serves in its place until the tenant stores a valid one.
     """
     documents = dict(services.default_templates)
-    for stored in services.store.list_templates(tenant):
+    for stored in services.store.templates.list(tenant):
         candidate = {**documents, stored.name: stored.document}
         try:
             template_set(candidate, STORED_TEMPLATES)

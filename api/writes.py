@@ -31,7 +31,7 @@ def put_article(services: AnswerService, tenant_kb: TenantKnowledgeBase, article
         VersionConflict: ``if_match`` is not the current version.
     """
     with tenant_kb.write_lock:
-        stored = services.store.put_article(tenant_kb.tenant, article, if_match)
+        stored = services.store.articles.put(tenant_kb.tenant, article, if_match)
         if tenant_kb.index.upsert(article, stored.seq):
             tenant_kb.follower.wrote(article.id, stored.seq)
     return stored
@@ -45,7 +45,7 @@ def delete_article(services: AnswerService, tenant_kb: TenantKnowledgeBase, arti
         VersionConflict: ``if_match`` is not the current version.
     """
     with tenant_kb.write_lock:
-        seq = services.store.delete_article(tenant_kb.tenant, article_id, if_match)
+        seq = services.store.articles.delete(tenant_kb.tenant, article_id, if_match)
         if seq:
             tenant_kb.index.remove(article_id, seq)
             tenant_kb.follower.wrote(article_id, seq)
@@ -80,10 +80,10 @@ def put_template(services: AnswerService, tenant_kb: TenantKnowledgeBase, name: 
                                 f"no article with the id(s) {', '.join(unknown)} in this knowledge base")
         if document is None:
             stored = None
-            if not services.store.delete_template(tenant_kb.tenant, name, if_match):
+            if not services.store.templates.delete(tenant_kb.tenant, name, if_match):
                 raise LookupError(f"tenant has no template '{name}' of its own")
         else:
-            stored = services.store.put_template(tenant_kb.tenant, name, document, if_match)
+            stored = services.store.templates.put(tenant_kb.tenant, name, document, if_match)
         tenant_kb.situations = situation_detector(services, templates)
         tenant_kb.templates = templates
     return stored
@@ -99,7 +99,7 @@ def import_articles(services: AnswerService, tenant_kb: TenantKnowledgeBase,
     Returns:
         A per-item report: created, updated, unchanged or rejected (with the reason).
     """
-    return import_items(items, lambda article_id: services.store.get_article(tenant_kb.tenant, article_id),
+    return import_items(items, lambda article_id: services.store.articles.get(tenant_kb.tenant, article_id),
                         lambda article: put_article(services, tenant_kb, article))
 
 

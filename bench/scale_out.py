@@ -139,7 +139,7 @@ def replicas(database: PostgresServer, clients: int, folder: Path) -> dict:
                 server.start(timeout=600)
             if key is None:  # the first start created the demo tenant
                 store = create_store("postgres", env["KB_STORE_DSN"])
-                key, _ = store.create_key("demo", set(Scope), "make bench", rate_per_minute=0)
+                key, _ = store.keys.create("demo", set(Scope), "make bench", rate_per_minute=0)
                 store.close()
             for server in servers:
                 run_load(server.port, [Call("GET", f"/v1/search?q=warm+up+{i}") for i in range(20)], 1, key)

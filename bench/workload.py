@@ -60,7 +60,7 @@ def bench_key(log=print) -> str:
     try:
         if seed_tenant(store, TENANT, KB_DIR):
             log(f"bench tenant created in {STORE_PATH}")
-        secret, _ = store.create_key(TENANT, set(Scope), "make bench", rate_per_minute=0)
+        secret, _ = store.keys.create(TENANT, set(Scope), "make bench", rate_per_minute=0)
         return secret
     finally:
         store.close()

@@ -89,7 +89,7 @@ def _rebuild(args) -> int:
         if args.tenant not in store.tenants():
             print(f"store error: no tenant '{args.tenant}' in {args.store}", file=sys.stderr)
             return 2
-        articles = [stored.article for stored in store.list_articles(args.tenant)[0]]
+        articles = [stored.article for stored in store.articles.list(args.tenant)[0]]
     finally:
         store.close()
     try:

@@ -1,6 +1,6 @@
 """Keep a tenant's index in step with article writes made by other processes sharing its store.
 
-Every article write is numbered in the store's change feed (:meth:`kb.stores.Store.article_changes`).
+Every article write is numbered in the store's change feed (:meth:`kb.stores.articles.Articles.changes`).
 A process remembers the last number it has seen and, polling a few times a second, takes in what
 other processes wrote: with a shared backend (pgvector) the writer has already put the vectors
 there, so taking an article in costs no embedding; with a backend of its own the process embeds it.
@@ -54,7 +54,7 @@ class ChangeFollower:
         Raises:
             StoreUnavailableError: the store cannot be reached (nothing is lost: the next poll retries).
         """
-        changes = self.store.article_changes(self.tenant, self.seen)
+        changes = self.store.articles.changes(self.tenant, self.seen)
         now = time.monotonic()
         for change in changes:
             self.pending[change.article_id] = (change, now)
@@ -71,7 +71,7 @@ class ChangeFollower:
         return done
 
     def _apply(self, change: ArticleChange, waited_s: float) -> bool:
-        stored = self.store.get_article(self.tenant, change.article_id) if change.version else None
+        stored = self.store.articles.get(self.tenant, change.article_id) if change.version else None
         if stored is None:  # deleted (perhaps after this change): the deletion's vectors are gone already
             self.index.remove_locally(change.article_id)
             self.applied[change.article_id] = change.seq

@@ -9,7 +9,7 @@ from kb.stores import Scope
 
 def new_key(services, *scopes: str, tenant: str | None = None) -> str:
     """A fresh API key of the demo tenant (or ``tenant``) with these scopes."""
-    secret, _ = services.store.create_key(tenant or services.settings.tenant, {Scope(s) for s in scopes}, "test")
+    secret, _ = services.store.keys.create(tenant or services.settings.tenant, {Scope(s) for s in scopes}, "test")
     return secret
 
 

@@ -97,7 +97,7 @@ def throwaway_demo_server(demo_index: Path, env: dict[str, str] | None = None,
     try:
         store = create_store("sqlite", folder / "store.sqlite3")
         seed_tenant(store, "demo", PROJECT_ROOT / "kb" / "demo")
-        key, _ = store.create_key("demo", set(Scope), "throwaway", rate_per_minute=0)
+        key, _ = store.keys.create("demo", set(Scope), "throwaway", rate_per_minute=0)
         store.close()
         if demo_index.is_dir():  # no need to embed the demo KB again
             shutil.copytree(demo_index, folder / "index" / "demo")
@@ -122,7 +122,7 @@ def create_server_key(server: Server, scopes: set[Scope], name: str, tenant: str
     """
     store = create_store("sqlite", server.env["KB_STORE_PATH"])
     try:
-        secret, _ = store.create_key(tenant, scopes, name)
+        secret, _ = store.keys.create(tenant, scopes, name)
         return secret
     finally:
         store.close()

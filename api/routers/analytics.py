@@ -67,14 +67,15 @@ def questions(services: AnswerService, caller: Caller, since: datetime | None, u
               language: Language | None, channel: Channel | None, unanswered: bool = False) -> list[QuestionCounts]:
     """The caller's answers in the period counted per question text."""
     since, until = logged_period(services, since, until)
-    return services.store.question_counts(caller.tenant, since, until, _value(language), _value(channel), unanswered)
+    return services.store.answers.question_counts(caller.tenant, since, until, _value(language), _value(channel),
+                                                  unanswered)
 
 
 @router.get("/summary", response_model=AnalyticsSummary, summary="Answer, helpful and deflection rates")
 def get_summary(services: AnswerServiceDep, caller: AdminCaller, since: Since = None, until: Until = None,
                 language: LanguageFilter = None, channel: ChannelFilter = None) -> AnalyticsSummary:
     since, until = logged_period(services, since, until)
-    groups = services.store.answer_counts(caller.tenant, since, until, _value(language), _value(channel))
+    groups = services.store.answers.counts(caller.tenant, since, until, _value(language), _value(channel))
     return AnalyticsSummary(**analytics.summary(groups))
 
 
@@ -100,7 +101,7 @@ def delete_queries(services: AnswerServiceDep, caller: AdminCaller,
                    before: Annotated[Moment | None, Query(description="erase text older than this "
                                                                       "(default: all)")] = None) -> ErasedQueries:
     services.answer_log.flush()
-    erased = services.store.forget_queries(caller.tenant, before or datetime.now(UTC) + timedelta(seconds=1))
+    erased = services.store.answers.forget_queries(caller.tenant, before or datetime.now(UTC) + timedelta(seconds=1))
     return ErasedQueries(erased=erased)
 
 

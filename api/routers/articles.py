@@ -33,7 +33,7 @@ MAX_IMPORT = 1000
 def get_article(services: AnswerServiceDep,
                 caller: Annotated[Caller, Depends(require(Scope.SEARCH, Scope.ANSWER, Scope.ADMIN))],
                 article_id: str, response: Response) -> ArticleOut:
-    stored = services.store.get_article(caller.tenant, article_id)
+    stored = services.store.articles.get(caller.tenant, article_id)
     if stored is None or not (caller.has(Scope.ADMIN) or caller.article_filter().allows(stored.article)):
         raise HTTPException(status_code=404, detail=f"no article with id '{article_id}'")
     response.headers["ETag"] = etag(stored.version)
@@ -44,7 +44,7 @@ def get_article(services: AnswerServiceDep,
 def list_articles(services: AnswerServiceDep, caller: AdminCaller,
                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
                   limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> ArticlePage:
-    page, total = services.store.list_articles(caller.tenant, offset, limit)
+    page, total = services.store.articles.list(caller.tenant, offset, limit)
     return ArticlePage(items=[_article_out(stored) for stored in page], total=total, offset=offset, limit=limit)
 
 
@@ -67,7 +67,7 @@ def patch_article(services: AnswerServiceDep, caller: AdminCaller, article_id: s
                   patch: Annotated[dict[str, Any], Body(description="fields to change; null removes an optional "
                                                                     "field or a language variant")],
                   if_match: Annotated[str | None, Header(description='"<version>" or *')] = None) -> ArticleOut:
-    current = services.store.get_article(caller.tenant, article_id)
+    current = services.store.articles.get(caller.tenant, article_id)
     if current is None:
         raise HTTPException(status_code=404, detail=f"no article with id '{article_id}'")
     if "id" in patch and patch["id"] != article_id:
@@ -145,7 +145,7 @@ def _json_or_error(text: str) -> Any:
 def _write(services: AnswerService, caller: Caller, article: Article, expected: int | None) -> StoredArticle:
     tenant_kb = services.tenant_kb(caller.tenant)
     if expected == ANY:
-        current = services.store.get_article(caller.tenant, article.id)
+        current = services.store.articles.get(caller.tenant, article.id)
         if current is None:
             raise HTTPException(status_code=412, detail=f"If-Match: * but there is no article '{article.id}'")
         expected = current.version

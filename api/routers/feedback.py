@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1", tags=["feedback"], responses=ERROR_RESPONSES, r
 def post_feedback(services: AnswerServiceDep, caller: SearchCaller, body: FeedbackIn) -> FeedbackOut:
     services.answer_log.flush()  # the answer may still be on its way to the store
     feedback = Feedback(body.answer_id, body.helpful, body.reason, body.resolved, body.contacted_support)
-    if not services.store.put_feedback(caller.tenant, feedback):
+    if not services.store.answers.put_feedback(caller.tenant, feedback):
         raise HTTPException(status_code=404, detail=f"no answer '{body.answer_id}' (answer_id of a /v1/answer "
                                                     "response of this tenant)")
     return FeedbackOut(answer_id=body.answer_id, recorded=True)

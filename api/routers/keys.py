@@ -26,7 +26,7 @@ def create_key(services: AnswerServiceDep, caller: AdminCaller, body: KeyIn) -> 
 
 @router.get("/keys", response_model=list[KeyOut], summary="This tenant's keys (never their secrets)")
 def list_keys(services: AnswerServiceDep, caller: AdminCaller) -> list[KeyOut]:
-    return [_key_out(key) for key in services.store.list_keys(caller.tenant)]
+    return [_key_out(key) for key in services.store.keys.list(caller.tenant)]
 
 
 @router.delete("/keys/{key_id}", status_code=204, summary="Revoke a key (refused from the next request on)")

@@ -14,10 +14,10 @@ router = APIRouter(prefix="/v1", tags=["origins"], responses=ERROR_RESPONSES, ro
 
 @router.get("/origins", response_model=OriginsOut, summary="This tenant's allowed origins (none by default)")
 def get_origins(services: AnswerServiceDep, caller: AdminCaller) -> OriginsOut:
-    return OriginsOut(origins=services.store.allowed_origins(caller.tenant))
+    return OriginsOut(origins=services.store.origins.of(caller.tenant))
 
 
 @router.put("/origins", response_model=OriginsOut, summary="Replace this tenant's allowed origins")
 def put_origins(services: AnswerServiceDep, caller: AdminCaller, body: OriginsIn) -> OriginsOut:
     services.origins.replace(caller.tenant, body.origins)
-    return OriginsOut(origins=services.store.allowed_origins(caller.tenant))
+    return OriginsOut(origins=services.store.origins.of(caller.tenant))

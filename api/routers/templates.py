@@ -31,7 +31,7 @@ TemplateDocument = Annotated[dict[str, Any], Body(description="the template as i
 def list_templates(services: AnswerServiceDep, caller: AdminCaller,
                    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
                    limit: Annotated[int, Query(ge=1, le=200)] = 50) -> TemplatePage:
-    stored = {template.name: template for template in services.store.list_templates(caller.tenant)}
+    stored = {template.name: template for template in services.store.templates.list(caller.tenant)}
     names = sorted(services.default_templates)
     return TemplatePage(items=[TemplateSummary(name=name, version=stored[name].version if name in stored else 0,
                                                customised=name in stored) for name in names[offset:offset + limit]],
@@ -100,7 +100,7 @@ def _require_known(services: AnswerService, name: str) -> None:
 
 def _template_out(services: AnswerService, tenant: str, name: str) -> TemplateOut:
     _require_known(services, name)
-    stored = services.store.get_template(tenant, name)
+    stored = services.store.templates.get(tenant, name)
     if stored is not None:
         return TemplateOut(name=name, version=stored.version, customised=True, document=stored.document)
     return TemplateOut(name=name, version=0, customised=False, document=services.default_templates[name])

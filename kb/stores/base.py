@@ -226,12 +226,14 @@ def key_hash(secret: str) -> str:
 
 
 class Store:
-    """The durable store, one small object per concern: :attr:`articles`, :attr:`templates`,
-    :attr:`keys`, :attr:`origins` and :attr:`answers` (the answer log and its feedback), over the
-    tenants they belong to.
+    """The durable store: its tenants, and one small object per concern, where callers read and write
+    (``store.articles.put(...)``, ``store.keys.find(...)``):
 
-    The flat methods below (``put_article``, ``create_key``, ...) are the store's API for callers;
-    each hands the call to its concern, where it is documented.
+    * :attr:`articles`: articles, with optimistic concurrency and a change feed (:mod:`kb.stores.articles`);
+    * :attr:`templates`: each tenant's own reply templates (:mod:`kb.stores.templates`);
+    * :attr:`keys`: API keys (:mod:`kb.stores.keys`);
+    * :attr:`origins`: the web origins each tenant allows (:mod:`kb.stores.origins`);
+    * :attr:`answers`: the answer log, its feedback and the analytics over them (:mod:`kb.stores.answers`).
     """
 
     articles: Articles
@@ -254,80 +256,3 @@ class Store:
 
     def close(self) -> None:
         raise NotImplementedError
-
-    # articles (kb.stores.articles.Articles)
-    def put_article(self, tenant: str, article: Article, if_match: int | None = None) -> StoredArticle:
-        return self.articles.put(tenant, article, if_match)
-
-    def get_article(self, tenant: str, article_id: str) -> StoredArticle | None:
-        return self.articles.get(tenant, article_id)
-
-    def list_articles(self, tenant: str, offset: int = 0, limit: int | None = None) -> tuple[list[StoredArticle], int]:
-        return self.articles.list(tenant, offset, limit)
-
-    def delete_article(self, tenant: str, article_id: str, if_match: int | None = None) -> int:
-        return self.articles.delete(tenant, article_id, if_match)
-
-    def article_changes(self, tenant: str, after: int = 0) -> list[ArticleChange]:
-        return self.articles.changes(tenant, after)
-
-    def last_change(self, tenant: str) -> int:
-        return self.articles.last_change(tenant)
-
-    # reply templates (kb.stores.templates.Templates)
-    def put_template(self, tenant: str, name: str, document: dict, if_match: int | None = None) -> StoredTemplate:
-        return self.templates.put(tenant, name, document, if_match)
-
-    def get_template(self, tenant: str, name: str) -> StoredTemplate | None:
-        return self.templates.get(tenant, name)
-
-    def list_templates(self, tenant: str) -> list[StoredTemplate]:
-        return self.templates.list(tenant)
-
-    def delete_template(self, tenant: str, name: str, if_match: int | None = None) -> bool:
-        return self.templates.delete(tenant, name, if_match)
-
-    # API keys (kb.stores.keys.Keys)
-    def create_key(self, tenant: str, scopes: set[Scope], name: str = "",
-                   rate_per_minute: int | None = None, quota: KeyQuota | None = None) -> tuple[str, ApiKey]:
-        return self.keys.create(tenant, scopes, name, rate_per_minute, quota)
-
-    def find_key(self, secret: str) -> ApiKey | None:
-        return self.keys.find(secret)
-
-    def list_keys(self, tenant: str) -> list[ApiKey]:
-        return self.keys.list(tenant)
-
-    def revoke_key(self, tenant: str, key_id: str) -> bool:
-        return self.keys.revoke(tenant, key_id)
-
-    # allowed web origins (kb.stores.origins.Origins)
-    def allowed_origins(self, tenant: str) -> list[str]:
-        return self.origins.of(tenant)
-
-    def set_allowed_origins(self, tenant: str, origins: list[str]) -> None:
-        self.origins.replace(tenant, origins)
-
-    def origin_allowed(self, origin: str) -> bool:
-        return self.origins.allowed(origin)
-
-    # the answer log and feedback (kb.stores.answers.Answers)
-    def log_answers(self, records: list[AnswerRecord]) -> None:
-        self.answers.log(records)
-
-    def put_feedback(self, tenant: str, feedback: Feedback) -> bool:
-        return self.answers.put_feedback(tenant, feedback)
-
-    def answer_rows(self, tenant: str, since: datetime, until: datetime) -> list[AnswerRow]:
-        return self.answers.rows(tenant, since, until)
-
-    def answer_counts(self, tenant: str, since: datetime, until: datetime, language: str | None = None,
-                      channel: str | None = None) -> list[AnswerCounts]:
-        return self.answers.counts(tenant, since, until, language, channel)
-
-    def question_counts(self, tenant: str, since: datetime, until: datetime, language: str | None = None,
-                        channel: str | None = None, unanswered: bool = False) -> list[QuestionCounts]:
-        return self.answers.question_counts(tenant, since, until, language, channel, unanswered)
-
-    def forget_queries(self, tenant: str | None, before: datetime) -> int:
-        return self.answers.forget_queries(tenant, before)

@@ -20,7 +20,7 @@ OFF_TOPIC = "What is the boiling point of tungsten?"
 def keys(services, demo_articles):
     services.store.ensure_tenant(TENANT)
     for article_id in ("invoice", "gift-card", "return-item"):
-        services.store.put_article(TENANT, demo_articles[article_id])
+        services.store.articles.put(TENANT, demo_articles[article_id])
     return {"answer": bearer(new_key(services, "answer", tenant=TENANT)),
             "search": bearer(new_key(services, "search", tenant=TENANT)),
             "admin": bearer(new_key(services, "admin", tenant=TENANT))}
@@ -105,7 +105,7 @@ def test_without_retention_no_query_text_is_stored(tmp_path):
     now = datetime.now(UTC)
     answer_log.record(AnswerRecord("a1", "t", now, "chat", "en", True, "invoice", 0.9, "my private question"))
     answer_log.flush()
-    rows = store.answer_rows("t", now - timedelta(minutes=1), now + timedelta(minutes=1))
+    rows = store.answers.rows("t", now - timedelta(minutes=1), now + timedelta(minutes=1))
     assert [(row.answer_id, row.query) for row in rows] == [("a1", None)]
     answer_log.close()
 
@@ -118,7 +118,7 @@ def test_the_store_counts_what_analytics_reports_as_computed_by_hand(open_store)
     store.ensure_tenant("t")
     store.ensure_tenant("u")
     now = datetime.now(UTC)
-    store.log_answers([
+    store.answers.log([
         AnswerRecord("a1", "t", now - timedelta(minutes=3), "chat", "en", True, "x", 0.9, "Where is my order?"),
         AnswerRecord("a2", "t", now - timedelta(minutes=2), "chat", "en", False, None, 0.1, "where is  my ORDER?"),
         AnswerRecord("a3", "t", now - timedelta(minutes=1), "email", "lt", True, "y", 0.8, "Kaip grąžinti?"),
@@ -131,7 +131,7 @@ def test_the_store_counts_what_analytics_reports_as_computed_by_hand(open_store)
                      Feedback("a3", helpful=False, reason="related_but_incomplete"),
                      Feedback("a4", helpful=True, resolved=True, contacted_support=False),
                      Feedback("a6", helpful=False, reason="not_related")):
-        assert store.put_feedback("u" if feedback.answer_id == "a6" else "t", feedback)
+        assert store.answers.put_feedback("u" if feedback.answer_id == "a6" else "t", feedback)
     period = ("t", now - timedelta(hours=1), now + timedelta(minutes=1))
 
     def rates(answers, answered, feedback, helpful, outcomes, deflected):
@@ -139,18 +139,19 @@ def test_the_store_counts_what_analytics_reports_as_computed_by_hand(open_store)
                 "feedback": feedback, "helpful_rate": round(helpful / feedback, 4) if feedback else None,
                 "outcomes": outcomes, "deflection_rate": round(deflected / outcomes, 4) if outcomes else None}
 
-    assert analytics.summary(store.answer_counts(*period)) == {
+    assert analytics.summary(store.answers.counts(*period)) == {
         "total": rates(5, 4, 4, 2, 3, 2),
         "by_language_and_channel": [{"language": "en", "channel": "chat", **rates(4, 3, 3, 2, 3, 2)},
                                     {"language": "lt", "channel": "email", **rates(1, 1, 1, 0, 0, 0)}]}
-    assert analytics.summary(store.answer_counts(*period, language="lt"))["total"] == rates(1, 1, 1, 0, 0, 0)
-    assert analytics.summary(store.answer_counts(*period, channel="chat"))["total"] == rates(4, 3, 3, 2, 3, 2)
-    assert analytics.top_questions(store.question_counts(*period), 2) == [
+    assert analytics.summary(store.answers.counts(*period, language="lt"))["total"] == rates(1, 1, 1, 0, 0, 0)
+    assert analytics.summary(store.answers.counts(*period, channel="chat"))["total"] == rates(4, 3, 3, 2, 3, 2)
+    assert analytics.top_questions(store.answers.question_counts(*period), 2) == [
         {"query": "where is  my ORDER?", "count": 2, "answer_rate": 0.5, "last_asked": now - timedelta(minutes=2)},
         {"query": "Gift card", "count": 1, "answer_rate": 1.0, "last_asked": now - timedelta(minutes=1)}]
-    assert analytics.unanswered_questions(store.question_counts(*period, unanswered=True), 20) == [
+    assert analytics.unanswered_questions(store.answers.question_counts(*period, unanswered=True), 20) == [
         {"query": "Kaip grąžinti?", "count": 1, "not_answered": 0, "not_helpful": 1,
          "reasons": {"related_but_incomplete": 1}, "last_asked": now - timedelta(minutes=1)},
         {"query": "where is  my ORDER?", "count": 1, "not_answered": 1, "not_helpful": 1,
          "reasons": {"not_related": 1}, "last_asked": now - timedelta(minutes=2)}]
-    assert analytics.top_questions(store.question_counts(*period, channel="email"), 20)[0]["query"] == "Kaip grąžinti?"
+    by_email = store.answers.question_counts(*period, channel="email")
+    assert analytics.top_questions(by_email, 20)[0]["query"] == "Kaip grąžinti?"

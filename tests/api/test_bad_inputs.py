@@ -140,8 +140,8 @@ def test_bad_input(client, name, method, path, kwargs, expected, words):
 
 
 def test_invalid_writes_leave_the_store_as_it_was(client, services):
-    before = services.store.list_articles(services.settings.tenant)
+    before = services.store.articles.list(services.settings.tenant)
     for _, method, path, kwargs, _, _ in CASES:
         if method in ("PUT", "PATCH") and path.startswith("/v1/articles"):
             client.request(method, path, **kwargs)
-    assert services.store.list_articles(services.settings.tenant) == before
+    assert services.store.articles.list(services.settings.tenant) == before

@@ -59,7 +59,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
            "KB_STORE_PATH": str(tmp_path / "store.sqlite3")}
     store = create_store("sqlite", tmp_path / "store.sqlite3")
     seed_tenant(store, "demo", kb)
-    key, _ = store.create_key("demo", {Scope.ADMIN, Scope.ANSWER}, "durability test")
+    key, _ = store.keys.create("demo", {Scope.ADMIN, Scope.ANSWER}, "durability test")
     store.close()
 
     server = Server(free_port(), env)
@@ -129,7 +129,7 @@ def test_a_restart_after_sigkill_embeds_again_only_the_writes_since_the_last_che
            "KB_CHECKPOINT_INTERVAL_S": "0.5"}
     store = create_store("sqlite", tmp_path / "store.sqlite3")
     seed_tenant(store, "demo", kb)
-    key, _ = store.create_key("demo", {Scope.ADMIN}, "checkpoint test", rate_per_minute=0)
+    key, _ = store.keys.create("demo", {Scope.ADMIN}, "checkpoint test", rate_per_minute=0)
     server = Server(free_port(), env)
     server.start(timeout=180)
     try:
@@ -154,7 +154,7 @@ def test_a_restart_after_sigkill_embeds_again_only_the_writes_since_the_last_che
 
     monkeypatch.setattr("indexer.search.embed_entries", recording_embed)
     monkeypatch.setattr("indexer.sync.build_index", lambda *_, **__: pytest.fail("no full rebuild"))
-    articles = [stored.article for stored in store.list_articles("demo")[0]]
+    articles = [stored.article for stored in store.articles.list("demo")[0]]
     store.close()
     index = open_index(articles, services.encoder, index_dir / "demo")  # what the restarted server opens
     assert embedded == {article_id for article_id, _ in late}

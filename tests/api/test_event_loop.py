@@ -8,6 +8,7 @@ the loop, ``/healthz`` could only be answered once the read gave up waiting (``g
 from __future__ import annotations
 
 import asyncio
+import copy
 import dataclasses
 import threading
 
@@ -27,24 +28,25 @@ GIVE_UP_S = 60  # a stuck read gives up after this, so a blocked loop fails the 
 
 
 class HeldStore:
-    """The store, but every call of ``held`` waits until :attr:`release` is set."""
+    """The store, but every call of ``held`` (a concern's method, e.g. ``keys.find``) waits until
+    :attr:`release` is set."""
 
     def __init__(self, store, held: str):
-        self.store, self.held = store, held
+        self.concern, method_name = held.split(".")
+        self.store, self.held_concern = store, copy.copy(getattr(store, self.concern))
         self.entered, self.release = threading.Event(), threading.Event()
         self.gave_up = False
+        method = getattr(self.held_concern, method_name)
 
-    def __getattr__(self, name: str):
-        method = getattr(self.store, name)
-        if name != self.held:
-            return method
-
-        def held(*args, **kwargs):
+        def held_method(*args, **kwargs):
             self.entered.set()
             self.gave_up = self.gave_up or not self.release.wait(GIVE_UP_S)
             return method(*args, **kwargs)
 
-        return held
+        setattr(self.held_concern, method_name, held_method)
+
+    def __getattr__(self, name: str):
+        return self.held_concern if name == self.concern else getattr(self.store, name)
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +55,9 @@ def loopco(services):
     store = services.store
     if TENANT not in store.tenants():
         store.ensure_tenant(TENANT)
-        store.put_article(TENANT, load_articles(PROJECT_ROOT / "kb" / "demo")[0])
-        store.set_allowed_origins(TENANT, [ORIGIN])
-    return store.create_key(TENANT, set(Scope), "event loop test", rate_per_minute=0)[0]
+        store.articles.put(TENANT, load_articles(PROJECT_ROOT / "kb" / "demo")[0])
+        store.origins.replace(TENANT, [ORIGIN])
+    return store.keys.create(TENANT, set(Scope), "event loop test", rate_per_minute=0)[0]
 
 
 @pytest.fixture
@@ -77,10 +79,10 @@ def held_app(settings, services):
 
 
 REQUESTS = {  # the held store read, and a request that makes it
-    "find_key": ("GET", "/v1/keys", {}),
-    "allowed_origins": ("GET", "/v1/keys", {"Origin": ORIGIN}),
-    "origin_allowed": ("OPTIONS", "/v1/search", {"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}),
-    "list_articles": ("GET", "/v1/search?q=invoice", {}),  # the tenant's first search opens its index
+    "keys.find": ("GET", "/v1/keys", {}),
+    "origins.of": ("GET", "/v1/keys", {"Origin": ORIGIN}),
+    "origins.allowed": ("OPTIONS", "/v1/search", {"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}),
+    "articles.list": ("GET", "/v1/search?q=invoice", {}),  # the tenant's first search opens its index
 }
 
 

@@ -42,7 +42,7 @@ def tenant(services, demo_articles):
     """A tenant of its own for write tests (the demo tenant stays as the other tests expect it)."""
     services.store.ensure_tenant(TENANT)
     for article_id in SEEDED:
-        services.store.put_article(TENANT, demo_articles[article_id])
+        services.store.articles.put(TENANT, demo_articles[article_id])
     return TENANT
 
 
@@ -61,20 +61,20 @@ def test_the_store_is_migrated_once_and_keeps_what_was_committed(tmp_path, demo_
     store = create_store("sqlite", tmp_path / "store.sqlite3")
     assert store.schema_version == len(MIGRATIONS)
     store.ensure_tenant("t")
-    first = store.put_article("t", demo_articles["invoice"])
-    second = store.put_article("t", demo_articles["invoice"], if_match=first.version)
+    first = store.articles.put("t", demo_articles["invoice"])
+    second = store.articles.put("t", demo_articles["invoice"], if_match=first.version)
     with pytest.raises(VersionConflict, match="current version is 2") as conflict:
-        store.put_article("t", demo_articles["invoice"], if_match=1)
+        store.articles.put("t", demo_articles["invoice"], if_match=1)
     assert conflict.value.current == 2
     with pytest.raises(VersionConflict, match="does not exist"):
-        store.delete_article("t", "gift-card", if_match=1)
+        store.articles.delete("t", "gift-card", if_match=1)
     store.close()
     reopened = create_store("sqlite", tmp_path / "store.sqlite3")
     assert reopened.schema_version == len(MIGRATIONS)
     assert (first.version, second.version) == (1, 2)
-    assert reopened.get_article("t", "invoice").article == demo_articles["invoice"]
-    assert reopened.get_article("t", "invoice").version == 2
-    assert reopened.list_articles("t") == ([reopened.get_article("t", "invoice")], 1)
+    assert reopened.articles.get("t", "invoice").article == demo_articles["invoice"]
+    assert reopened.articles.get("t", "invoice").version == 2
+    assert reopened.articles.list("t") == ([reopened.articles.get("t", "invoice")], 1)
 
 
 def test_requests_without_a_valid_key_are_refused_with_401(client):
@@ -245,10 +245,10 @@ def test_demo_keys_are_written_once_and_reused(tmp_path):
     first = demo_keys(store, settings, tmp_path / "demo-keys.json")
     assert set(first) == {"search", "answer", "admin"}
     assert json.loads((tmp_path / "demo-keys.json").read_text()) == first
-    assert store.find_key(first["admin"]).scopes == frozenset(Scope)
-    assert store.find_key(first["search"]).scopes == {Scope.SEARCH}
+    assert store.keys.find(first["admin"]).scopes == frozenset(Scope)
+    assert store.keys.find(first["search"]).scopes == {Scope.SEARCH}
     assert demo_keys(store, settings, tmp_path / "demo-keys.json") == first
-    assert len(store.list_articles("demo")[0]) == len(load_articles(settings.kb_dir))
+    assert len(store.articles.list("demo")[0]) == len(load_articles(settings.kb_dir))
 
 
 def test_a_store_of_an_older_schema_is_migrated_keeping_its_keys(tmp_path):
@@ -262,7 +262,7 @@ def test_a_store_of_an_older_schema_is_migrated_keeping_its_keys(tmp_path):
     old.close()
     store = create_store("sqlite", path)
     assert store.schema_version == len(MIGRATIONS) > 1
-    key = store.find_key("kb_old-secret")
+    key = store.keys.find("kb_old-secret")
     assert key.id == "k1" and key.scopes == {Scope.SEARCH} and key.rate_per_minute is None
 
 
@@ -278,13 +278,13 @@ def test_the_rate_limiter_refills_continuously():
 
 
 def test_a_key_over_its_rate_limit_gets_429_with_retry_after(client, services):
-    limited = bearer(services.store.create_key("demo", {Scope.SEARCH}, "limited", rate_per_minute=3)[0])
+    limited = bearer(services.store.keys.create("demo", {Scope.SEARCH}, "limited", rate_per_minute=3)[0])
     responses = [client.get("/v1/search", params={"q": "invoice"}, headers=limited) for _ in range(4)]
     assert [r.status_code for r in responses] == [200, 200, 200, 429]
     assert [r.headers["X-RateLimit-Remaining"] for r in responses] == ["2", "1", "0", "0"]
     assert responses[0].headers["X-RateLimit-Limit"] == "3"
     assert int(responses[3].headers["Retry-After"]) > 0 and "rate limit of 3" in responses[3].json()["detail"]
-    unlimited = bearer(services.store.create_key("demo", {Scope.SEARCH}, "unlimited", rate_per_minute=0)[0])
+    unlimited = bearer(services.store.keys.create("demo", {Scope.SEARCH}, "unlimited", rate_per_minute=0)[0])
     assert "X-RateLimit-Limit" not in client.get("/v1/search", params={"q": "invoice"}, headers=unlimited).headers
 
 
@@ -305,7 +305,7 @@ def test_a_long_text_spends_more_of_its_keys_budget_than_a_short_question(client
     email = email[:services.settings.max_query_chars]
     units = -(-services.embedder.cost(email) // services.settings.short_query_tokens)
     assert units >= 4
-    limited = bearer(services.store.create_key("demo", {Scope.SEARCH}, "weighted", rate_per_minute=units + 2)[0])
+    limited = bearer(services.store.keys.create("demo", {Scope.SEARCH}, "weighted", rate_per_minute=units + 2)[0])
     first = client.post("/v1/answer", json={"query": email, "channel": "help_page"}, headers=limited)
     assert first.status_code == 200 and first.headers["X-RateLimit-Remaining"] == "2"
     again = client.post("/v1/answer", json={"query": email, "channel": "help_page"}, headers=limited)
@@ -408,10 +408,10 @@ def test_a_stored_template_that_todays_rules_refuse_is_replaced_by_the_default(c
                                                                                 caplog):
     """A template stored before placeholders were checked ({customer_name:d}) must not stop its tenant."""
     services.store.ensure_tenant("old-templates")
-    services.store.put_article("old-templates", demo_articles["invoice"])
+    services.store.articles.put("old-templates", demo_articles["invoice"])
     general = copy.deepcopy(services.default_templates["general"])
     general["parts"]["en"]["closing"] = ["Anything else, {customer_name:d}?", "Can I help with more?"]
-    services.store.put_template("old-templates", "general", general)
+    services.store.templates.put("old-templates", "general", general)
     headers = bearer(new_key(services, "answer", tenant="old-templates"))
     answer = client.post("/v1/answer", json={"query": "how do I get an invoice", "channel": "chat", "language": "en",
                                              "situation": "general"}, headers=headers)

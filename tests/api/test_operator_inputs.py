@@ -60,7 +60,7 @@ def test_the_cli_checks_a_new_key_as_the_http_api_does(cli, client, tmp_path):
         code, _, err = cli("keys", "create", "--tenant", "acme", *options)
         assert code == 2
         assert_one_error_line(err, *words)
-    assert create_store("sqlite", tmp_path / "store.sqlite3").list_keys("acme") == []
+    assert create_store("sqlite", tmp_path / "store.sqlite3").keys.list("acme") == []
     # the same words as the HTTP API's 422: one model checks both
     refused = client.post("/v1/keys", json={"scopes": ["search"], "rate_per_minute": -5})
     assert refused.status_code == 422 and "greater than or equal to 0" in refused.json()["detail"]
@@ -80,7 +80,7 @@ def test_the_cli_keeps_to_the_operators_key_limits(cli, monkeypatch, tmp_path):
     code, _, err = cli("keys", "create", "--tenant", "acme", "--scopes", "search")
     assert code == 2
     assert_one_error_line(err, "limit of live keys (2)", "KB_MAX_KEYS_PER_TENANT")
-    revoked = create_store("sqlite", tmp_path / "store.sqlite3").list_keys("acme")[0]
+    revoked = create_store("sqlite", tmp_path / "store.sqlite3").keys.list("acme")[0]
     assert cli("keys", "revoke", "--tenant", "acme", revoked.id)[0] == 0
     assert cli("keys", "create", "--tenant", "acme", "--scopes", "search", "--rate", "0")[0] == 0  # revoked: not counted
 
@@ -109,18 +109,18 @@ def test_no_store_creates_a_tenant_the_rule_refuses(store, name):
 def test_a_stores_key_quota_counts_live_keys_only(store):
     store.ensure_tenant("t")
     quota = KeyQuota(keys=3, unlimited_keys=1)
-    store.create_key("t", {Scope.SEARCH}, rate_per_minute=0, quota=quota)
+    store.keys.create("t", {Scope.SEARCH}, rate_per_minute=0, quota=quota)
     with pytest.raises(KeyQuotaExceeded) as refused:
-        store.create_key("t", {Scope.SEARCH}, rate_per_minute=0, quota=quota)
+        store.keys.create("t", {Scope.SEARCH}, rate_per_minute=0, quota=quota)
     assert refused.value.unlimited and refused.value.limit == 1
-    _, limited = store.create_key("t", {Scope.SEARCH}, rate_per_minute=10, quota=quota)
-    store.create_key("t", {Scope.SEARCH}, quota=quota)
+    _, limited = store.keys.create("t", {Scope.SEARCH}, rate_per_minute=10, quota=quota)
+    store.keys.create("t", {Scope.SEARCH}, quota=quota)
     with pytest.raises(KeyQuotaExceeded) as refused:
-        store.create_key("t", {Scope.SEARCH}, quota=quota)
+        store.keys.create("t", {Scope.SEARCH}, quota=quota)
     assert not refused.value.unlimited and "limit of live keys (3)" in str(refused.value)
-    store.revoke_key("t", limited.id)
-    store.create_key("t", {Scope.SEARCH}, quota=quota)
-    assert len([key for key in store.list_keys("t") if key.revoked_at is None]) == 3
+    store.keys.revoke("t", limited.id)
+    store.keys.create("t", {Scope.SEARCH}, quota=quota)
+    assert len([key for key in store.keys.list("t") if key.revoked_at is None]) == 3
 
 
 def test_a_key_stored_with_a_negative_rate_takes_the_default_after_migration(tmp_path):
@@ -133,7 +133,7 @@ def test_a_key_stored_with_a_negative_rate_takes_the_default_after_migration(tmp
                 (key_hash("kb_negative"),))
     old.commit()
     old.close()
-    assert create_store("sqlite", path).find_key("kb_negative").rate_per_minute is None
+    assert create_store("sqlite", path).keys.find("kb_negative").rate_per_minute is None
 
 
 def test_the_sqlite_store_and_its_wal_files_are_private_to_their_owner(tmp_path):
@@ -141,7 +141,7 @@ def test_the_sqlite_store_and_its_wal_files_are_private_to_their_owner(tmp_path)
     try:
         store = create_store("sqlite", tmp_path / "store.sqlite3")
         store.ensure_tenant("t")
-        store.create_key("t", {Scope.SEARCH})
+        store.keys.create("t", {Scope.SEARCH})
         files = sorted(tmp_path.glob("store.sqlite3*"))
         assert [file.name for file in files] == ["store.sqlite3", "store.sqlite3-shm", "store.sqlite3-wal"]
         assert {oct(file.stat().st_mode & 0o777) for file in files} == {"0o600"}

@@ -46,7 +46,7 @@ def cluster():
         first.start(timeout=300)  # seeds the demo tenant and puts its vectors in pgvector
         second.start(timeout=300)  # finds them there: embeds nothing
         store = create_store("postgres", env["KB_STORE_DSN"])
-        key, _ = store.create_key("demo", set(Scope), "scale-out test")
+        key, _ = store.keys.create("demo", set(Scope), "scale-out test")
         store.close()
         yield database, first, second, bearer(key)
     finally:

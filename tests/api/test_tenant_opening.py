@@ -26,9 +26,9 @@ def test_a_tenant_catching_up_does_not_hold_up_the_server_or_other_tenants(tmp_p
     seed_tenant(store, "demo", PROJECT_ROOT / "kb" / "demo")
     store.ensure_tenant("slowco")
     for article in load_articles(PROJECT_ROOT / "kb" / "demo")[:SLOW_TENANT_ARTICLES]:
-        store.put_article("slowco", article)  # written as an import would: slowco has no index yet
-    demo_key, _ = store.create_key("demo", {Scope.SEARCH}, "opening test", rate_per_minute=0)
-    slow_key, _ = store.create_key("slowco", {Scope.SEARCH}, "opening test", rate_per_minute=0)
+        store.articles.put("slowco", article)  # written as an import would: slowco has no index yet
+    demo_key, _ = store.keys.create("demo", {Scope.SEARCH}, "opening test", rate_per_minute=0)
+    slow_key, _ = store.keys.create("slowco", {Scope.SEARCH}, "opening test", rate_per_minute=0)
     store.close()
     shutil.copytree(settings.index_dir / "demo", tmp_path / "index" / "demo")  # the demo tenant opens at start
     server = Server(free_port(), {"KB_STORE_PATH": str(tmp_path / "store.sqlite3"),

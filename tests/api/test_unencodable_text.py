@@ -36,7 +36,7 @@ BODIES = [
 @pytest.mark.parametrize("method,path,template,field", BODIES, ids=[f"{b[0]} {b[1]} {b[3]}" for b in BODIES])
 def test_a_lone_surrogate_in_any_text_field_is_a_422_naming_the_field(client, services, method, path, template,
                                                                     field, encoding):
-    before = services.store.list_articles(services.settings.tenant)
+    before = services.store.articles.list(services.settings.tenant)
     body = template.format(bad=ESCAPED) if encoding == "escaped" else \
         template.format(bad=RAW).encode("utf-8", "surrogatepass")
     response = client.request(method, path, content=body, headers={"Content-Type": "application/json"})
@@ -44,7 +44,7 @@ def test_a_lone_surrogate_in_any_text_field_is_a_422_naming_the_field(client, se
     problem = response.json()
     assert problem["errors"][0]["field"] == field and "lone surrogate" in problem["detail"]
     assert response.headers["X-Request-ID"]
-    assert services.store.list_articles(services.settings.tenant) == before
+    assert services.store.articles.list(services.settings.tenant) == before
 
 
 def test_an_imported_article_with_a_lone_surrogate_is_rejected_alone(client, services):

@@ -58,14 +58,14 @@ class WidgetSite:
         settings = Settings(store_path=self.store_path, demo_keys_file=folder / "demo-keys.json")
         store = create_store("sqlite", self.store_path)
         self.keys = demo_keys(store, settings, origins=[self.api, self.allowed_origin])
-        self.admin = store.create_key("demo", set(Scope), "widget test", rate_per_minute=0)[0]
+        self.admin = store.keys.create("demo", set(Scope), "widget test", rate_per_minute=0)[0]
         seed_tenant(store, "other", PROJECT_ROOT / "kb" / "demo")
-        store.set_allowed_origins("other", [self.other_origin])
-        self.other_key = store.create_key("other", {Scope.SEARCH}, "other widget")[0]
+        store.origins.replace("other", [self.other_origin])
+        self.other_key = store.keys.create("other", {Scope.SEARCH}, "other widget")[0]
         store.ensure_tenant("closed")  # no article, no origin
-        self.closed_key = store.create_key("closed", {Scope.SEARCH}, "closed")[0]
+        self.closed_key = store.keys.create("closed", {Scope.SEARCH}, "closed")[0]
         store.ensure_tenant("acme")
-        self.acme_admin = store.create_key("acme", set(Scope), "acme admin")[0]
+        self.acme_admin = store.keys.create("acme", set(Scope), "acme admin")[0]
         store.close()
         self.index = folder / "index"
         if DEMO_INDEX.is_dir():  # make index's: caught up at start instead of embedded again
@@ -92,7 +92,7 @@ class WidgetSite:
         store = create_store("sqlite", self.store_path)
         try:
             now = datetime.now(UTC)
-            return store.answer_rows(tenant, now - timedelta(hours=1), now + timedelta(minutes=1))
+            return store.answers.rows(tenant, now - timedelta(hours=1), now + timedelta(minutes=1))
         finally:
             store.close()
 
@@ -365,13 +365,13 @@ def test_allowed_origins_are_stored_per_tenant(open_store):
     store = open_store()
     store.ensure_tenant("a")
     store.ensure_tenant("b")
-    assert store.allowed_origins("a") == [] and not store.origin_allowed("https://a.example")
-    store.set_allowed_origins("a", ["https://a.example", "http://127.0.0.1:8000", "https://a.example"])
-    store.set_allowed_origins("b", ["https://b.example"])
-    assert store.allowed_origins("a") == ["http://127.0.0.1:8000", "https://a.example"]
-    assert store.origin_allowed("https://b.example") and not store.origin_allowed("https://c.example")
-    store.set_allowed_origins("a", [])
-    assert store.allowed_origins("a") == [] and store.allowed_origins("b") == ["https://b.example"]
+    assert store.origins.of("a") == [] and not store.origins.allowed("https://a.example")
+    store.origins.replace("a", ["https://a.example", "http://127.0.0.1:8000", "https://a.example"])
+    store.origins.replace("b", ["https://b.example"])
+    assert store.origins.of("a") == ["http://127.0.0.1:8000", "https://a.example"]
+    assert store.origins.allowed("https://b.example") and not store.origins.allowed("https://c.example")
+    store.origins.replace("a", [])
+    assert store.origins.of("a") == [] and store.origins.of("b") == ["https://b.example"]
 
 
 @pytest.mark.parametrize(("given", "origin"), [("https://Help.Example.com/", "https://help.example.com"),

@@ -23,12 +23,12 @@ def top_hit(client, query: str) -> str | None:
 def test_an_article_written_by_another_process_is_taken_in_and_its_deletion_too(settings, services, client):
     other = create_store(settings.store, settings.store_location)  # what the admin CLI or another replica holds
     try:
-        stored = other.put_article("demo", parse_article(ARTICLE, Path("test")))
+        stored = other.articles.put("demo", parse_article(ARTICLE, Path("test")))
         took = wait_for(lambda: top_hit(client, "rent a kayak over the weekend") == "kayak-rental",
                         "the article written elsewhere never became searchable", seconds=30)
         print(f"taken in after {took:.2f} s")
         assert services.default.follower.applied["kayak-rental"] == stored.seq
-        other.delete_article("demo", "kayak-rental")
+        other.articles.delete("demo", "kayak-rental")
         wait_for(lambda: top_hit(client, "rent a kayak over the weekend") != "kayak-rental",
                  "the deletion made elsewhere never reached the index", seconds=30)
         assert "kayak-rental" not in services.default.index.articles

@@ -16,30 +16,30 @@ def test_migrations_run_once_and_committed_writes_survive_a_reopen(open_store, d
     assert store.schema_version == len(MIGRATIONS)
     store.ensure_tenant("t")
     store.ensure_tenant("t")
-    first = store.put_article("t", demo_articles["invoice"])
-    store.put_article("t", demo_articles["invoice"], if_match=first.version)
+    first = store.articles.put("t", demo_articles["invoice"])
+    store.articles.put("t", demo_articles["invoice"], if_match=first.version)
     with pytest.raises(VersionConflict, match="current version is 2"):
-        store.put_article("t", demo_articles["invoice"], if_match=1)
+        store.articles.put("t", demo_articles["invoice"], if_match=1)
     with pytest.raises(VersionConflict, match="does not exist"):
-        store.delete_article("t", "gift-card", if_match=1)
+        store.articles.delete("t", "gift-card", if_match=1)
     store.close()
     reopened = open_store()
     assert reopened.schema_version == len(MIGRATIONS) and reopened.tenants() == ["t"]
-    stored = reopened.get_article("t", "invoice")
+    stored = reopened.articles.get("t", "invoice")
     assert stored.article == demo_articles["invoice"] and stored.version == 2
-    assert reopened.list_articles("t") == ([stored], 1)
-    assert reopened.delete_article("t", "invoice", if_match=2) and reopened.get_article("t", "invoice") is None
+    assert reopened.articles.list("t") == ([stored], 1)
+    assert reopened.articles.delete("t", "invoice", if_match=2) and reopened.articles.get("t", "invoice") is None
 
 
 def test_of_concurrent_conditional_writes_exactly_one_wins(open_store, demo_articles):
     store = open_store()
     store.ensure_tenant("t")
-    store.put_article("t", demo_articles["invoice"])
+    store.articles.put("t", demo_articles["invoice"])
     outcomes = []
 
     def write():
         try:
-            outcomes.append(store.put_article("t", demo_articles["invoice"], if_match=1).version)
+            outcomes.append(store.articles.put("t", demo_articles["invoice"], if_match=1).version)
         except VersionConflict as conflict:
             outcomes.append(conflict.current)
 
@@ -48,7 +48,7 @@ def test_of_concurrent_conditional_writes_exactly_one_wins(open_store, demo_arti
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes) == [2] * 8 and store.get_article("t", "invoice").version == 2
+    assert sorted(outcomes) == [2] * 8 and store.articles.get("t", "invoice").version == 2
 
 
 def test_pages_templates_and_tenants_stay_apart(open_store, demo_articles):
@@ -56,24 +56,24 @@ def test_pages_templates_and_tenants_stay_apart(open_store, demo_articles):
     for tenant in ("a", "b"):
         store.ensure_tenant(tenant)
     for article_id in ("invoice", "gift-card", "return-item"):
-        store.put_article("a", demo_articles[article_id])
-    page, total = store.list_articles("a", offset=1, limit=1)
+        store.articles.put("a", demo_articles[article_id])
+    page, total = store.articles.list("a", offset=1, limit=1)
     assert total == 3 and [stored.article.id for stored in page] == ["invoice"]
-    assert store.list_articles("b") == ([], 0) and store.get_article("b", "invoice") is None
-    template = store.put_template("a", "farewell", {"situation": "farewell", "parts": {}})
-    assert template.version == 1 and store.get_template("a", "farewell").document == template.document
-    assert store.list_templates("b") == [] and store.delete_template("a", "farewell")
+    assert store.articles.list("b") == ([], 0) and store.articles.get("b", "invoice") is None
+    template = store.templates.put("a", "farewell", {"situation": "farewell", "parts": {}})
+    assert template.version == 1 and store.templates.get("a", "farewell").document == template.document
+    assert store.templates.list("b") == [] and store.templates.delete("a", "farewell")
 
 
 def test_keys_are_found_by_secret_until_revoked(open_store):
     store = open_store()
     store.ensure_tenant("t")
-    secret, key = store.create_key("t", {Scope.SEARCH, Scope.ADMIN}, "widget", rate_per_minute=60)
-    found = store.find_key(secret)
+    secret, key = store.keys.create("t", {Scope.SEARCH, Scope.ADMIN}, "widget", rate_per_minute=60)
+    found = store.keys.find(secret)
     assert found.id == key.id and found.scopes == {Scope.SEARCH, Scope.ADMIN} and found.rate_per_minute == 60
-    assert store.find_key(secret + "x") is None
-    assert store.revoke_key("t", key.id) and store.find_key(secret) is None and not store.revoke_key("t", key.id)
-    assert store.list_keys("t")[0].revoked_at is not None
+    assert store.keys.find(secret + "x") is None
+    assert store.keys.revoke("t", key.id) and store.keys.find(secret) is None and not store.keys.revoke("t", key.id)
+    assert store.keys.list("t")[0].revoked_at is not None
 
 
 def test_the_answer_log_feedback_and_erasure(open_store):
@@ -81,17 +81,17 @@ def test_the_answer_log_feedback_and_erasure(open_store):
     store.ensure_tenant("t")
     store.ensure_tenant("u")
     now = datetime.now(UTC)
-    store.log_answers([AnswerRecord("a1", "t", now - timedelta(days=40), "chat", "en", True, "x", 0.9, "old"),
+    store.answers.log([AnswerRecord("a1", "t", now - timedelta(days=40), "chat", "en", True, "x", 0.9, "old"),
                        AnswerRecord("a2", "t", now, "email", "lt", False, None, 0.1, "new")])
-    assert store.put_feedback("t", Feedback("a2", helpful=False, reason="not_related", contacted_support=True))
-    assert not store.put_feedback("u", Feedback("a2", helpful=True))
+    assert store.answers.put_feedback("t", Feedback("a2", helpful=False, reason="not_related", contacted_support=True))
+    assert not store.answers.put_feedback("u", Feedback("a2", helpful=True))
     # a period given in another time zone selects the same answers
     since = (now - timedelta(hours=1)).astimezone(datetime.now().astimezone().tzinfo)
-    rows = store.answer_rows("t", since, now + timedelta(minutes=1))
+    rows = store.answers.rows("t", since, now + timedelta(minutes=1))
     assert [(r.answer_id, r.helpful, r.reason, r.contacted_support) for r in rows] == [
         ("a2", False, "not_related", True)]
-    assert store.forget_queries("t", now - timedelta(days=30)) == 1
-    everything = store.answer_rows("t", now - timedelta(days=50), now + timedelta(minutes=1))
+    assert store.answers.forget_queries("t", now - timedelta(days=30)) == 1
+    everything = store.answers.rows("t", now - timedelta(days=50), now + timedelta(minutes=1))
     assert [r.query for r in everything] == [None, "new"]
 
 

@@ -12,7 +12,7 @@ from api.errors import install_error_handlers
 from api.logs import configure_logging
 from api.middleware import BodyLimit, RequestLog
 from api.routers import analytics, answers, articles, feedback, health, keys, origins, search, templates, widget
-from api.services import AnswerService, load_encoder, load_answer_service
+from api.services import AnswerService, load_answer_service, load_encoder
 from api.settings import Settings
 from indexer.encoders import ModelMissingError
 

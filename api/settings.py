@@ -10,7 +10,7 @@ from pydantic_settings import SettingsConfigDict
 
 from indexer.confidence import DEFAULT_ANSWER_THRESHOLD
 from indexer.encoders import DEFAULT_ENCODER
-from indexer.settings import DEMO_KB, DEMO_TENANT, PROJECT_ROOT, IndexerSettings
+from indexer.settings import DEMO_KB, DEMO_TENANT, INDEX_ROOT, PROJECT_ROOT, IndexerSettings
 from kb.reading import MAX_MESSAGE_CHARS
 from kb.stores import TENANT_NAME
 
@@ -30,7 +30,7 @@ class Settings(IndexerSettings):
     store_read_dsn: str | None = Field(None, description="a streaming read replica of that database: vector "
                                                          "searches go there (pgvector; writes always go to "
                                                          "store_dsn)")
-    index_dir: Path = Field(PROJECT_ROOT / "build" / "index",
+    index_dir: Path = Field(INDEX_ROOT,
                             description="index root: one folder per tenant, derived from the store (faiss)")
     vector_backend: Literal["faiss", "pgvector"] = Field(
         "faiss", description="faiss: vectors in this process, saved under index_dir; pgvector: in the PostgreSQL "

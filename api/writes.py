@@ -12,8 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from api.schemas import ImportItem, ImportReport
-from api.services import (STORED_TEMPLATES, AnswerService, TenantKnowledgeBase, situation_detector,
-                          tenant_template_documents)
+from api.services import (
+    STORED_TEMPLATES,
+    AnswerService,
+    TenantKnowledgeBase,
+    situation_detector,
+    tenant_template_documents,
+)
 from kb.loader import KBFormatError, parse_article
 from kb.models import Article
 from kb.stores import StoredArticle, StoredTemplate

@@ -24,8 +24,18 @@ from pathlib import Path
 import faiss
 
 from bench.http_load import Call, answer_call, run_load, search_call
-from bench.workload import (BENCH_DIR, INDEX_DIR, INDEX_ROOT, KB_DIR, STORE_PATH, TENANT, bench_key, query_mix,
-                            scaled_index, scaled_kb)
+from bench.workload import (
+    BENCH_DIR,
+    INDEX_DIR,
+    INDEX_ROOT,
+    KB_DIR,
+    STORE_PATH,
+    TENANT,
+    bench_key,
+    query_mix,
+    scaled_index,
+    scaled_kb,
+)
 from indexer.build import article_entries, build_index, embed_entries
 from indexer.encoders import DEFAULT_ENCODER, create_encoder
 from indexer.search import ArticleIndex

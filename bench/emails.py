@@ -55,12 +55,11 @@ from bench.http_load import Call, LoadResult, answer_call, run_load, search_call
 from bench.workload import BENCH_DIR, query_mix
 from indexer.encoders import DEFAULT_ENCODER, create_encoder
 from indexer.search import ArticleIndex
-from indexer.settings import PROJECT_ROOT
+from indexer.settings import DEMO_INDEX, DEMO_KB, PROJECT_ROOT
 from kb.loader import load_articles
 from tests.servers import throwaway_demo_server
 
 EMAILS = PROJECT_ROOT / "tests" / "data" / "emails" / "bench.yaml"
-DEMO_INDEX = PROJECT_ROOT / "build" / "index" / "demo"
 RESULTS = BENCH_DIR / "emails.json"
 THREADS = 2
 LANGUAGES = ("en", "lt", "ja", "zh")
@@ -533,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
     log("reading every email as the server will (no text embedded by two cold calls) ...")
     check_cold(plan, reader(encoder))
     mix = query_mix()
-    index = ArticleIndex.load(load_articles(PROJECT_ROOT / "kb" / "demo"), DEMO_INDEX, encoder)
+    index = ArticleIndex.load(load_articles(DEMO_KB), DEMO_INDEX, encoder)
     probe = Probe(index, encoder, mix[:200])
     log("in-process floor ...")
     probe.floor(10)  # warm-up

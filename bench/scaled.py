@@ -20,6 +20,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from indexer.settings import DEMO_KB
 from kb.loader import load_articles
 from kb.models import Article, Language
 
@@ -91,7 +92,7 @@ def write_jsonl(articles: list[Article], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scaled", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base", type=Path, default=Path(__file__).parent / "demo", help="knowledge base to copy")
+    parser.add_argument("--base", type=Path, default=DEMO_KB, help="knowledge base to copy")
     parser.add_argument("--count", type=int, default=10_000, help="articles to make")
     parser.add_argument("--out", type=Path, required=True, help="knowledge-base directory to write")
     args = parser.parse_args(argv)

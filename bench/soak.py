@@ -37,12 +37,11 @@ import numpy as np
 from bench.http_load import Call, answer_call, run_load, search_call
 from bench.workload import query_mix
 from evals.common import print_table
-from indexer.settings import PROJECT_ROOT
+from indexer.settings import DEMO_INDEX
 from kb.stores import Scope
 from tests.servers import Server, create_server_key, throwaway_demo_server
 
 CHANNELS = ("help_page", "contact_form", "chat", "chatbot", "email", "ticket")
-DEMO_INDEX = PROJECT_ROOT / "build" / "index" / "demo"
 CALLS_PER_ROUND = 200
 LONG_QUERY_CHARS = 1000  # KB_MAX_QUERY_CHARS: the longest query the service accepts
 OVERSIZED_BODY_BYTES = 9_000_000  # over KB_MAX_BODY_BYTES (8 MB)

@@ -19,7 +19,7 @@ from api.services import seed_tenant
 from bench.scaled import PRODUCTS, scaled_articles, write_jsonl
 from indexer.build import build_index, index_is_current
 from indexer.encoders import Encoder
-from indexer.settings import PROJECT_ROOT
+from indexer.settings import DEMO_KB, PROJECT_ROOT
 from kb.loader import load_articles
 from kb.models import Article, Language
 from kb.stores import Scope, create_store
@@ -36,7 +36,7 @@ SEED = 20261123
 
 def scaled_kb(count: int, log=print) -> list[Article]:
     """The scaled knowledge base of ``count`` articles, written to ``build/bench/kb`` when it differs."""
-    articles = sorted(scaled_articles(load_articles(PROJECT_ROOT / "kb" / "demo"), count), key=lambda a: a.id)
+    articles = sorted(scaled_articles(load_articles(DEMO_KB), count), key=lambda a: a.id)
     existing = KB_DIR / "articles.jsonl"
     if not existing.is_file() or load_articles(KB_DIR) != articles:
         log(f"writing {count} articles to {existing}")

@@ -23,9 +23,9 @@ from evals.common import print_table
 from indexer.backends import create_backend
 from indexer.build import article_entries, embed_entries
 from indexer.fusion import Fusion
-from indexer.vector_sources import VectorSources
 from indexer.search import ArticleIndex
 from indexer.settings import PROJECT_ROOT
+from indexer.vector_sources import VectorSources
 from kb.language import detect_language
 from kb.models import Article, ArticleVariant, Language
 

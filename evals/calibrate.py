@@ -18,8 +18,8 @@ from evals.common import DEMO_KB, demo_index
 from indexer.backends import create_backend
 from indexer.build import article_entries, embed_entries
 from indexer.confidence import features
-from indexer.vector_sources import VectorSources
 from indexer.search import ArticleIndex
+from indexer.vector_sources import VectorSources
 from kb.loader import load_articles
 from kb.models import Article
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-
 import yaml
 
-from indexer.settings import PROJECT_ROOT, default_model_dir, default_model_name, model_dir
+from indexer.settings import DEMO_INDEX, DEMO_KB, PROJECT_ROOT, default_model_dir, default_model_name, model_dir
 
 TEST_DATA = PROJECT_ROOT / "tests" / "data"
-DEMO_KB = PROJECT_ROOT / "kb" / "demo"
 
 
 def load_yaml(name: str):
@@ -36,7 +34,7 @@ def demo_index(encoder_name: str | None = None, model_name: str | None = None):
     encoder_name = encoder_name or DEFAULT_ENCODER
     model_name = model_name or default_model_name()
     if encoder_name == DEFAULT_ENCODER and model_name == default_model_name():
-        index_dir = PROJECT_ROOT / "build" / "index" / "demo"
+        index_dir = DEMO_INDEX
     else:
         index_dir = PROJECT_ROOT / "build" / (f"index-{encoder_name}" + ("" if model_name == "base" else f"-{model_name}"))
     folder = default_model_dir() if model_name == default_model_name() else model_dir(model_name)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from indexer.encoders import DEFAULT_ENCODER, ENCODERS
-from indexer.settings import DEMO_KB, DEMO_TENANT, PROJECT_ROOT, default_model_dir
+from indexer.settings import DEMO_INDEX, DEMO_KB, DEMO_TENANT, INDEX_ROOT, PROJECT_ROOT, default_model_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="embed a knowledge base and write its index")
     build.add_argument("--kb", type=Path, default=DEMO_KB, help="knowledge-base directory")
-    build.add_argument("--out", type=Path, default=PROJECT_ROOT / "build" / "index" / DEMO_TENANT,
+    build.add_argument("--out", type=Path, default=DEMO_INDEX,
                        help="index directory (default: the demo tenant's, which the service then reuses)")
     build.add_argument("--model", type=Path, default=default_model_dir(), help="converted model folder")
     build.add_argument("--encoder", choices=ENCODERS, default=DEFAULT_ENCODER, help="model runtime")
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     rebuild.add_argument("--tenant", default=DEMO_TENANT, help="whose index")
     rebuild.add_argument("--store", type=Path, default=PROJECT_ROOT / "build" / "store.sqlite3",
                          help="the SQLite store")
-    rebuild.add_argument("--index-root", type=Path, default=PROJECT_ROOT / "build" / "index",
+    rebuild.add_argument("--index-root", type=Path, default=INDEX_ROOT,
                          help="index root (the tenant's index is <root>/<tenant>)")
     rebuild.add_argument("--model", type=Path, default=default_model_dir(), help="converted model folder")
     rebuild.add_argument("--encoder", choices=ENCODERS, default=DEFAULT_ENCODER, help="model runtime")

@@ -11,8 +11,16 @@ from pathlib import Path
 import numpy as np
 
 from indexer.backends import ArticleVectors, VectorBackend, create_backend
-from indexer.build import (OWNERS_FILE, VECTORS_FILE, article_entries, embed_entries, lexical_index, lexical_text,
-                           publish_index, stage_index)
+from indexer.build import (
+    OWNERS_FILE,
+    VECTORS_FILE,
+    article_entries,
+    embed_entries,
+    lexical_index,
+    lexical_text,
+    publish_index,
+    stage_index,
+)
 from indexer.encoders import Encoder
 from indexer.fusion import Fusion, fuse
 from indexer.lexical import BM25, tokenize, verbatim_terms

@@ -21,6 +21,9 @@ DEFAULT_MODEL = "base"
 # the knowledge base bundled with the project, and the tenant the service creates from it on first start
 DEMO_KB = PROJECT_ROOT / "kb" / "demo"
 DEMO_TENANT = "demo"
+# where tenants' indexes are built (one folder per tenant), and the demo tenant's
+INDEX_ROOT = PROJECT_ROOT / "build" / "index"
+DEMO_INDEX = INDEX_ROOT / DEMO_TENANT
 
 
 def model_dir(name: str) -> Path:

@@ -17,8 +17,8 @@ from pathlib import Path
 from indexer.backends import ArticleVectors, SharedVectorBackend
 from indexer.build import INDEX_FORMAT, article_digest, article_entries, build_index, embed_entries, saved_digests
 from indexer.encoders import Encoder
-from indexer.vector_sources import VectorSources, source_codes
 from indexer.search import ArticleIndex
+from indexer.vector_sources import VectorSources, source_codes
 from kb.models import Article
 from kb.stores import StoredArticle
 

@@ -15,11 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from indexer.settings import PROJECT_ROOT
+from indexer.settings import DEMO_INDEX
 from tests.servers import throwaway_demo_server
 
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
-DEMO_INDEX = PROJECT_ROOT / "build" / "index" / "demo"
 
 
 def fuzz(examples: int, seed: int, demo_index: Path = DEMO_INDEX) -> int:

@@ -36,9 +36,8 @@ from evals.benchmark import BENCHMARK_DIR, HELD_OUT_SOURCES, TRAINING_SOURCES, r
 from indexer.adapt import ADAPTER_FILE, record_file
 from indexer.convert import STAMP_FILE, sha256_of
 from indexer.lexical import fold
-from indexer.settings import PROJECT_ROOT, model_dir
+from indexer.settings import DEMO_KB, PROJECT_ROOT, model_dir
 
-DEMO_KB = PROJECT_ROOT / "kb" / "demo"
 # parallel help-desk titles and questions written for this project (README, "The adapted model")
 HELPDESK_DIR = PROJECT_ROOT / "models" / "training-data"
 # every HELPDESK_DEV_EVERY-th help-desk item is held out to watch training

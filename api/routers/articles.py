@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from api import writes
 from api.auth import AdminCaller, Caller, require
-from api.etags import ANY, conflict, etag, merge_patch, precondition
 from api.deps import AnswerServiceDep
+from api.etags import ANY, conflict, etag, merge_patch, precondition
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, MAX_OFFSET, ArticleIn, ArticleOut, ArticlePage, ImportReport
 from api.services import AnswerService

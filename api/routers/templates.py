@@ -13,8 +13,8 @@ from fastapi import APIRouter, Body, Header, HTTPException, Query, Response
 
 from api import writes
 from api.auth import AdminCaller, Caller
-from api.etags import ANY, conflict, etag, merge_patch, precondition
 from api.deps import AnswerServiceDep
+from api.etags import ANY, conflict, etag, merge_patch, precondition
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, MAX_OFFSET, TemplateOut, TemplatePage, TemplateSummary
 from api.services import AnswerService

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.stores.base import (TENANT_NAME, AnswerCounts, AnswerRecord, AnswerRow, ApiKey, ArticleChange, Feedback,
-                            InvalidTenantNameError, KeyQuota, KeyQuotaExceeded, QuestionCounts, Scope, Store,
-                            StoredArticle, StoredTemplate, StoreUnavailableError, UnknownTenantError, VersionConflict,
-                            checked_tenant_name)
+from kb.stores.base import (
+    TENANT_NAME,
+    AnswerCounts,
+    AnswerRecord,
+    AnswerRow,
+    ApiKey,
+    ArticleChange,
+    Feedback,
+    InvalidTenantNameError,
+    KeyQuota,
+    KeyQuotaExceeded,
+    QuestionCounts,
+    Scope,
+    Store,
+    StoredArticle,
+    StoredTemplate,
+    StoreUnavailableError,
+    UnknownTenantError,
+    VersionConflict,
+    checked_tenant_name,
+)
 
 STORES = ("sqlite", "postgres")
 

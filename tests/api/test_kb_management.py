@@ -17,10 +17,10 @@ from api.ratelimit import RateLimiter
 from api.settings import Settings
 from indexer.__main__ import main as indexer_main
 from kb.loader import load_articles
-from kb.templates import Situation
 from kb.stores import Scope, VersionConflict, create_store
 from kb.stores.base import key_hash
 from kb.stores.sql import MIGRATIONS
+from kb.templates import Situation
 from tests.helpers import bearer, new_key
 
 TENANT = "writes"

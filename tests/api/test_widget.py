@@ -22,7 +22,7 @@ from api.admin import main as admin_main
 from api.cors import normalise_origin
 from api.services import seed_tenant
 from api.settings import Settings
-from indexer.settings import PROJECT_ROOT
+from indexer.settings import DEMO_INDEX, DEMO_KB, PROJECT_ROOT
 from kb.stores import Scope, create_store
 from tests.helpers import bearer
 from tests.servers import Server, free_port
@@ -31,7 +31,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = PROJECT_ROOT / "build" / "screenshots"
-DEMO_INDEX = PROJECT_ROOT / "build" / "index" / "demo"
 WIDGET = PROJECT_ROOT / "api" / "static" / "widget.js"
 HELP = "#help"
 CONTACT = "#contact"
@@ -59,7 +58,7 @@ class WidgetSite:
         store = create_store("sqlite", self.store_path)
         self.keys = demo_keys(store, settings, origins=[self.api, self.allowed_origin])
         self.admin = store.keys.create("demo", set(Scope), "widget test", rate_per_minute=0)[0]
-        seed_tenant(store, "other", PROJECT_ROOT / "kb" / "demo")
+        seed_tenant(store, "other", DEMO_KB)
         store.origins.replace("other", [self.other_origin])
         self.other_key = store.keys.create("other", {Scope.SEARCH}, "other widget")[0]
         store.ensure_tenant("closed")  # no article, no origin

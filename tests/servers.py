@@ -16,7 +16,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from api.services import seed_tenant
-from indexer.settings import PROJECT_ROOT
+from indexer.settings import DEMO_KB, PROJECT_ROOT
 from kb.stores import Scope, create_store
 
 
@@ -96,7 +96,7 @@ def throwaway_demo_server(demo_index: Path, env: dict[str, str] | None = None,
     folder = Path(tempfile.mkdtemp(prefix="kb-throwaway-"))
     try:
         store = create_store("sqlite", folder / "store.sqlite3")
-        seed_tenant(store, "demo", PROJECT_ROOT / "kb" / "demo")
+        seed_tenant(store, "demo", DEMO_KB)
         key, _ = store.keys.create("demo", set(Scope), "throwaway", rate_per_minute=0)
         store.close()
         if demo_index.is_dir():  # no need to embed the demo KB again

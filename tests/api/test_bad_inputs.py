@@ -8,13 +8,13 @@ import json
 import pytest
 import yaml
 
-from indexer.settings import PROJECT_ROOT
+from indexer.settings import DEMO_KB
 
 LONG = "how do I return " * 100  # 1,600 characters, over KB_MAX_QUERY_CHARS (/v1/search)
 ARTICLE = {"category": "x", "variants": {"en": {"title": "t", "summary": "s", "body": "b",
                                                 "questions": ["a", "b", "c"]}}}
 
-DEMO_FRAME = yaml.safe_load((PROJECT_ROOT / "kb" / "demo" / "templates" / "_frame.yaml").read_text(encoding="utf-8"))
+DEMO_FRAME = yaml.safe_load((DEMO_KB / "templates" / "_frame.yaml").read_text(encoding="utf-8"))
 
 # (name, method, path, request keyword arguments, expected status, words the message must contain)
 CASES = [

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.cache import StoreReads
 from api.main import create_app
-from indexer.settings import PROJECT_ROOT
+from indexer.settings import DEMO_KB
 from kb.loader import load_articles
 from kb.stores import Scope
 from tests.helpers import bearer
@@ -55,7 +55,7 @@ def loopco(services):
     store = services.store
     if TENANT not in store.tenants():
         store.ensure_tenant(TENANT)
-        store.articles.put(TENANT, load_articles(PROJECT_ROOT / "kb" / "demo")[0])
+        store.articles.put(TENANT, load_articles(DEMO_KB)[0])
         store.origins.replace(TENANT, [ORIGIN])
     return store.keys.create(TENANT, set(Scope), "event loop test", rate_per_minute=0)[0]
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from api.services import seed_tenant
-from indexer.settings import PROJECT_ROOT
+from indexer.settings import DEMO_KB
 from kb.loader import load_articles
 from kb.stores import Scope, create_store
 from tests.helpers import wait_for
@@ -23,9 +23,9 @@ def test_a_tenant_catching_up_does_not_hold_up_the_server_or_other_tenants(tmp_p
     if settings.vector_backend != "faiss":
         pytest.skip("one server over SQLite and FAISS is enough here; the pgvector replicas have tests of their own")
     store = create_store("sqlite", tmp_path / "store.sqlite3")
-    seed_tenant(store, "demo", PROJECT_ROOT / "kb" / "demo")
+    seed_tenant(store, "demo", DEMO_KB)
     store.ensure_tenant("slowco")
-    for article in load_articles(PROJECT_ROOT / "kb" / "demo")[:SLOW_TENANT_ARTICLES]:
+    for article in load_articles(DEMO_KB)[:SLOW_TENANT_ARTICLES]:
         store.articles.put("slowco", article)  # written as an import would: slowco has no index yet
     demo_key, _ = store.keys.create("demo", {Scope.SEARCH}, "opening test", rate_per_minute=0)
     slow_key, _ = store.keys.create("slowco", {Scope.SEARCH}, "opening test", rate_per_minute=0)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bench.scaled import scaled_articles, write_jsonl
+from bench.scaled import main, scaled_articles, write_jsonl
 from kb.loader import KBFormatError, load_articles
 
 
@@ -21,6 +21,13 @@ def test_scaled_articles_are_deterministic_distinct_and_load_back(demo_articles,
     assert articles[25].id == f"{base[0].id}-p0001" and "BC-0001" in articles[25].variants[next(iter(base[0].variants))].title
     write_jsonl(articles, tmp_path / "kb" / "articles.jsonl")
     assert load_articles(tmp_path / "kb") == sorted(articles, key=lambda a: a.id)
+
+
+def test_the_command_scales_the_demo_kb_by_default(demo_articles, tmp_path, capsys):
+    assert main(["--count", "30", "--out", str(tmp_path / "scaled")]) == 0
+    articles = load_articles(tmp_path / "scaled")
+    assert len(articles) == 30 and {a.id.rsplit("-p", 1)[0] for a in articles} == set(demo_articles)
+    assert "30 articles" in capsys.readouterr().out
 
 
 def test_a_bad_jsonl_line_is_named(demo_articles, tmp_path):

@@ -108,9 +108,9 @@ def test_one_article_schema_reads_files_import_items_and_stored_documents(demo_a
 def copy_templates(tmp_path):
     import shutil
 
-    from indexer.settings import PROJECT_ROOT
+    from indexer.settings import DEMO_KB
 
-    shutil.copytree(PROJECT_ROOT / "kb" / "demo" / "templates", tmp_path / "templates")
+    shutil.copytree(DEMO_KB / "templates", tmp_path / "templates")
     return tmp_path / "templates"
 
 
@@ -162,10 +162,10 @@ def test_a_tenants_reference_kinds_are_checked(tmp_path, references, problem):
 
 
 def test_demo_templates_cover_every_situation_in_four_languages():
-    from indexer.settings import PROJECT_ROOT
+    from indexer.settings import DEMO_KB
     from kb.templates import PARTS
 
-    templates = load_templates(PROJECT_ROOT / "kb" / "demo")
+    templates = load_templates(DEMO_KB)
     assert set(templates.templates) == set(Situation)
     for template in templates.templates.values():
         assert set(template.parts) == set(Language)
@@ -186,9 +186,9 @@ def test_demo_templates_cover_every_situation_in_four_languages():
 ])
 def test_a_template_stored_without_validation_renders_without_raising_or_padding(closing, rendered):
     """Loading rejects these placeholders; should one be stored anyway, only plain ones are filled."""
-    from indexer.settings import PROJECT_ROOT
+    from indexer.settings import DEMO_KB
 
-    templates = load_templates(PROJECT_ROOT / "kb" / "demo")
+    templates = load_templates(DEMO_KB)
     general = templates.templates[Situation.GENERAL]
     parts = {**general.parts, Language.EN: {**general.parts[Language.EN], "closing": (closing,)}}
     unchecked = replace(templates, templates={**templates.templates, Situation.GENERAL: replace(general, parts=parts)})

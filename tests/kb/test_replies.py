@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from indexer.settings import PROJECT_ROOT
+from indexer.settings import DEMO_KB
 from kb.compose import CHAT_BUDGET, ConcernReply, ReplyContext, compose_answer, key_step
 from kb.formats import ReplyFormat, render
 from kb.loader import load_articles
@@ -16,7 +16,7 @@ from kb.models import Channel, Language
 from kb.references import Reference
 from kb.templates import Situation, load_templates
 
-DEMO = PROJECT_ROOT / "kb" / "demo"
+DEMO = DEMO_KB
 TEMPLATES = load_templates(DEMO)
 ARTICLES = {article.id: article for article in load_articles(DEMO)}
 MARKDOWN = re.compile(r"\*\*|__|`")

@@ -15,10 +15,15 @@ from kb.stores.base import (
     InvalidTenantNameError,
     KeyQuota,
     KeyQuotaExceeded,
+    MailboxLease,
+    MailboxStatus,
+    MailRecord,
+    MailState,
     QuestionCounts,
     Scope,
     Store,
     StoredArticle,
+    StoredMailbox,
     StoredTemplate,
     StoreUnavailableError,
     UnknownTenantError,
@@ -48,6 +53,7 @@ def create_store(name: str, location: str | Path) -> Store:
 
 
 __all__ = ["STORES", "TENANT_NAME", "AnswerCounts", "AnswerRecord", "AnswerRow", "ApiKey", "ArticleChange",
-           "Feedback", "InvalidTenantNameError", "KeyQuota", "KeyQuotaExceeded", "QuestionCounts", "Scope", "Store",
-           "StoredArticle", "StoredTemplate", "StoreUnavailableError", "UnknownTenantError", "VersionConflict",
+           "Feedback", "InvalidTenantNameError", "KeyQuota", "KeyQuotaExceeded", "MailboxLease",
+           "MailboxStatus", "MailRecord", "MailState", "QuestionCounts", "Scope", "Store",
+           "StoredArticle", "StoredMailbox", "StoredTemplate", "StoreUnavailableError", "UnknownTenantError", "VersionConflict",
            "checked_tenant_name", "create_store"]

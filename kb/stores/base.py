@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from kb.stores.answers import Answers
     from kb.stores.articles import Articles
     from kb.stores.keys import Keys
+    from kb.stores.mail_messages import MailMessages
+    from kb.stores.mailboxes import Mailboxes
     from kb.stores.origins import Origins
     from kb.stores.templates import Templates
 
@@ -215,6 +217,64 @@ class QuestionCounts:
     reasons: dict[str, int]  # how often each reason was given in feedback, first given first
 
 
+@dataclass(frozen=True)
+class StoredMailbox:
+    """A tenant's support mailbox as stored: its settings document (passwords encrypted by the caller)."""
+
+    tenant: str
+    name: str
+    document: dict
+    version: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class MailboxLease:
+    """Which worker serves a mailbox, until when (it renews the lease while it runs)."""
+
+    holder: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class MailboxStatus:
+    """How a mailbox is served: its lease, its last good poll and last error, its messages per state."""
+
+    lease: MailboxLease | None
+    last_poll_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    messages: dict[str, int]
+
+
+class MailState(str, Enum):
+    """Where a mailbox message is: being handled, or what was done with it."""
+
+    RECEIVED = "received"  # claimed by a worker; nothing sent
+    SENDING = "sending"  # its reply is being sent (written before the send: never sent a second time)
+    SENT = "sent"  # answered by mail
+    DRAFTED = "drafted"  # a draft waits in the drafts folder for an agent
+    SKIPPED = "skipped"  # never answered automatically (an auto-reply, a list, over the sender's budget, ...)
+    FAILED = "failed"  # handling failed; retried at ``retry_at``
+    SET_ASIDE = "set_aside"  # failed too often: left in the inbox for an agent
+
+
+@dataclass(frozen=True)
+class MailRecord:
+    """One mailbox message's record: its Message-ID, sender and state, the answer and reply made for it."""
+
+    message_id: str
+    sender: str
+    state: MailState
+    reason: str | None
+    attempts: int
+    retry_at: datetime | None
+    answer_id: str | None
+    reply_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
 def new_key_secret() -> str:
     """A fresh random API key (256 bits)."""
     return "kb_" + secrets.token_urlsafe(32)
@@ -233,7 +293,9 @@ class Store:
     * :attr:`templates`: each tenant's own reply templates (:mod:`kb.stores.templates`);
     * :attr:`keys`: API keys (:mod:`kb.stores.keys`);
     * :attr:`origins`: the web origins each tenant allows (:mod:`kb.stores.origins`);
-    * :attr:`answers`: the answer log, its feedback and the analytics over them (:mod:`kb.stores.answers`).
+    * :attr:`answers`: the answer log, its feedback and the analytics over them (:mod:`kb.stores.answers`);
+    * :attr:`mailboxes`: the support mailboxes' settings, leases and polls (:mod:`kb.stores.mailboxes`);
+    * :attr:`mail_messages`: what was done with each mailbox message (:mod:`kb.stores.mail_messages`).
     """
 
     articles: Articles
@@ -241,6 +303,8 @@ class Store:
     keys: Keys
     origins: Origins
     answers: Answers
+    mailboxes: Mailboxes
+    mail_messages: MailMessages
 
     def ensure_tenant(self, tenant: str) -> None:
         """Create the tenant when it does not exist.

@@ -2,8 +2,9 @@
 
 The store is split by concern, one small class each, written once in SQL both engines accept with
 ``?`` placeholders: :class:`~kb.stores.articles.Articles`, :class:`~kb.stores.templates.Templates`,
-:class:`~kb.stores.keys.Keys`, :class:`~kb.stores.origins.Origins` and
-:class:`~kb.stores.answers.Answers`. An engine (one file each) supplies the connection, its
+:class:`~kb.stores.keys.Keys`, :class:`~kb.stores.origins.Origins`,
+:class:`~kb.stores.answers.Answers`, :class:`~kb.stores.mailboxes.Mailboxes` and
+:class:`~kb.stores.mail_messages.MailMessages`. An engine (one file each) supplies the connection, its
 transactions, its document locks and where it records the schema version. The schema is versioned:
 :func:`migrate` applies :data:`MIGRATIONS` in order, each in its own transaction (the same runner
 applies the pgvector backend's tables in PostgreSQL). Every write is one transaction, committed
@@ -21,6 +22,8 @@ from kb.stores.articles import Articles
 from kb.stores.base import Store, UnknownTenantError, checked_tenant_name
 from kb.stores.columns import now
 from kb.stores.keys import Keys
+from kb.stores.mail_messages import MailMessages
+from kb.stores.mailboxes import Mailboxes
 from kb.stores.origins import Origins
 from kb.stores.templates import Templates
 
@@ -116,6 +119,50 @@ MIGRATIONS: list[str] = [
     """
     UPDATE api_keys SET rate_per_minute = NULL WHERE rate_per_minute < 0
     """,
+    # 8: support mailboxes (settings, the lease of the worker serving each, its polls) and the state of
+    # every mailbox message, by Message-ID
+    """
+    CREATE TABLE mailboxes (
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, name)
+    );
+    CREATE TABLE mailbox_leases (
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        mailbox TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, mailbox)
+    );
+    CREATE TABLE mailbox_polls (
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        mailbox TEXT NOT NULL,
+        last_poll_at TEXT,
+        last_error TEXT,
+        last_error_at TEXT,
+        PRIMARY KEY (tenant, mailbox)
+    );
+    CREATE TABLE mail_messages (
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        mailbox TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        state TEXT NOT NULL,
+        reason TEXT,
+        attempts INTEGER NOT NULL,
+        retry_at TEXT,
+        answer_id TEXT,
+        reply_id TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, mailbox, message_id)
+    );
+    CREATE INDEX mail_messages_by_sender ON mail_messages (tenant, mailbox, sender, created_at);
+    CREATE INDEX mail_messages_by_time ON mail_messages (tenant, created_at)
+    """,
 ]
 
 
@@ -154,6 +201,8 @@ class SqlStore(Store):
         self.keys = Keys(self)
         self.origins = Origins(self)
         self.answers = Answers(self)
+        self.mailboxes = Mailboxes(self)
+        self.mail_messages = MailMessages(self)
 
     def transaction(self) -> AbstractContextManager[Any]:
         """One write transaction, taken at once (conditional writes of a row cannot interleave);

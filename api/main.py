@@ -11,7 +11,19 @@ from api.cors import TenantCors
 from api.errors import install_error_handlers
 from api.logs import configure_logging
 from api.middleware import BodyLimit, RequestLog
-from api.routers import analytics, answers, articles, feedback, health, keys, origins, search, templates, widget
+from api.routers import (
+    analytics,
+    answers,
+    articles,
+    feedback,
+    health,
+    keys,
+    mailboxes,
+    origins,
+    search,
+    templates,
+    widget,
+)
 from api.services import AnswerService, load_answer_service, load_encoder
 from api.settings import Settings
 from indexer.encoders import ModelMissingError
@@ -57,7 +69,7 @@ def create_app(settings: Settings | None = None, services: AnswerService | None 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)
     for router in (answers.router, search.router, articles.router, templates.router, feedback.router,
-                   analytics.router, keys.router, origins.router, health.router, widget.router):
+                   analytics.router, keys.router, origins.router, mailboxes.router, health.router, widget.router):
         app.include_router(router)
     return app
 

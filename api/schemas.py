@@ -13,7 +13,7 @@ from kb.compose import ReplyContext
 from kb.formats import ReplyFormat
 from kb.models import ArticleContent, Channel, Language, VariantDocument
 from kb.reading import MAX_MESSAGE_CHARS
-from kb.stores import Scope
+from kb.stores import MailState, Scope
 from kb.templates import Situation
 
 MAX_TOP_K = 20
@@ -284,6 +284,44 @@ class UnansweredStat(BaseModel):
 
 class ErasedQueries(BaseModel):
     erased: int = Field(..., description="answers whose query text was erased")
+
+
+class MailboxStatusOut(BaseModel):
+    served_by: str | None = Field(..., description="the worker serving the mailbox now (None: none)")
+    lease_expires_at: datetime | None
+    last_poll_at: datetime | None = Field(..., description="the last poll that read the inbox")
+    last_error: str | None = Field(..., description="the last error (server down, login refused, ...)")
+    last_error_at: datetime | None
+    messages: dict[str, int] = Field(..., description="messages per state: sent, drafted, skipped, failed, "
+                                                      "set_aside, received, sending")
+
+
+class MailMessageOut(BaseModel):
+    message_id: str
+    sender: str
+    state: MailState
+    reason: str | None = Field(..., description="why: the skip reason, the policy's decision, the last error")
+    attempts: int
+    retry_at: datetime | None
+    answer_id: str | None = Field(..., description="the answer in the answer log (feedback, analytics)")
+    reply_id: str | None = Field(..., description="the Message-ID of the reply sent or drafted")
+    first_seen_at: datetime
+    updated_at: datetime
+
+
+class MailboxOut(BaseModel):
+    name: str
+    version: int
+    updated_at: datetime
+    settings: dict = Field(..., description="the settings as saved, without passwords (password_set says "
+                                            "whether one is stored)")
+    status: MailboxStatusOut
+    recent: list[MailMessageOut] | None = Field(None, description="the latest messages, last changed first")
+
+
+class MailboxCheckOut(BaseModel):
+    idle: bool = Field(..., description="the IMAP server offers IDLE: new mail is read at once")
+    move: bool = Field(..., description="it offers MOVE")
 
 
 class FieldProblem(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from indexer.confidence import DEFAULT_ANSWER_THRESHOLD
@@ -76,6 +76,11 @@ class Settings(IndexerSettings):
                                                                    "origins changed through another replica (or the "
                                                                    "admin CLI) take effect here within it, through "
                                                                    "this one at once; 0: read the store every request")
+
+    mailbox_key: SecretStr | None = Field(None, description="the key support mailboxes' passwords are encrypted "
+                                                              "with (kb-answers mailbox new-key; several, comma-"
+                                                              "separated, rotate it: the first encrypts); without "
+                                                              "it /v1/mailboxes answers 503")
 
     @model_validator(mode="after")
     def postgres_needs_a_dsn(self) -> Settings:

@@ -263,6 +263,11 @@ def _message_id(message: EmailMessage, raw: bytes) -> str:
         return found.group()
     if value and not any(character.isspace() for character in value):
         return f"<{value}>"
+    return content_message_id(raw)
+
+
+def content_message_id(raw: bytes) -> str:
+    """The id of a mail without a Message-ID (or without readable headers at all): its bytes' SHA-256."""
     return f"<{hashlib.sha256(raw).hexdigest()}@{MISSING_ID_DOMAIN}>"
 
 

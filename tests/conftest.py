@@ -11,11 +11,14 @@ import os
 import socket
 
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.helpers import bearer, new_key
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# the support mailboxes' passwords are encrypted with it: a fresh key for every test session
+os.environ.setdefault("KB_MAILBOX_KEY", Fernet.generate_key().decode("ascii"))
 
 LOOPBACK_PREFIXES = ("127.", "::1", "localhost")
 

@@ -1,0 +1,210 @@
+"""The mailbox worker end to end, in process, on the real Dovecot and SMTP server: one poll answers, drafts
+or skips each message once, and marks it in IMAP."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from api.mailbox.secrets import PasswordBox
+from api.mailbox.worker import MailboxWorker
+from kb.stores import MailState
+from tests.api.mailbox.mailboxes import customer_mail, new_mailbox
+
+
+@pytest.fixture(scope="session")
+def mail_services(settings, request):
+    """The session's service on the default backend (the mailbox tests need one, not one per backend)."""
+    if settings.vector_backend != "faiss":
+        pytest.skip("the mailbox runs the same pipeline on every backend: tested once, on faiss")
+    return request.getfixturevalue("services")
+
+
+@pytest.fixture(scope="session")
+def box(mail_services):
+    return PasswordBox(mail_services.settings.mailbox_key.get_secret_value())
+
+
+@pytest.fixture
+def make_mailbox(mail_services, box, dovecot, smtp_sink):
+    """Makes a mailbox of the demo tenant on folders of its own (settings overridden as given)."""
+    return lambda **overrides: new_mailbox(mail_services.store, box, dovecot, smtp_sink, **overrides)
+
+
+@pytest.fixture
+def mailbox(make_mailbox):
+    return make_mailbox()
+
+
+@pytest.fixture
+def draft_mailbox(make_mailbox):
+    return make_mailbox(policy="draft")
+
+
+def poll(services, box, mailbox) -> dict[str, int]:
+    return asyncio.run(MailboxWorker(services, box).poll_once("demo", mailbox.name)).outcomes
+
+
+def test_a_confident_question_is_answered_by_smtp_within_one_poll_threaded(mail_services, box, mailbox):
+    raw, message_id = customer_mail("Hello,\n\nI forgot my password and cannot log in. How can I reset it?\n\n"
+                                    "Best regards,\nAnn", "Cannot log in")
+    mailbox.deliver(raw)
+    assert poll(mail_services, box, mailbox) == {"sent": 1}
+    [reply] = mailbox.replies_to(message_id)
+    assert reply["Subject"] == "Re: Cannot log in" and reply["References"] == message_id
+    assert reply["To"].addresses[0].addr_spec == "ann@customer.example"
+    assert reply["From"].addresses[0].addr_spec == "support@example.com"
+    assert reply["Auto-Submitted"] == "auto-replied" and reply["Content-Language"] == "en"
+    text, html = (reply.get_body((kind,)).get_content() for kind in ("plain", "html"))
+    assert "Ann" in text and "password" in text.lower() and "<p>" in html
+    record = mail_services.store.mail_messages.get("demo", mailbox.name, message_id)
+    assert record.state is MailState.SENT and record.reply_id == reply["Message-ID"]
+    [(_, flags)] = mailbox.folder("done")
+    assert {"KbHandled", "KbSent"} <= flags and mailbox.folder("inbox") == []
+    assert poll(mail_services, box, mailbox) == {}  # handled mail is never read again
+    assert len(mailbox.replies_to(message_id)) == 1
+
+
+def test_two_questions_get_one_reply_answering_both(mail_services, box, mailbox):
+    raw, message_id = customer_mail("Hi,\n\nI need an invoice for order 4411 for my company's accounts.\n\n"
+                                    "And separately: how can I change the delivery address of my order?\n\nThanks,\n"
+                                    "Ann", "Invoice and address")
+    mailbox.deliver(raw)
+    assert poll(mail_services, box, mailbox) == {"sent": 1}
+    [reply] = mailbox.replies_to(message_id)
+    text = reply.get_body(("plain",)).get_content().lower()
+    assert "invoice" in text and "address" in text
+
+
+def test_an_unanswerable_mail_becomes_a_threaded_draft_and_nothing_is_sent(mail_services, box, mailbox):
+    raw, message_id = customer_mail("Hello, what will the weather be like in Kaunas tomorrow?", "Weather")
+    mailbox.deliver(raw)
+    assert poll(mail_services, box, mailbox) == {"drafted": 1}
+    assert mailbox.replies_to(message_id) == []
+    [(draft, flags)] = mailbox.folder("drafts")
+    assert "\\Draft" in flags and draft["In-Reply-To"] == message_id and draft["Auto-Submitted"] is None
+    record = mail_services.store.mail_messages.get("demo", mailbox.name, message_id)
+    assert record.state is MailState.DRAFTED and "handed over" in record.reason
+
+
+def test_policy_draft_never_sends_even_a_sure_answer(mail_services, box, draft_mailbox):
+    raw, message_id = customer_mail("I forgot my password. How do I reset it?", "Password")
+    draft_mailbox.deliver(raw)
+    assert poll(mail_services, box, draft_mailbox) == {"drafted": 1}
+    assert draft_mailbox.replies_to(message_id) == []
+    [(draft, _)] = draft_mailbox.folder("drafts")
+    assert "password" in draft.get_body(("plain",)).get_content().lower()
+
+
+def test_auto_replies_lists_and_our_own_mail_are_skipped_and_left_in_the_inbox(mail_services, box, mailbox):
+    question = "I forgot my password. How do I reset it?"
+    mails = [customer_mail(question, "Out of office", Auto_Submitted="auto-replied"),
+             customer_mail(question, "[list] digest", List_Id="<customers.lists.example>"),
+             customer_mail(question, "Bulk", Precedence="bulk"),
+             customer_mail(question, "Bounce", sender="MAILER-DAEMON@mx.example"),
+             customer_mail(question, "Loop", sender="Acme Support <support@example.com>")]
+    for raw, _ in mails:
+        mailbox.deliver(raw)
+    assert poll(mail_services, box, mailbox) == {"skipped": 5}
+    assert all(mailbox.replies_to(message_id) == [] for _, message_id in mails) and mailbox.folder("drafts") == []
+    assert all({"KbHandled", "KbSkipped"} <= flags for _, flags in mailbox.folder("inbox"))
+    reasons = {mail_services.store.mail_messages.get("demo", mailbox.name, message_id).reason
+               for _, message_id in mails}
+    assert any("Auto-Submitted" in reason for reason in reasons) and any("List-Id" in reason for reason in reasons)
+
+
+def test_a_sender_over_the_reply_budget_is_skipped(mail_services, box, make_mailbox):
+    mailbox = make_mailbox(sender_budget_per_day=2)
+    mails = [customer_mail(f"Question {number}: how do I reset my password?", f"Password {number}")
+             for number in range(3)]
+    for raw, _ in mails:
+        mailbox.deliver(raw)
+    assert poll(mail_services, box, mailbox) == {"sent": 2, "skipped": 1}
+    record = mail_services.store.mail_messages.get("demo", mailbox.name, mails[2][1])
+    assert record.state is MailState.SKIPPED and "budget" in record.reason
+
+
+def test_japanese_chinese_and_lithuanian_mail_in_their_own_charsets_are_answered_in_their_language(
+        mail_services, box, mailbox):
+    mails = {
+        "ja": customer_mail("こんにちは。パスワードを忘れてしまい、ログインできません。どうすればリセットできますか？",
+                            "ログインできません", sender="山田 花子 <hanako@customer.example>", charset="iso-2022-jp"),
+        "zh": customer_mail("你好，我上周把鞋子寄回去了，什么时候能退款？", "退款", sender="王芳 <wang@customer.example>",
+                            charset="gb2312"),
+        "lt": customer_mail("Sveiki, pamiršau slaptažodį ir negaliu prisijungti. Kaip jį atkurti?", "Slaptažodis",
+                            sender="Rūta Žukauskienė <ruta@customer.example>", charset="windows-1257"),
+    }
+    for raw, _ in mails.values():
+        mailbox.deliver(raw)
+    assert poll(mail_services, box, mailbox) == {"sent": 3}
+    subjects = {"ja": "Re: ログインできません", "zh": "回复：退款", "lt": "ATS: Slaptažodis"}
+    for language, (_, message_id) in mails.items():
+        [reply] = mailbox.replies_to(message_id)
+        assert reply["Content-Language"] == language and reply["Subject"] == subjects[language]
+    ja_reply = mailbox.replies_to(mails["ja"][1])[0].get_body(("plain",)).get_content()
+    assert "山田" in ja_reply and "パスワード" in ja_reply
+
+
+def test_mail_handled_before_a_crash_is_only_marked_and_a_reply_being_sent_is_never_sent_again(
+        mail_services, box, mailbox):
+    sent_raw, sent_id = customer_mail("How do I reset my password?", "Password")
+    sending_raw, sending_id = customer_mail("When will I get my refund?", "Refund")
+    messages = mail_services.store.mail_messages
+    for raw, message_id, state in ((sent_raw, sent_id, MailState.SENT), (sending_raw, sending_id, MailState.SENDING)):
+        mailbox.deliver(raw)
+        messages.claim("demo", mailbox.name, message_id, "ann@customer.example")
+        messages.mark("demo", mailbox.name, message_id, state, reply_id="<kb-earlier@example.com>")
+    assert poll(mail_services, box, mailbox) == {"finished": 1, "set_aside": 1}
+    assert mailbox.replies_to(sent_id) == [] and mailbox.replies_to(sending_id) == []
+    assert messages.get("demo", mailbox.name, sending_id).state is MailState.SET_ASIDE
+    [(_, flags)] = mailbox.folder("inbox")  # set aside for an agent, in the inbox
+    assert "KbSetAside" in flags
+
+
+def test_a_refused_send_is_retried_later_and_set_aside_after_max_attempts(mail_services, box, make_mailbox,
+                                                                           smtp_sink):
+    mailbox = make_mailbox(max_attempts=2)
+    raw, message_id = customer_mail("How do I reset my password?", "Password")
+    mailbox.deliver(raw)
+    messages = mail_services.store.mail_messages
+    smtp_sink.refuse(True)
+    try:
+        assert poll(mail_services, box, mailbox) == {"failed": 1}
+        record = messages.get("demo", mailbox.name, message_id)
+        assert record.state is MailState.FAILED and "451" in record.reason and record.retry_at > datetime.now(UTC)
+        assert poll(mail_services, box, mailbox) == {}  # not due yet
+        messages.mark("demo", mailbox.name, message_id, MailState.FAILED, "451", retry_at=datetime.now(UTC)
+                      - timedelta(seconds=1))
+        assert poll(mail_services, box, mailbox) == {"set_aside": 1}
+    finally:
+        smtp_sink.refuse(False)
+    assert mailbox.replies_to(message_id) == []
+    assert messages.get("demo", mailbox.name, message_id).attempts == 2
+
+
+def test_a_refused_send_goes_out_once_when_the_server_takes_it_again(mail_services, box, mailbox, smtp_sink):
+    raw, message_id = customer_mail("How do I reset my password?", "Password")
+    mailbox.deliver(raw)
+    smtp_sink.refuse(True)
+    try:
+        assert poll(mail_services, box, mailbox) == {"failed": 1}
+    finally:
+        smtp_sink.refuse(False)
+    mail_services.store.mail_messages.mark("demo", mailbox.name, message_id, MailState.FAILED, "451",
+                                           retry_at=datetime.now(UTC) - timedelta(seconds=1))
+    assert poll(mail_services, box, mailbox) == {"sent": 1}
+    assert len(mailbox.replies_to(message_id)) == 1
+
+
+def test_the_answer_log_counts_mailbox_answers_under_channel_email(mail_services, box, mailbox):
+    raw, message_id = customer_mail("How do I reset my password?", "Password")
+    mailbox.deliver(raw)
+    poll(mail_services, box, mailbox)
+    record = mail_services.store.mail_messages.get("demo", mailbox.name, message_id)
+    mail_services.answer_log.flush()
+    rows = mail_services.store.answers.rows("demo", datetime.now(UTC) - timedelta(minutes=5),
+                                            datetime.now(UTC) + timedelta(minutes=1))
+    [row] = [row for row in rows if row.answer_id == record.answer_id]
+    assert row.channel == "email" and row.answered

@@ -9,7 +9,7 @@ PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install model adapt index browser serve test test-postgres fuzz soak eval bench clean
+.PHONY: install model adapt index browser mailserver serve test test-postgres fuzz soak eval bench clean
 
 # Virtual environment and dependencies. torch is installed first and pinned:
 # 2.13.0 is the local CPU build; any other version pulls multi-GB CUDA wheels.
@@ -49,6 +49,16 @@ browser:
 	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || \
 		(apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei)
 
+# Debian's Dovecot IMAP server for the mailbox tests (tests/mailservers.py starts its own throwaway
+# instances on free loopback ports), installed once, as root. The package's own service is stopped and
+# disabled right after the install (where no policy-rc.d already kept it from starting): nothing listens
+# on 143/993.
+mailserver:
+	@dpkg -s dovecot-imapd >/dev/null 2>&1 || \
+		(apt-get update && apt-get install -y --no-install-recommends dovecot-imapd && \
+		 { systemctl disable --now dovecot || { service dovecot stop; update-rc.d dovecot disable; } || true; } \
+		 >/dev/null 2>&1)
+
 # The demo tenant (created from kb/demo in build/store.sqlite3 on first start), its keys (printed and
 # written to build/demo-keys.json) and its demo page's origin (allowed for CORS), then the API.
 serve: index
@@ -57,7 +67,7 @@ serve: index
 	@echo "try:  curl -s -X POST http://$(HOST):$(PORT)/v1/answer -H 'Authorization: Bearer <the answer key above>' -H 'Content-Type: application/json' -d '{\"query\": \"Where is my parcel?\", \"channel\": \"chat\"}'"
 	$(KB) serve --host $(HOST) --port $(PORT)
 
-test: install browser
+test: install browser mailserver
 	$(PY) -m ruff check api indexer kb bench evals training tests
 	$(PY) -m pytest
 

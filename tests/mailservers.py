@@ -256,6 +256,11 @@ service imap-login {{{chroot}
     port = 0
   }}
 }}
+# the tests' mailboxes share one user on different folders, each served on its own connection (a real
+# deployment has a user per mailbox; Dovecot allows 10 connections per user and address by default)
+protocol imap {{
+  mail_max_userip_connections = 200
+}}
 # a refused login is answered at once, and refusals do not slow down the next logins from 127.0.0.1
 auth_failure_delay = 0
 service anvil {{{chroot}

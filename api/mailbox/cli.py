@@ -160,22 +160,23 @@ async def _serve(worker) -> int:
 
 
 async def _serve_once(worker) -> int:
-    """One pass over every mailbox this worker can lease (for a scheduler such as cron)."""
+    """One pass over every mailbox no other worker serves now (for a scheduler such as cron)."""
+    from api.mailbox.worker import LeaseLost
+
     failed = 0
     for stored in await asyncio.to_thread(worker.store.mailboxes.list):
         key = (stored.tenant, stored.name)
-        if stored.document.get("policy") == "off" or not worker.store.mailboxes.take_lease(*key, worker.holder,
-                                                                                          worker.lease_s):
+        if stored.document.get("policy") == "off":
             continue
         try:
             report = await worker.poll_once(*key)
             log.info("mailbox %s/%s: %s", *key, report.outcomes or "no new mail")
+        except LeaseLost as error:
+            log.info("mailbox %s/%s: %s", *key, error)
         except (MailServerError, MailboxKeyError) as error:
             failed += 1
             log.error("mailbox %s/%s: %s", *key, error)
             worker.store.mailboxes.record_poll(*key, str(error))
-        finally:
-            worker.store.mailboxes.release_lease(*key, worker.holder)
     return 1 if failed else 0
 
 

@@ -53,7 +53,8 @@ DONE = {MailState.SENT: "sent", MailState.DRAFTED: "drafted", MailState.SKIPPED:
 RETRY_BASE_S = 30.0  # a failed message is tried again after 30 s, 60 s, 120 s, ... (at most an hour)
 RETRY_MAX_S = 3600.0
 RECONNECT_MAX_S = 60.0  # a server that is down is tried again after 1 s, 2 s, 4 s, ... (at most a minute)
-SMTP_REFUSALS = (MailServerError,)  # the server refused before accepting the message: nothing was sent
+SMTP_REFUSALS = (MailServerError,)
+FETCH_BATCH = 20  # messages fetched from the server at a time  # the server refused before accepting the message: nothing was sent
 
 
 @dataclass
@@ -128,11 +129,8 @@ class MailboxWorker:
                 if stored is None or stored.document.get("policy") == Policy.OFF.value:
                     log.info("mailbox %s/%s removed or turned off: no longer served", tenant, name)
                     return
-                if not await asyncio.to_thread(self.store.mailboxes.take_lease, tenant, name, self.holder,
-                                               self.lease_s):
-                    log.warning("mailbox %s/%s: the lease passed to another worker", tenant, name)
-                    return
                 try:
+                    await asyncio.to_thread(self._renew, tenant, name)
                     settings = MailboxSettings.from_document(stored.document, self.box)
                     if inbox is None:
                         inbox = await _call(executor, _open_inbox, settings)
@@ -142,7 +140,7 @@ class MailboxWorker:
                     new_mail = await _call(executor, inbox.wait, min(settings.poll_seconds, self.lease_s / 3))
                     if not new_mail and not inbox.can_idle:
                         await _wait(stop, min(settings.poll_seconds, self.lease_s / 3))
-                except asyncio.CancelledError:
+                except (asyncio.CancelledError, LeaseLost):
                     raise
                 except Exception as error:  # the server down, a refused login, the store: retried with backoff
                     failures += 1
@@ -154,6 +152,8 @@ class MailboxWorker:
                         await _call(executor, inbox.close)
                         inbox = None
                     await _wait(stop, delay)
+        except LeaseLost as error:
+            log.warning("mailbox %s/%s: %s", tenant, name, error)
         finally:
             if inbox is not None:
                 await _call(executor, inbox.close)
@@ -161,34 +161,46 @@ class MailboxWorker:
             await asyncio.to_thread(_quietly, self.store.mailboxes.release_lease, tenant, name, self.holder)
 
     async def poll_once(self, tenant: str, name: str) -> PollReport:
-        """One pass over a mailbox's new mail on a connection of its own (tests, the bench, ``--once``).
+        """One pass over a mailbox's new mail on a connection of its own, under its lease (tests, the bench,
+        ``--once``).
 
         Raises:
             MailServerError: the IMAP server could not be used.
             LookupError: no such mailbox.
+            LeaseLost: another worker serves the mailbox.
         """
         stored = self.store.mailboxes.get(tenant, name)
         if stored is None:
             raise LookupError(f"tenant '{tenant}' has no mailbox '{name}'")
         settings = MailboxSettings.from_document(stored.document, self.box)
         executor = ThreadPoolExecutor(max_workers=1)
-        inbox = await _call(executor, _open_inbox, settings)
         try:
-            report = await self.poll(tenant, name, settings, inbox, executor)
+            self._renew(tenant, name)
+            inbox = await _call(executor, _open_inbox, settings)
+            try:
+                report = await self.poll(tenant, name, settings, inbox, executor)
+            finally:
+                await _call(executor, inbox.close)
             self.store.mailboxes.record_poll(tenant, name)
             return report
         finally:
-            await _call(executor, inbox.close)
             executor.shutdown(wait=False)
+            self.store.mailboxes.release_lease(tenant, name, self.holder)
 
     async def poll(self, tenant: str, name: str, settings: MailboxSettings, inbox: Inbox,
                    executor: ThreadPoolExecutor) -> PollReport:
-        """Handle every new message of the inbox, a few fetched at a time."""
+        """Handle every new message of the inbox, a few fetched at a time, renewing the mailbox's lease
+        before each (a long pass never outlives it).
+
+        Raises:
+            LeaseLost: another worker took the mailbox over.
+        """
         report = PollReport()
         uids = await _call(executor, inbox.new_uids)
-        for start in range(0, len(uids), 20):
-            fetched = await _call(executor, inbox.fetch, uids[start:start + 20])
+        for start in range(0, len(uids), FETCH_BATCH):
+            fetched = await _call(executor, inbox.fetch, uids[start:start + FETCH_BATCH])
             for uid, raw in fetched.items():
+                await asyncio.to_thread(self._renew, tenant, name)
                 outcome = await self.handle(tenant, name, settings, inbox, executor, uid, raw)
                 if outcome:
                     report.count(outcome)
@@ -212,7 +224,8 @@ class MailboxWorker:
                       "never sent again; check the sent mail before answering")
             return await self._conclude(tenant, name, inbox, executor, uid, message_id, MailState.SET_ASIDE, reason)
         sender = mail.sender_address if mail else ""
-        claimed = await asyncio.to_thread(messages.claim, tenant, name, message_id, sender)
+        claimed = await asyncio.to_thread(messages.claim, tenant, name, message_id, sender,
+                                          timedelta(seconds=self.lease_s))
         if claimed is None:
             return None
         try:
@@ -262,6 +275,15 @@ class MailboxWorker:
         return await self._conclude(tenant, name, inbox, executor, uid, mail.message_id, state, decision.reason,
                                     answer.answer_id, reply_id)
 
+    def _renew(self, tenant: str, name: str) -> None:
+        """Take or renew the mailbox's lease.
+
+        Raises:
+            LeaseLost: another worker holds it.
+        """
+        if not self.store.mailboxes.take_lease(tenant, name, self.holder, self.lease_s):
+            raise LeaseLost(f"the lease of mailbox {tenant}/{name} is held by another worker")
+
     async def _pipeline_answer(self, tenant: str, settings: MailboxSettings, mail: IncomingMail):
         """The pipeline's answer to the mail (channel email, Markdown), or why there is none to give."""
         message = pipeline.Message(
@@ -301,6 +323,10 @@ class MailboxWorker:
                                 reply_id)
         await _call(executor, inbox.finish, uid, DONE[state])
         return DONE[state]
+
+
+class LeaseLost(RuntimeError):
+    """Another worker holds the mailbox's lease: this one stops serving it."""
 
 
 def _open_inbox(settings: MailboxSettings) -> Inbox:

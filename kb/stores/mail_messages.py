@@ -3,16 +3,13 @@ before anything is sent, so a worker that crashes or a second worker never answe
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from kb.stores.base import MailRecord, MailState
 from kb.stores.columns import now, utc
 from kb.stores.concern import Concern
 
 COLUMNS = "message_id, sender, state, reason, attempts, retry_at, answer_id, reply_id, created_at, updated_at"
-# a message is handled again only from these states: never seen, failed (when due), or left mid-way before
-# anything was sent (a worker stopped while reading or answering it)
-CLAIMABLE = (MailState.FAILED.value, MailState.RECEIVED.value)
 
 
 class MailMessages(Concern):
@@ -24,9 +21,11 @@ class MailMessages(Concern):
                              "AND message_id = ?", (tenant, mailbox, message_id)).fetchone()
         return _record(row) if row else None
 
-    def claim(self, tenant: str, mailbox: str, message_id: str, sender: str) -> MailRecord | None:
+    def claim(self, tenant: str, mailbox: str, message_id: str, sender: str,
+              abandoned_after: timedelta = timedelta(minutes=1)) -> MailRecord | None:
         """Start handling a message: a new one, a failed one whose retry is due, or one a stopped worker
-        left before sending anything becomes ``received``, its attempts counted.
+        left before sending anything (``received`` and untouched for ``abandoned_after``: a worker's lease
+        time) becomes ``received``, its attempts counted.
 
         Returns:
             The claimed record, or None when the message is not to be handled now (done, being sent, or
@@ -35,13 +34,15 @@ class MailMessages(Concern):
         moment = now()
         with self.store.transaction() as db:
             self.store.lock_document(db, "mail_messages", tenant, f"{mailbox}/{message_id}")
-            row = db.execute("SELECT state, retry_at FROM mail_messages WHERE tenant = ? AND mailbox = ? "
+            row = db.execute("SELECT state, retry_at, updated_at FROM mail_messages WHERE tenant = ? AND mailbox = ? "
                              "AND message_id = ?", (tenant, mailbox, message_id)).fetchone()
+            abandoned = utc(datetime.now(UTC) - abandoned_after)
             if row is None:
                 db.execute("INSERT INTO mail_messages (tenant, mailbox, message_id, sender, state, attempts, "
                            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
                            (tenant, mailbox, message_id, sender, MailState.RECEIVED.value, moment, moment))
-            elif row[0] in CLAIMABLE and (row[1] is None or row[1] <= moment):
+            elif ((row[0] == MailState.FAILED.value and (row[1] is None or row[1] <= moment))
+                  or (row[0] == MailState.RECEIVED.value and row[2] <= abandoned)):
                 db.execute("UPDATE mail_messages SET state = ?, attempts = attempts + 1, retry_at = NULL, "
                            "updated_at = ? WHERE tenant = ? AND mailbox = ? AND message_id = ?",
                            (MailState.RECEIVED.value, moment, tenant, mailbox, message_id))

@@ -80,6 +80,13 @@ def test_a_message_is_claimed_once_and_again_only_when_its_retry_is_due(store):
     assert store.mail_messages.claim("acme", "support", "<a@x>", "ann@example.com") is None
 
 
+def test_a_message_left_mid_way_is_claimed_again_only_once_its_worker_is_gone(store):
+    assert store.mail_messages.claim("acme", "support", "<e@x>", "eve@example.com") is not None
+    assert store.mail_messages.claim("acme", "support", "<e@x>", "eve@example.com") is None  # being handled
+    again = store.mail_messages.claim("acme", "support", "<e@x>", "eve@example.com", abandoned_after=timedelta(0))
+    assert again.state is MailState.RECEIVED and again.attempts == 2
+
+
 def test_the_sender_budget_counts_answers_and_drafts_not_skips(store):
     since = datetime.now(UTC) - timedelta(minutes=1)
     for number, state in enumerate([MailState.SENT, MailState.DRAFTED, MailState.SKIPPED, MailState.FAILED]):

@@ -6,41 +6,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from api.mailbox.secrets import PasswordBox
 from api.mailbox.worker import MailboxWorker
 from kb.stores import MailState
-from tests.api.mailbox.mailboxes import customer_mail, new_mailbox
-
-
-@pytest.fixture(scope="session")
-def mail_services(settings, request):
-    """The session's service on the default backend (the mailbox tests need one, not one per backend)."""
-    if settings.vector_backend != "faiss":
-        pytest.skip("the mailbox runs the same pipeline on every backend: tested once, on faiss")
-    return request.getfixturevalue("services")
-
-
-@pytest.fixture(scope="session")
-def box(mail_services):
-    return PasswordBox(mail_services.settings.mailbox_key.get_secret_value())
-
-
-@pytest.fixture
-def make_mailbox(mail_services, box, dovecot, smtp_sink):
-    """Makes a mailbox of the demo tenant on folders of its own (settings overridden as given)."""
-    return lambda **overrides: new_mailbox(mail_services.store, box, dovecot, smtp_sink, **overrides)
-
-
-@pytest.fixture
-def mailbox(make_mailbox):
-    return make_mailbox()
-
-
-@pytest.fixture
-def draft_mailbox(make_mailbox):
-    return make_mailbox(policy="draft")
+from tests.api.mailbox.mailboxes import customer_mail
 
 
 def poll(services, box, mailbox) -> dict[str, int]:

@@ -176,3 +176,18 @@ def test_the_answer_log_counts_mailbox_answers_under_channel_email(mail_services
                                             datetime.now(UTC) + timedelta(minutes=1))
     [row] = [row for row in rows if row.answer_id == record.answer_id]
     assert row.channel == "email" and row.answered
+
+
+def test_the_admin_api_shows_what_the_worker_did(mail_services, box, mailbox, client):
+    mails = [customer_mail("How do I reset my password?", "Password"),
+             customer_mail("What is the weather like in Kaunas?", "Weather"),
+             customer_mail("How do I reset my password?", "Away", Auto_Submitted="auto-replied")]
+    for raw, _ in mails:
+        mailbox.deliver(raw)
+    poll(mail_services, box, mailbox)
+    shown = client.get(f"/v1/mailboxes/{mailbox.name}?recent=5").json()
+    assert shown["status"]["messages"] == {"sent": 1, "drafted": 1, "skipped": 1}
+    assert shown["status"]["last_poll_at"] is not None and shown["status"]["last_error"] is None
+    states = {entry["message_id"]: (entry["state"], entry["reason"]) for entry in shown["recent"]}
+    assert states[mails[0][1]][0] == "sent" and states[mails[1][1]][0] == "drafted"
+    assert states[mails[2][1]] == ("skipped", "Auto-Submitted: auto-replied")

@@ -264,6 +264,10 @@ class GroupRates(Rates):
 class AnalyticsSummary(BaseModel):
     total: Rates
     by_language_and_channel: list[GroupRates]
+    mailbox: dict[str, int] = Field(..., description="the support mailboxes' messages first seen in the period, per "
+                                                     "outcome: sent, drafted, skipped, failed, set_aside (their "
+                                                     "answers are counted above under channel email; not split by "
+                                                     "language; empty when another channel is asked for)")
 
 
 class QuestionStat(BaseModel):

@@ -76,7 +76,8 @@ def get_summary(services: AnswerServiceDep, caller: AdminCaller, since: Since = 
                 language: LanguageFilter = None, channel: ChannelFilter = None) -> AnalyticsSummary:
     since, until = logged_period(services, since, until)
     groups = services.store.answers.counts(caller.tenant, since, until, _value(language), _value(channel))
-    return AnalyticsSummary(**analytics.summary(groups))
+    mail = services.store.mail_messages.counts(caller.tenant, since, until) if channel in (None, Channel.EMAIL) else {}
+    return AnalyticsSummary(**analytics.summary(groups), mailbox=mail)
 
 
 @router.get("/top-questions", response_model=list[QuestionStat], summary="The most asked questions")

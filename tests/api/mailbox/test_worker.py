@@ -191,3 +191,19 @@ def test_the_admin_api_shows_what_the_worker_did(mail_services, box, mailbox, cl
     states = {entry["message_id"]: (entry["state"], entry["reason"]) for entry in shown["recent"]}
     assert states[mails[0][1]][0] == "sent" and states[mails[1][1]][0] == "drafted"
     assert states[mails[2][1]] == ("skipped", "Auto-Submitted: auto-replied")
+    before = client.get("/v1/analytics/summary?channel=email").json()["mailbox"]
+    mailbox.deliver(customer_mail("When will I get my refund?", "Refund")[0])
+    poll(mail_services, box, mailbox)
+    summary = client.get("/v1/analytics/summary?channel=email").json()
+    assert summary["mailbox"]["sent"] == before["sent"] + 1
+    assert client.get("/v1/analytics/summary?channel=chat").json()["mailbox"] == {}
+
+
+def test_a_message_that_cannot_be_read_is_set_aside_after_max_attempts(mail_services, box, make_mailbox):
+    mailbox = make_mailbox(max_attempts=1)
+    mailbox.deliver(b"\r\n\r\n")  # no header, no body: nothing a mail program would show
+    assert poll(mail_services, box, mailbox) == {"set_aside": 1}
+    [record] = mail_services.store.mail_messages.recent("demo", mailbox.name)
+    assert record.state is MailState.SET_ASIDE and "no readable headers" in record.reason
+    [(_, flags)] = mailbox.folder("inbox")
+    assert "KbSetAside" in flags

@@ -143,6 +143,8 @@ def _resolve(protocol: str, host: str, port: int) -> None:
         socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise MailServerError(protocol, "dns", f"the host name {host!r} does not resolve: {error.strerror}") from None
+    except UnicodeError:  # a label over 63 characters, an empty one ('a..b'): IDNA cannot encode it
+        raise MailServerError(protocol, "dns", f"{host!r} is not a valid host name") from None
 
 
 def _said(error: BaseException) -> str:

@@ -9,7 +9,7 @@ PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install model adapt index browser mailserver serve test test-postgres fuzz soak eval bench clean
+.PHONY: install model adapt index browser mailserver serve mailbox-worker test test-postgres fuzz soak eval bench clean
 
 # Virtual environment and dependencies. torch is installed first and pinned:
 # 2.13.0 is the local CPU build; any other version pulls multi-GB CUDA wheels.
@@ -66,6 +66,12 @@ serve: index
 	@echo "API on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/docs, help-centre demo: http://$(HOST):$(PORT)/demo)"
 	@echo "try:  curl -s -X POST http://$(HOST):$(PORT)/v1/answer -H 'Authorization: Bearer <the answer key above>' -H 'Content-Type: application/json' -d '{\"query\": \"Where is my parcel?\", \"channel\": \"chat\"}'"
 	$(KB) serve --host $(HOST) --port $(PORT)
+
+# The support mailbox worker (README, "The support mailbox"): answers every mailbox saved through
+# /v1/mailboxes or kb-answers mailbox, on the store and index of the KB_* variables, until Ctrl-C.
+# Needs KB_MAILBOX_KEY, the key the API encrypted the mailboxes' passwords with.
+mailbox-worker: index
+	$(KB) mailbox worker
 
 test: install browser mailserver
 	$(PY) -m ruff check api indexer kb bench evals training tests

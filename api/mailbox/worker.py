@@ -266,6 +266,13 @@ class MailboxWorker:
                 await asyncio.to_thread(messages.mark, tenant, name, mail.message_id, MailState.RECEIVED,
                                         decision.reason)
                 raise
+            except Exception as error:  # lost mid-transaction: the reply may have gone out
+                reason = (f"the connection to the SMTP server broke while sending the reply {reply_id} "
+                          f"({_describe(error)}): it may have gone out, so it is never sent again; check the sent "
+                          "mail before answering")
+                log.error("mailbox %s/%s: %s %s", tenant, name, mail.message_id, reason)
+                return await self._conclude(tenant, name, inbox, executor, uid, mail.message_id,
+                                            MailState.SET_ASIDE, reason)
             state = MailState.SENT
         else:
             if not await _call(executor, inbox.has_draft, reply_id):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from api.mailbox.worker import MailboxWorker
 from kb.stores import MailState
 from tests.api.mailbox.mailboxes import customer_mail
+from tests.mailservers import SmtpSink
 
 
 def poll(services, box, mailbox) -> dict[str, int]:
@@ -207,3 +208,24 @@ def test_a_message_that_cannot_be_read_is_set_aside_after_max_attempts(mail_serv
     assert record.state is MailState.SET_ASIDE and "no readable headers" in record.reason
     [(_, flags)] = mailbox.folder("inbox")
     assert "KbSetAside" in flags
+
+
+class DroppingSink(SmtpSink):
+    """An SMTP server that takes a message, then drops the connection before saying so."""
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        await super().handle_DATA(server, session, envelope)
+        server.transport.close()
+        return "250 2.0.0 OK"
+
+
+def test_a_connection_lost_mid_send_is_never_sent_again(mail_services, box, make_mailbox):
+    with DroppingSink() as sink:
+        mailbox = make_mailbox(smtp={"host": sink.host, "port": sink.port, "security": "none"})
+        raw, message_id = customer_mail("How do I reset my password?", "Password")
+        mailbox.deliver(raw)
+        assert poll(mail_services, box, mailbox) == {"set_aside": 1}
+        record = mail_services.store.mail_messages.get("demo", mailbox.name, message_id)
+        assert "may have gone out" in record.reason and len(sink.messages()) == 1
+        assert poll(mail_services, box, mailbox) == {}
+        assert len(sink.messages()) == 1

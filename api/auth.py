@@ -182,3 +182,4 @@ def require(*scopes: Scope) -> Callable[[Caller], Caller]:
 
 AdminCaller = Annotated[Caller, Depends(require(Scope.ADMIN))]
 SearchCaller = Annotated[Caller, Depends(require(Scope.SEARCH, Scope.ANSWER))]  # search or answer scope
+AnswerCaller = Annotated[Caller, Depends(require(Scope.ANSWER))]  # drafts for agents: internal articles too

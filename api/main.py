@@ -18,9 +18,11 @@ from api.routers import (
     feedback,
     health,
     keys,
+    links,
     mailboxes,
     origins,
     search,
+    suggest,
     templates,
     widget,
 )
@@ -69,7 +71,8 @@ def create_app(settings: Settings | None = None, services: AnswerService | None 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)
     for router in (answers.router, search.router, articles.router, templates.router, feedback.router,
-                   analytics.router, keys.router, origins.router, mailboxes.router, health.router, widget.router):
+                   analytics.router, keys.router, origins.router, links.router, mailboxes.router, suggest.router,
+                   health.router, widget.router):
         app.include_router(router)
     return app
 

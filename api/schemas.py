@@ -11,9 +11,10 @@ from api.cors import normalise_origin
 from api.pipeline import Message
 from kb.compose import ReplyContext
 from kb.formats import ReplyFormat
+from kb.links import checked_article_url
 from kb.models import ArticleContent, Channel, Language, VariantDocument
 from kb.reading import MAX_MESSAGE_CHARS
-from kb.stores import MailState, Scope
+from kb.stores import DraftAction, MailState, Scope
 from kb.templates import Situation
 
 MAX_TOP_K = 20
@@ -21,8 +22,8 @@ MAX_SUBJECT_CHARS = 1000
 MAX_OFFSET = 1_000_000_000  # past any page a store holds; larger numbers overflow the database's integers
 
 
-class AnswerRequest(BaseModel):
-    """A customer's question and where it was asked."""
+class MessageIn(BaseModel):
+    """A customer's message and what the reply may use: what ``/v1/answer`` and ``/v1/suggest`` both take."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -35,11 +36,6 @@ class AnswerRequest(BaseModel):
                                 description="the mail's or ticket's subject; it often states the question")
     format: Literal["text", "html"] = Field("text", description="html: query is an HTML body (converted to text; "
                                                                 "scripts, styles and quoted parts dropped)")
-    reply_format: ReplyFormat = Field(ReplyFormat.TEXT,
-                                      description="the reply's form: text (plain, no Markdown markers: chat, SMS), "
-                                                  "markdown, or html (a fragment for ticket editors; nothing from "
-                                                  "articles or the customer passes as markup)")
-    channel: Channel = Field(..., description="help_page, contact_form, chat, chatbot, email or ticket")
     language: Language | None = Field(None, description="answer language; detected from the query when absent")
     customer_name: str | None = Field(None, max_length=100, description="used in email/ticket greetings")
     top_k: int = Field(3, ge=1, le=MAX_TOP_K, description="how many articles to return")
@@ -64,13 +60,34 @@ class AnswerRequest(BaseModel):
             raise ValueError("query must contain some text, not only whitespace")
         return value.strip()
 
-    def to_message(self, accept_language: str | None = None) -> Message:
+    def message(self, channel: Channel, reply_format: ReplyFormat, accept_language: str | None = None) -> Message:
         """The request as the answer pipeline takes it (``accept_language``: the header, a tie-breaker)."""
-        return Message(text=self.query, channel=self.channel, subject=self.subject, html=self.format == "html",
-                       reply_format=self.reply_format, language=self.language, accept_language=accept_language,
+        return Message(text=self.query, channel=channel, subject=self.subject, html=self.format == "html",
+                       reply_format=reply_format, language=self.language, accept_language=accept_language,
                        situation=self.situation, top_k=self.top_k,
                        context=ReplyContext(self.customer_name, self.agent_name, self.company, self.timeframe,
                                             self.team))
+
+
+class AnswerRequest(MessageIn):
+    """A customer's question and where it was asked."""
+
+    channel: Channel = Field(..., description="help_page, contact_form, chat, chatbot, email or ticket")
+    reply_format: ReplyFormat = Field(ReplyFormat.TEXT,
+                                      description="the reply's form: text (plain, no Markdown markers: chat, SMS), "
+                                                  "markdown, or html (a fragment for ticket editors; nothing from "
+                                                  "articles or the customer passes as markup)")
+
+    def to_message(self, accept_language: str | None = None) -> Message:
+        """The request as the answer pipeline takes it (``accept_language``: the header, a tie-breaker)."""
+        return self.message(self.channel, self.reply_format, accept_language)
+
+
+class SuggestRequest(MessageIn):
+    """A ticket (or mail) an agent is looking at, from a help desk's sidebar app or automation."""
+
+    channel: Literal[Channel.TICKET, Channel.EMAIL] = Field(Channel.TICKET, description="ticket or email: the "
+                                                                                        "draft's shape")
 
 
 class ArticleRef(BaseModel):
@@ -78,6 +95,8 @@ class ArticleRef(BaseModel):
     title: str
     score: float = Field(..., description="cosine similarity of the best-matching field")
     language: Language
+    url: str | None = Field(None, description="the article on the tenant's help centre (PUT /v1/links sets the "
+                                              "pattern; null without one)")
 
 
 class ConcernOut(BaseModel):
@@ -117,12 +136,67 @@ class AnswerResponse(BaseModel):
                                                             "never asks for them again")
 
 
+class SuggestedArticle(BaseModel):
+    id: str
+    title: str
+    snippet: str = Field(..., description="the article's summary, in the language shown")
+    url: str | None = Field(..., description="the article on the tenant's help centre (null without a pattern)")
+    score: float
+    language: Language
+
+
+class Draft(BaseModel):
+    text: str = Field(..., description="the composed reply as plain text")
+    html: str = Field(..., description="the same reply as an HTML fragment for the help desk's editor")
+
+
+class SuggestResponse(BaseModel):
+    """What a sidebar shows for a ticket, in one response: the draft, its sources and whether to hand over."""
+
+    answer_id: str = Field(..., description="for POST /v1/suggest/{answer_id}/feedback")
+    language: Language
+    answered: bool = Field(..., description="every concern has a confident answer")
+    confidence: float = Field(..., ge=0, le=1, description="the least confident concern's confidence")
+    situation: Situation
+    handoff: bool = Field(..., description="true when a person should answer rather than send the draft")
+    handoff_reason: str | None = Field(..., description="why, in words for the agent")
+    draft: Draft
+    articles: list[SuggestedArticle] = Field(..., description="the sources: each concern's article first")
+    concerns: list[ConcernOut]
+
+
+class DraftFeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: DraftAction = Field(..., description="used (sent as suggested), edited (sent after changes) or rejected")
+    reason: str | None = Field(None, max_length=200, description="why it was edited or rejected, e.g. "
+                                                                 "'wrong article', 'outdated'")
+
+
+class LinksIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    article_url: str | None = Field(..., max_length=500,
+                                    description="the help centre's article URL with {id} and optionally {language}, "
+                                                "e.g. https://help.example.com/{language}/articles/{id}; null: none")
+
+    @field_validator("article_url")
+    @classmethod
+    def is_pattern(cls, value: str | None) -> str | None:
+        return checked_article_url(value) if value is not None else None
+
+
+class LinksOut(BaseModel):
+    article_url: str | None
+
+
 class SearchResult(BaseModel):
     id: str
     title: str
     summary: str
     score: float
     language: Language
+    url: str | None = Field(None, description="the article on the tenant's help centre (null without a pattern)")
 
 
 class SearchResponse(BaseModel):
@@ -264,6 +338,8 @@ class GroupRates(Rates):
 class AnalyticsSummary(BaseModel):
     total: Rates
     by_language_and_channel: list[GroupRates]
+    drafts: dict[str, int] = Field(..., description="what agents did with the drafts /v1/suggest gave in the period: "
+                                                    "used, edited, rejected")
     mailbox: dict[str, int] = Field(..., description="the support mailboxes' messages first seen in the period, per "
                                                      "outcome: sent, drafted, skipped, failed, set_aside (their "
                                                      "answers are counted above under channel email; not split by "

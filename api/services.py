@@ -81,10 +81,12 @@ class AnswerService:
     _stopping: threading.Event = field(default_factory=threading.Event)
     keys: StoreReads = field(init=False)  # live API keys by secret, read off the event loop (see api.auth)
     origins: AllowedOrigins = field(init=False)  # the origins each tenant allows (CORS)
+    links: StoreReads = field(init=False)  # each tenant's article URL pattern, read off the event loop
 
     def __post_init__(self):
         self.keys = StoreReads(self.store.keys.find, self.settings.access_cache_s, keep=lambda key: key is not None)
         self.origins = AllowedOrigins(self.store, self.settings.access_cache_s)
+        self.links = StoreReads(self.store.links.pattern, self.settings.access_cache_s)
         threading.Thread(target=self._follow, name="change-follower", daemon=True).start()
 
     def tenant_kb(self, tenant: str) -> TenantKnowledgeBase:

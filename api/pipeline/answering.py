@@ -17,6 +17,7 @@ from kb.compose import ConcernReply, compose_answer
 from kb.cues import anger_score
 from kb.filters import ArticleFilter
 from kb.formats import render
+from kb.links import article_url
 from kb.models import Language
 from kb.references import find_references
 from kb.segments import Segment
@@ -68,6 +69,7 @@ async def answer(services: AnswerService, tenant_kb: TenantKnowledgeBase, messag
                               message.channel, language, situation, tenant_kb.templates, message.context,
                               seed=int(answer_id[:8], 16), given=references, grievance=_grievance(reading.segments))
     least = round(min(concern.confidence for concern in concerns), 4)
+    links = await services.links.get(tenant_kb.tenant)
     services.answer_log.record(AnswerRecord(
         answer_id, tenant_kb.tenant, datetime.now(UTC), message.channel.value, language.value, answered,
         concerns[0].article_id, least, reading.message.text))
@@ -86,10 +88,10 @@ async def answer(services: AnswerService, tenant_kb: TenantKnowledgeBase, messag
                            or situation is Situation.TRANSFER_TO_SPECIALIST),
         text=render(composed.text, message.reply_format),
         parts={name: render(part, message.reply_format) for name, part in composed.parts.items()},
-        articles=_merged_ranking(concerns, message.top_k, requested),
+        articles=_merged_ranking(concerns, message.top_k, requested, links),
         concerns=[ConcernAnswer(text=concern.text, answered=concern.answered,
                                 confidence=round(concern.confidence, 4),
-                                article=_match(concern.hits[0], requested) if concern.hits else None,
+                                article=_match(concern.hits[0], requested, links) if concern.hits else None,
                                 situation=concern_situation if concern_situation is not situation else None,
                                 handoff=talks and not concern.answered and situation is not Situation.FAREWELL)
                   for concern, concern_situation in zip(concerns, own)],
@@ -118,16 +120,18 @@ def _grievance(segments: list[Segment]) -> str:
     return angriest if score > 0 else ""
 
 
-def _merged_ranking(concerns: list[Concern], limit: int, language: Language) -> list[ArticleMatch]:
+def _merged_ranking(concerns: list[Concern], limit: int, language: Language, links: str | None) -> list[ArticleMatch]:
     """Each concern's best article first (in message order), then the others by score."""
     best: dict[str, ArticleHit] = {}
     for hit in [concern.hits[0] for concern in concerns if concern.hits] + sorted(
             (hit for concern in concerns for hit in concern.hits[1:]), key=lambda hit: -hit.score):
         best.setdefault(hit.article.id, hit)
-    return [_match(hit, language) for hit in list(best.values())[:limit]]
+    return [_match(hit, language, links) for hit in list(best.values())[:limit]]
 
 
-def _match(hit: ArticleHit, language: Language) -> ArticleMatch:
-    """A hit as shown: its article's title in ``language`` (or the fallback language it has)."""
+def _match(hit: ArticleHit, language: Language, links: str | None) -> ArticleMatch:
+    """A hit as shown: its article's title in ``language`` (or the fallback language it has), and its URL on
+    the tenant's help centre when ``links`` (the tenant's pattern) is set."""
     variant = hit.article.variant_for(language)
-    return ArticleMatch(id=hit.article.id, title=variant.title, score=round(hit.score, 4), language=variant.language)
+    return ArticleMatch(id=hit.article.id, title=variant.title, score=round(hit.score, 4), language=variant.language,
+                        url=article_url(links, hit.article.id, variant.language))

@@ -68,6 +68,7 @@ class ArticleMatch:
     title: str
     score: float
     language: Language
+    url: str | None = None  # on the tenant's help centre, when it has a link pattern
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class SearchResult:
     summary: str
     score: float
     language: Language
+    url: str | None = None
 
 
 @dataclass(frozen=True)

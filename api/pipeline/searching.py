@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from api.pipeline.models import SearchResult, SearchResults
 from api.pipeline.steps import detect, matched_language, retrieve
 from kb.filters import ArticleFilter
+from kb.links import article_url
 from kb.models import Language
 
 if TYPE_CHECKING:
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 async def search(tenant_kb: TenantKnowledgeBase, query: str, language: Language | None, limit: int,
                  allowed: ArticleFilter, threshold: float, accept_language: str | None = None,
-                 tokens: int | None = None) -> SearchResults:
+                 tokens: int | None = None, links: str | None = None) -> SearchResults:
     """Rank the articles ``allowed`` lets through for a search box: titles and summaries in the query's
     language, and whether the first is a confident answer.
 
@@ -28,6 +29,7 @@ async def search(tenant_kb: TenantKnowledgeBase, query: str, language: Language 
         threshold: the confidence a first result needs to count as an answer (as for an answer's concerns).
         accept_language: an ``Accept-Language`` value, a tie-breaker for undecidable text.
         tokens: the query's embedding cost when already counted.
+        links: the tenant's article URL pattern (:mod:`kb.links`); results carry no URL without one.
     """
     detection = detect(query, language, accept_language)
     ranked = await retrieve(tenant_kb, query, detection.language, limit, allowed, tokens)
@@ -37,6 +39,7 @@ async def search(tenant_kb: TenantKnowledgeBase, query: str, language: Language 
     for hit in hits:
         variant = hit.article.variant_for(language)
         results.append(SearchResult(id=hit.article.id, title=variant.title, summary=variant.summary,
-                                    score=round(hit.score, 4), language=variant.language))
+                                    score=round(hit.score, 4), language=variant.language,
+                                    url=article_url(links, hit.article.id, variant.language)))
     return SearchResults(query=query, language=language, answered=bool(hits) and ranked.confidence >= threshold,
                          confidence=round(ranked.confidence, 4), results=results)

@@ -77,7 +77,8 @@ def get_summary(services: AnswerServiceDep, caller: AdminCaller, since: Since = 
     since, until = logged_period(services, since, until)
     groups = services.store.answers.counts(caller.tenant, since, until, _value(language), _value(channel))
     mail = services.store.mail_messages.counts(caller.tenant, since, until) if channel in (None, Channel.EMAIL) else {}
-    return AnalyticsSummary(**analytics.summary(groups), mailbox=mail)
+    drafts = services.store.answers.draft_counts(caller.tenant, since, until)
+    return AnalyticsSummary(**analytics.summary(groups), drafts=drafts, mailbox=mail)
 
 
 @router.get("/top-questions", response_model=list[QuestionStat], summary="The most asked questions")

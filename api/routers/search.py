@@ -37,5 +37,6 @@ async def get_search(
     charge_text(services, caller, response, tokens)
     allowed = caller.article_filter(category, product, frozenset(tag or ()))
     results = await pipeline.search(await services.open(caller.tenant), q.strip(), lang, limit, allowed,
-                                    services.settings.answer_threshold, accept_language, tokens)
+                                    services.settings.answer_threshold, accept_language, tokens,
+                                    await services.links.get(caller.tenant))
     return SearchResponse.model_validate(results, from_attributes=True)

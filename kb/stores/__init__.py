@@ -11,6 +11,7 @@ from kb.stores.base import (
     AnswerRow,
     ApiKey,
     ArticleChange,
+    DraftAction,
     Feedback,
     InvalidTenantNameError,
     KeyQuota,
@@ -52,7 +53,7 @@ def create_store(name: str, location: str | Path) -> Store:
     raise ValueError(f"unknown store '{name}'; use one of {', '.join(STORES)}")
 
 
-__all__ = ["STORES", "TENANT_NAME", "AnswerCounts", "AnswerRecord", "AnswerRow", "ApiKey", "ArticleChange",
+__all__ = ["STORES", "TENANT_NAME", "AnswerCounts", "AnswerRecord", "AnswerRow", "ApiKey", "ArticleChange", "DraftAction",
            "Feedback", "InvalidTenantNameError", "KeyQuota", "KeyQuotaExceeded", "MailboxLease",
            "MailboxStatus", "MailRecord", "MailState", "QuestionCounts", "Scope", "Store",
            "StoredArticle", "StoredMailbox", "StoredTemplate", "StoreUnavailableError", "UnknownTenantError", "VersionConflict",

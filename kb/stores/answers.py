@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kb.stores.base import AnswerCounts, AnswerRecord, AnswerRow, Feedback, QuestionCounts
+from kb.stores.base import AnswerCounts, AnswerRecord, AnswerRow, DraftAction, Feedback, QuestionCounts
 from kb.stores.columns import boolean, flag, now, utc
 from kb.stores.concern import Concern
 
@@ -41,6 +41,26 @@ class Answers(Concern):
                        (feedback.answer_id, tenant, now(), int(feedback.helpful), feedback.reason,
                         flag(feedback.resolved), flag(feedback.contacted_support)))
         return True
+
+    def put_draft_feedback(self, tenant: str, answer_id: str, action: DraftAction, reason: str | None = None) -> bool:
+        """Record (or replace) what an agent did with a suggested draft; False when the tenant gave no such
+        answer."""
+        with self.store.transaction() as db:
+            if db.execute("SELECT 1 FROM answers WHERE id = ? AND tenant = ?", (answer_id, tenant)).fetchone() is None:
+                return False
+            db.execute("INSERT INTO draft_feedback (answer_id, tenant, created_at, action, reason) VALUES (?, ?, ?, ?, ?) "
+                       "ON CONFLICT (answer_id) DO UPDATE SET created_at = excluded.created_at, "
+                       "action = excluded.action, reason = excluded.reason",
+                       (answer_id, tenant, now(), action.value, reason))
+        return True
+
+    def draft_counts(self, tenant: str, since: datetime, until: datetime) -> dict[str, int]:
+        """What agents did with the drafts of the tenant's answers given in ``[since, until)``, per action."""
+        with self.store.reading() as db:
+            rows = db.execute("SELECT d.action, COUNT(*) FROM draft_feedback d JOIN answers a ON a.id = d.answer_id "
+                              "WHERE a.tenant = ? AND a.created_at >= ? AND a.created_at < ? GROUP BY d.action",
+                              (tenant, utc(since), utc(until))).fetchall()
+        return {action: count for action, count in rows}
 
     def rows(self, tenant: str, since: datetime, until: datetime) -> list[AnswerRow]:
         """The tenant's answers in ``[since, until)`` with their feedback, oldest first."""

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from kb.stores.answers import Answers
     from kb.stores.articles import Articles
     from kb.stores.keys import Keys
+    from kb.stores.links import Links
     from kb.stores.mail_messages import MailMessages
     from kb.stores.mailboxes import Mailboxes
     from kb.stores.origins import Origins
@@ -180,6 +181,14 @@ class Feedback:
     contacted_support: bool | None = None
 
 
+class DraftAction(str, Enum):
+    """What an agent did with a suggested draft."""
+
+    USED = "used"  # sent as suggested
+    EDITED = "edited"  # sent after changing it
+    REJECTED = "rejected"  # not used
+
+
 @dataclass(frozen=True)
 class AnswerRow(AnswerRecord):
     """A logged answer with its feedback (None: no feedback, or that part of it not given)."""
@@ -295,7 +304,8 @@ class Store:
     * :attr:`origins`: the web origins each tenant allows (:mod:`kb.stores.origins`);
     * :attr:`answers`: the answer log, its feedback and the analytics over them (:mod:`kb.stores.answers`);
     * :attr:`mailboxes`: the support mailboxes' settings, leases and polls (:mod:`kb.stores.mailboxes`);
-    * :attr:`mail_messages`: what was done with each mailbox message (:mod:`kb.stores.mail_messages`).
+    * :attr:`mail_messages`: what was done with each mailbox message (:mod:`kb.stores.mail_messages`);
+    * :attr:`links`: each tenant's help-centre link pattern for article URLs (:mod:`kb.stores.links`).
     """
 
     articles: Articles
@@ -305,6 +315,7 @@ class Store:
     answers: Answers
     mailboxes: Mailboxes
     mail_messages: MailMessages
+    links: Links
 
     def ensure_tenant(self, tenant: str) -> None:
         """Create the tenant when it does not exist.

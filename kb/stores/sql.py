@@ -3,8 +3,8 @@
 The store is split by concern, one small class each, written once in SQL both engines accept with
 ``?`` placeholders: :class:`~kb.stores.articles.Articles`, :class:`~kb.stores.templates.Templates`,
 :class:`~kb.stores.keys.Keys`, :class:`~kb.stores.origins.Origins`,
-:class:`~kb.stores.answers.Answers`, :class:`~kb.stores.mailboxes.Mailboxes` and
-:class:`~kb.stores.mail_messages.MailMessages`. An engine (one file each) supplies the connection, its
+:class:`~kb.stores.answers.Answers`, :class:`~kb.stores.mailboxes.Mailboxes`,
+:class:`~kb.stores.mail_messages.MailMessages` and :class:`~kb.stores.links.Links`. An engine (one file each) supplies the connection, its
 transactions, its document locks and where it records the schema version. The schema is versioned:
 :func:`migrate` applies :data:`MIGRATIONS` in order, each in its own transaction (the same runner
 applies the pgvector backend's tables in PostgreSQL). Every write is one transaction, committed
@@ -22,6 +22,7 @@ from kb.stores.articles import Articles
 from kb.stores.base import Store, UnknownTenantError, checked_tenant_name
 from kb.stores.columns import now
 from kb.stores.keys import Keys
+from kb.stores.links import Links
 from kb.stores.mail_messages import MailMessages
 from kb.stores.mailboxes import Mailboxes
 from kb.stores.origins import Origins
@@ -163,6 +164,21 @@ MIGRATIONS: list[str] = [
     CREATE INDEX mail_messages_by_sender ON mail_messages (tenant, mailbox, sender, created_at);
     CREATE INDEX mail_messages_by_time ON mail_messages (tenant, created_at)
     """,
+    # 9: each tenant's help-centre link pattern (answers carry article URLs), and what agents did with the
+    # drafts suggested to them (used, edited, rejected)
+    """
+    CREATE TABLE tenant_links (
+        tenant TEXT PRIMARY KEY REFERENCES tenants(id),
+        article_url TEXT NOT NULL
+    );
+    CREATE TABLE draft_feedback (
+        answer_id TEXT PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        created_at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        reason TEXT
+    )
+    """,
 ]
 
 
@@ -203,6 +219,7 @@ class SqlStore(Store):
         self.answers = Answers(self)
         self.mailboxes = Mailboxes(self)
         self.mail_messages = MailMessages(self)
+        self.links = Links(self)
 
     def transaction(self) -> AbstractContextManager[Any]:
         """One write transaction, taken at once (conditional writes of a row cannot interleave);

@@ -2,6 +2,7 @@
 
     python -m api.admin tenant create acme --kb-dir path/to/kb
     python -m api.admin tenant origins acme https://help.acme.com  # pages that may call the API (CORS)
+    python -m api.admin tenant links acme 'https://help.acme.com/{language}/articles/{id}'  # article URLs
     python -m api.admin keys create --tenant acme --scopes search --name "help centre widget"
     python -m api.admin keys list --tenant acme
     python -m api.admin keys revoke --tenant acme <key id>
@@ -29,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.auth import create_api_key
 from api.cors import normalise_origin
-from api.schemas import KeyIn, OriginsIn
+from api.schemas import KeyIn, LinksIn, OriginsIn
 from api.services import seed_tenant
 from api.settings import Settings
 from api.writes import import_items
@@ -39,6 +40,7 @@ from kb.stores import Scope, Store, StoreUnavailableError, checked_tenant_name, 
 DEMO_SCOPES = {"search": {Scope.SEARCH}, "answer": {Scope.ANSWER}, "admin": set(Scope)}
 KEY_OPTIONS = {"scopes": "--scopes", "name": "--name", "rate_per_minute": "--rate"}  # KeyIn's fields
 ORIGIN_OPTIONS = {"origins": "origins"}  # OriginsIn's
+LINK_OPTIONS = {"article_url": "article_url"}  # LinksIn's
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -117,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     origins.add_argument("tenant")
     origins.add_argument("origins", nargs="*", help="the new list, replacing the old one, e.g. https://help.acme.com")
     origins.add_argument("--clear", action="store_true", help="allow no origin")
+    links = tenant.add_parser("links", help="show or set the help centre's article URL pattern (answers carry URLs)")
+    links.add_argument("tenant")
+    links.add_argument("article_url", nargs="?", help="e.g. https://help.acme.com/{language}/articles/{id}")
+    links.add_argument("--clear", action="store_true", help="no URLs in answers")
     keys = commands.add_parser("keys", help="create, list or revoke API keys").add_subparsers(dest="action",
                                                                                              required=True)
     create_key = keys.add_parser("create", help="create a key and print it (shown once)")
@@ -182,6 +188,12 @@ def _run(args, store: Store, settings: Settings) -> int:
             store.origins.replace(args.tenant, checked(OriginsIn, ORIGIN_OPTIONS, origins=args.origins).origins)
         allowed = store.origins.of(args.tenant)
         print(f"tenant {args.tenant} allows " + (", ".join(allowed) if allowed else "no origin (closed)"))
+    elif args.command == "tenant" and args.action == "links":
+        if args.article_url or args.clear:
+            store.links.set(args.tenant, None if args.clear else checked(LinksIn, LINK_OPTIONS,
+                                                                         article_url=args.article_url).article_url)
+        pattern = store.links.pattern(args.tenant)
+        print(f"tenant {args.tenant} links articles to " + (pattern or "nothing (answers carry no URL)"))
     elif args.command == "tenant":
         if args.tenant in store.tenants():
             raise ValueError(f"tenant '{args.tenant}' exists already")

@@ -68,6 +68,16 @@ def test_the_cli_checks_a_new_key_as_the_http_api_does(cli, client, tmp_path):
     assert code == 0 and "scopes answer, search" in out
 
 
+def test_the_cli_sets_the_article_url_pattern_as_the_http_api_does(cli):
+    assert cli("tenant", "create", "acme")[0] == 0
+    code, _, err = cli("tenant", "links", "acme", "https://help.acme.example/articles")
+    assert code == 2
+    assert_one_error_line(err, "article_url", "must hold {id}")
+    code, out, _ = cli("tenant", "links", "acme", "https://help.acme.example/{language}/{id}")
+    assert code == 0 and out == "tenant acme links articles to https://help.acme.example/{language}/{id}\n"
+    assert cli("tenant", "links", "acme", "--clear")[1] == "tenant acme links articles to nothing (answers carry no URL)\n"
+
+
 def test_the_cli_keeps_to_the_operators_key_limits(cli, monkeypatch, tmp_path):
     monkeypatch.setenv("KB_MAX_KEYS_PER_TENANT", "2")
     monkeypatch.setenv("KB_MAX_UNLIMITED_KEYS_PER_TENANT", "1")

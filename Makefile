@@ -107,9 +107,12 @@ eval: index
 # Without the peer: make bench BENCH_ARGS=--no-txtai. Then the PostgreSQL + pgvector deployment
 # (bench/scale_out.py): both backends at 10,000 and 100,000 vectors, 1 vs 2 API replicas. Between them,
 # whole emails against the single-query floor (bench/emails.py, about 2.5 minutes).
+# After it, a support mailbox of 500 mixed messages in four languages answered by one worker process on
+# a throwaway Dovecot and SMTP server (bench/mailbox.py): messages per minute, delivery to reply, duplicates.
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.emails
+	$(PY) -m bench.mailbox
 	$(PY) -m bench.scale_out $(SCALE_ARGS)
 
 clean:

@@ -9,7 +9,7 @@ PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install model adapt index browser mailserver serve mailbox-worker test test-postgres fuzz soak eval bench clean
+.PHONY: install model adapt index browser mailserver helpdesk serve mailbox-worker test test-postgres fuzz soak eval bench clean
 
 # Virtual environment and dependencies. torch is installed first and pinned:
 # 2.13.0 is the local CPU build; any other version pulls multi-GB CUDA wheels.
@@ -59,6 +59,17 @@ mailserver:
 		 { systemctl disable --now dovecot || { service dovecot stop; update-rc.d dovecot disable; } || true; } \
 		 >/dev/null 2>&1)
 
+# Debian's Request Tracker 5 (its standalone server, SQLite) for the help-desk tests (tests/helpdesk.py starts
+# its own throwaway instances on free loopback ports), installed once, as root: about 260 packages, 210 MB, a
+# minute. Preseeded so that no database is set up at install; RT needs a mail transport agent, and where none is
+# installed dma, which has no daemon, is that one. Nothing is left running or listening: no Apache, no mail
+# server, and RT's own service only orders start-up.
+helpdesk:
+	@dpkg -s request-tracker5 rt5-db-sqlite rt5-standalone >/dev/null 2>&1 || \
+		(echo 'request-tracker5 request-tracker5/dbconfig-install boolean false' | debconf-set-selections && \
+		 apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		 request-tracker5 rt5-db-sqlite rt5-standalone $$(test -e /usr/sbin/sendmail || echo dma))
+
 # The demo tenant (created from kb/demo in build/store.sqlite3 on first start), its keys (printed and
 # written to build/demo-keys.json) and its demo page's origin (allowed for CORS), then the API.
 serve: index
@@ -73,7 +84,7 @@ serve: index
 mailbox-worker: index
 	$(KB) mailbox worker
 
-test: install browser mailserver
+test: install browser mailserver helpdesk
 	$(PY) -m ruff check api indexer kb bench evals training tests
 	$(PY) -m pytest
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.connectors.processor import JobProcessor
 from api.cors import TenantCors
 from api.errors import install_error_handlers
 from api.logs import configure_logging
+from api.mailbox.secrets import MailboxKeyError, PasswordBox
 from api.middleware import BodyLimit, RequestLog
 from api.routers import (
     analytics,
     answers,
     articles,
+    connectors,
     feedback,
     health,
     keys,
@@ -47,7 +51,12 @@ def create_app(settings: Settings | None = None, services: AnswerService | None 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.services = services or load_answer_service(settings, encoder)
+        stop = asyncio.Event()
+        processing = _start_connector_processor(app, settings, stop)
         yield
+        stop.set()
+        if processing is not None:
+            await processing
         if services is None:
             for tenant_kb in app.state.services.open_tenants.values():
                 await tenant_kb.retriever.close()
@@ -72,9 +81,22 @@ def create_app(settings: Settings | None = None, services: AnswerService | None 
     app.add_middleware(RequestLog)
     for router in (answers.router, search.router, articles.router, templates.router, feedback.router,
                    analytics.router, keys.router, origins.router, links.router, mailboxes.router, suggest.router,
+                   connectors.router,
                    health.router, widget.router):
         app.include_router(router)
     return app
+
+
+def _start_connector_processor(app: FastAPI, settings: Settings, stop: asyncio.Event) -> asyncio.Task | None:
+    """Start answering the help-desk connectors' queued deliveries in this process (every replica does; the
+    store's leases keep each job to one); not without ``KB_MAILBOX_KEY``, whose secrets they need."""
+    try:
+        box = PasswordBox(settings.mailbox_key.get_secret_value() if settings.mailbox_key else None)
+    except MailboxKeyError:
+        app.state.connector_processor = None
+        return None
+    app.state.connector_processor = JobProcessor(app.state.services, box)
+    return asyncio.create_task(app.state.connector_processor.run(stop), name="connector jobs")
 
 
 def _model_or_exit(settings: Settings):

@@ -14,7 +14,7 @@ from kb.formats import ReplyFormat
 from kb.links import checked_article_url
 from kb.models import ArticleContent, Channel, Language, VariantDocument
 from kb.reading import MAX_MESSAGE_CHARS
-from kb.stores import DraftAction, MailState, Scope
+from kb.stores import DraftAction, JobState, MailState, Scope
 from kb.templates import Situation
 
 MAX_TOP_K = 20
@@ -440,3 +440,34 @@ class Health(BaseModel):
     catching_up: list[str] | None = Field(None, description="tenants whose index is being opened and caught up with "
                                                             "the store now (their first requests wait for it; "
                                                             "others are served)")
+
+
+class ConnectorJobOut(BaseModel):
+    delivery_id: str
+    ticket_id: str
+    state: JobState
+    reason: str | None = Field(..., description="why: the policy's decision, the ignore reason, the last error")
+    attempts: int
+    retry_at: datetime | None
+    answer_id: str | None
+    received_at: datetime
+    updated_at: datetime
+
+
+class ConnectorOut(BaseModel):
+    id: str
+    version: int
+    updated_at: datetime
+    receiver_path: str = Field(..., description="where the help desk sends its webhooks (POST, on this server)")
+    settings: dict = Field(..., description="the settings as saved, without secrets (secret_set, token_set say "
+                                            "whether they are stored)")
+    jobs: dict[str, int] = Field(..., description="deliveries per state: queued, running, writing, done, ignored, "
+                                                  "failed, set_aside")
+    recent: list[ConnectorJobOut] | None = Field(None, description="the latest deliveries, last changed first")
+
+
+class Receipt(BaseModel):
+    """What a help desk's webhook gets back at once; the work happens in the background."""
+
+    delivery_id: str
+    queued: bool = Field(..., description="false: this delivery was received before (a retry): nothing more happens")

@@ -7,7 +7,7 @@ dies). Per new message, in order:
 1. read the raw mail (:mod:`api.mailbox.incoming`) and claim its record in the store by Message-ID;
 2. skip what must never get an automatic answer (:mod:`api.mailbox.guards`), and senders over their
    reply budget;
-3. answer it through the answer pipeline (channel ``email``), decide (:mod:`api.mailbox.policy`);
+3. answer it through the answer pipeline (channel ``email``), decide (:mod:`api.autosend`);
 4. send: record ``sending`` in the store, then SMTP, then ``sent`` — or draft: append to the drafts folder;
 5. mark it handled in IMAP (a keyword; moved to the done folder when configured).
 
@@ -29,13 +29,13 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from api import pipeline
+from api.autosend import decide
 from api.mailbox.config import MailboxSettings, Policy
 from api.mailbox.connection import MailServerError, open_imap, open_smtp
 from api.mailbox.guards import automatic_reason
 from api.mailbox.inbox import Inbox
 from api.mailbox.incoming import IncomingMail, UnreadableMail, content_message_id, read_mail
 from api.mailbox.outgoing import build_reply, reply_message_id
-from api.mailbox.policy import decide
 from api.mailbox.secrets import MailboxKeyError, PasswordBox
 from api.services import AnswerService
 from kb.compose import ReplyContext
@@ -252,7 +252,7 @@ class MailboxWorker:
         if skip is not None:
             log.info("mailbox %s/%s: skipped %s: %s", tenant, name, mail.message_id, skip)
             return await self._conclude(tenant, name, inbox, executor, uid, mail.message_id, MailState.SKIPPED, skip)
-        decision = decide(answer, settings)
+        decision = decide(answer, settings.policy.value, settings.auto_send_confidence)
         reply_id = reply_message_id(f"{tenant}/{name}/{mail.message_id}", settings.from_address.rpartition("@")[2])
         reply = build_reply(mail, from_address=settings.from_address, from_name=settings.from_name,
                             text=render(answer.text, ReplyFormat.TEXT), html=render(answer.text, ReplyFormat.HTML),

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, HTTPException, Response
 
 from api import pipeline
 from api.auth import AnswerCaller, charge_text
+from api.connectors.notes import handoff_reason
 from api.deps import AnswerServiceDep
 from api.errors import check_query_length
 from api.routing import TextCheckedRoute
@@ -25,7 +26,6 @@ from api.schemas import (
 )
 from api.services import TenantKnowledgeBase
 from kb.formats import ReplyFormat, render
-from kb.templates import Situation
 
 router = APIRouter(prefix="/v1", tags=["suggest"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 
@@ -51,7 +51,7 @@ async def post_suggest(
     return SuggestResponse(
         answer_id=answer.answer_id, language=answer.language, answered=answer.answered,
         confidence=answer.confidence, situation=answer.situation, handoff=answer.handoff,
-        handoff_reason=_handoff_reason(answer),
+        handoff_reason=handoff_reason(answer),
         draft=Draft(text=render(answer.text, ReplyFormat.TEXT), html=render(answer.text, ReplyFormat.HTML)),
         articles=[_suggested(tenant_kb, match) for match in answer.articles],
         concerns=[ConcernOut.model_validate(concern, from_attributes=True) for concern in answer.concerns])
@@ -72,13 +72,3 @@ def _suggested(tenant_kb: TenantKnowledgeBase, match: pipeline.ArticleMatch) -> 
     variant = tenant_kb.index.articles[match.id].variant_for(match.language)
     return SuggestedArticle(id=match.id, title=match.title, snippet=variant.summary, url=match.url,
                             score=match.score, language=match.language)
-
-
-def _handoff_reason(answer: pipeline.Answer) -> str | None:
-    """Why a person should answer, in words for the agent (None when the draft may go out)."""
-    if not answer.handoff:
-        return None
-    if answer.situation is Situation.TRANSFER_TO_SPECIALIST:
-        return "the customer asks for a person or a specialist"
-    open_concerns = [concern.text for concern in answer.concerns if not concern.answered]
-    return "no article answers: " + "; ".join(f"'{text[:120]}'" for text in open_concerns)

@@ -11,9 +11,11 @@ from kb.stores.base import (
     AnswerRow,
     ApiKey,
     ArticleChange,
+    ConnectorJob,
     DraftAction,
     Feedback,
     InvalidTenantNameError,
+    JobState,
     KeyQuota,
     KeyQuotaExceeded,
     MailboxLease,
@@ -24,6 +26,7 @@ from kb.stores.base import (
     Scope,
     Store,
     StoredArticle,
+    StoredConnector,
     StoredMailbox,
     StoredTemplate,
     StoreUnavailableError,
@@ -53,8 +56,8 @@ def create_store(name: str, location: str | Path) -> Store:
     raise ValueError(f"unknown store '{name}'; use one of {', '.join(STORES)}")
 
 
-__all__ = ["STORES", "TENANT_NAME", "AnswerCounts", "AnswerRecord", "AnswerRow", "ApiKey", "ArticleChange", "DraftAction",
-           "Feedback", "InvalidTenantNameError", "KeyQuota", "KeyQuotaExceeded", "MailboxLease",
+__all__ = ["STORES", "TENANT_NAME", "AnswerCounts", "AnswerRecord", "AnswerRow", "ApiKey", "ArticleChange", "ConnectorJob", "DraftAction",
+           "Feedback", "InvalidTenantNameError", "JobState", "KeyQuota", "KeyQuotaExceeded", "MailboxLease",
            "MailboxStatus", "MailRecord", "MailState", "QuestionCounts", "Scope", "Store",
-           "StoredArticle", "StoredMailbox", "StoredTemplate", "StoreUnavailableError", "UnknownTenantError", "VersionConflict",
+           "StoredArticle", "StoredConnector", "StoredMailbox", "StoredTemplate", "StoreUnavailableError", "UnknownTenantError", "VersionConflict",
            "checked_tenant_name", "create_store"]

@@ -21,6 +21,8 @@ from kb.models import Article
 if TYPE_CHECKING:
     from kb.stores.answers import Answers
     from kb.stores.articles import Articles
+    from kb.stores.connector_jobs import ConnectorJobs
+    from kb.stores.connectors import Connectors
     from kb.stores.keys import Keys
     from kb.stores.links import Links
     from kb.stores.mail_messages import MailMessages
@@ -256,6 +258,47 @@ class MailboxStatus:
     messages: dict[str, int]
 
 
+@dataclass(frozen=True)
+class StoredConnector:
+    """A tenant's help-desk connector as stored: its settings document (secrets encrypted by the caller)."""
+
+    tenant: str
+    id: str
+    document: dict
+    version: int
+    updated_at: datetime
+
+
+class JobState(str, Enum):
+    """Where a connector's job (one webhook delivery) is."""
+
+    QUEUED = "queued"  # received, not yet taken
+    RUNNING = "running"  # taken by a worker (until its lease runs out); nothing written back yet
+    WRITING = "writing"  # its write-back is being made (written before the call: never made a second time)
+    DONE = "done"  # answered on the ticket
+    IGNORED = "ignored"  # nothing to answer (an agent's or our own message, not a customer's, ...)
+    FAILED = "failed"  # failed; retried at ``retry_at``
+    SET_ASIDE = "set_aside"  # failed too often, or a write-back that may have been made: for a person
+
+
+@dataclass(frozen=True)
+class ConnectorJob:
+    """One webhook delivery to answer: the vendor's delivery id, the mapped delivery, its state."""
+
+    tenant: str
+    connector: str
+    delivery_id: str
+    payload: dict
+    state: JobState
+    reason: str | None
+    attempts: int
+    retry_at: datetime | None
+    answer_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    reply: dict | None = None  # what is written back, kept from the first try so a retry writes the same
+
+
 class MailState(str, Enum):
     """Where a mailbox message is: being handled, or what was done with it."""
 
@@ -305,7 +348,9 @@ class Store:
     * :attr:`answers`: the answer log, its feedback and the analytics over them (:mod:`kb.stores.answers`);
     * :attr:`mailboxes`: the support mailboxes' settings, leases and polls (:mod:`kb.stores.mailboxes`);
     * :attr:`mail_messages`: what was done with each mailbox message (:mod:`kb.stores.mail_messages`);
-    * :attr:`links`: each tenant's help-centre link pattern for article URLs (:mod:`kb.stores.links`).
+    * :attr:`links`: each tenant's help-centre link pattern for article URLs (:mod:`kb.stores.links`);
+    * :attr:`connectors` and :attr:`connector_jobs`: help-desk connectors and their durable job queue
+      (:mod:`kb.stores.connectors`, :mod:`kb.stores.connector_jobs`).
     """
 
     articles: Articles
@@ -316,6 +361,8 @@ class Store:
     mailboxes: Mailboxes
     mail_messages: MailMessages
     links: Links
+    connectors: Connectors
+    connector_jobs: ConnectorJobs
 
     def ensure_tenant(self, tenant: str) -> None:
         """Create the tenant when it does not exist.

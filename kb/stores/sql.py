@@ -21,6 +21,8 @@ from kb.stores.answers import Answers
 from kb.stores.articles import Articles
 from kb.stores.base import Store, UnknownTenantError, checked_tenant_name
 from kb.stores.columns import now
+from kb.stores.connector_jobs import ConnectorJobs
+from kb.stores.connectors import Connectors
 from kb.stores.keys import Keys
 from kb.stores.links import Links
 from kb.stores.mail_messages import MailMessages
@@ -179,6 +181,34 @@ MIGRATIONS: list[str] = [
         reason TEXT
     )
     """,
+    # 10: help-desk connectors (an id unique across tenants: the receiver's path) and their durable job queue,
+    # one job per webhook delivery
+    """
+    CREATE TABLE connectors (
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        id TEXT NOT NULL UNIQUE,
+        version INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, id)
+    );
+    CREATE TABLE connector_jobs (
+        tenant TEXT NOT NULL REFERENCES tenants(id),
+        connector TEXT NOT NULL,
+        delivery_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL,
+        reason TEXT,
+        attempts INTEGER NOT NULL,
+        retry_at TEXT,
+        answer_id TEXT,
+        reply TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, connector, delivery_id)
+    );
+    CREATE INDEX connector_jobs_due ON connector_jobs (state, updated_at)
+    """,
 ]
 
 
@@ -220,6 +250,8 @@ class SqlStore(Store):
         self.mailboxes = Mailboxes(self)
         self.mail_messages = MailMessages(self)
         self.links = Links(self)
+        self.connectors = Connectors(self)
+        self.connector_jobs = ConnectorJobs(self)
 
     def transaction(self) -> AbstractContextManager[Any]:
         """One write transaction, taken at once (conditional writes of a row cannot interleave);

@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import base64
 import copy
-import hashlib
-import hmac
 import json
-from pathlib import Path
 
 import pytest
 
 from api.connectors.vendors import VENDORS, Credentials, InvalidPayload, create_vendor
 from api.connectors.vendors.freshdesk import BODY_TEMPLATE as FRESHDESK_TEMPLATE
 from api.connectors.vendors.zendesk import BODY_TEMPLATE as ZENDESK_TEMPLATE
+from tests.api.connectors.deliveries import (
+    WEBHOOK_KEY,
+    chatwoot_headers,
+    chatwoot_pending,
+    freshdesk_headers,
+    raw,
+    sample,
+    zammad_headers,
+    zendesk_headers,
+)
 
-SAMPLES = Path(__file__).parents[2] / "data" / "helpdesk"
-WEBHOOK_KEY = "whsec-our-own-test-secret"
 ANSWER_TEXT = "Your parcel left the depot today."
 ANSWER_HTML = "<p>Your parcel left the depot today.</p>"
 # Customer messages of our own, per language.
@@ -33,46 +38,6 @@ MESSAGES = {
     "zh": ("李娜", "zh-CN", "我的包裹已经一周没有物流更新了，能帮我查一下吗？"),
     "lt": ("Rūta Petrauskienė", "lt-LT", "Grąžinau batus prieš savaitę. Kada gausiu pinigus?"),
 }
-
-
-def sample(name: str) -> dict:
-    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
-
-
-def raw(payload: dict) -> bytes:
-    return json.dumps(payload, ensure_ascii=False).encode("utf-8")
-
-
-def zendesk_headers(body: bytes, secret: str = WEBHOOK_KEY) -> dict[str, str]:
-    timestamp = "2021-03-25T05:09:27Z"
-    digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
-    return {"x-zendesk-webhook-signature": base64.b64encode(digest).decode(),
-            "x-zendesk-webhook-signature-timestamp": timestamp,
-            "x-zendesk-webhook-invocation-id": "8350205582", "x-zendesk-webhook-id": "01F1KRFQ6BG29CNWFR60NK5FNY"}
-
-
-def zammad_headers(body: bytes, secret: str = WEBHOOK_KEY) -> dict[str, str]:
-    return {"User-Agent": "Zammad User Agent", "X-Zammad-Trigger": "kb answers",
-            "X-Zammad-Delivery": "c1e9a4b2-58f7-4a8e-9b0d-3f2a7e6d1c55",
-            "X-Hub-Signature": "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()}
-
-
-def chatwoot_headers(body: bytes, secret: str = WEBHOOK_KEY) -> dict[str, str]:
-    timestamp = "1627063370"
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return {"X-Chatwoot-Signature": f"sha256={digest}", "X-Chatwoot-Timestamp": timestamp}
-
-
-def freshdesk_headers(body: bytes, secret: str = WEBHOOK_KEY) -> dict[str, str]:
-    return {"Content-Type": "application/json", "X-KB-Secret": secret}
-
-
-def chatwoot_pending(content: str = "My order has not arrived yet.") -> dict:
-    payload = sample("chatwoot-message_created.json")
-    payload["conversation"]["status"] = "pending"
-    payload["content"] = content
-    return payload
-
 
 SIGNED = {
     "zendesk": ("zendesk-trigger.json", zendesk_headers),

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from api.autosend import decide
 from api.mailbox.config import MailboxSettings, shown_settings
-from api.mailbox.policy import decide
 from api.mailbox.secrets import MailboxKeyError, PasswordBox, new_key
 from api.pipeline import Answer, ConcernAnswer
 from kb.models import Channel, Language
@@ -70,8 +70,9 @@ def answer(*concerns: tuple[bool, float], handoff: bool = False) -> Answer:
     ("auto", answer((True, 0.95), (True, 0.55)), False, "confidence 0.55, under the auto-send confidence 0.60"),
     ("auto", answer((True, 0.95), (False, 0.2), handoff=True), False, "handed over to a person"),
     ("auto", answer((True, 0.99), handoff=True), False, "handed over to a person"),
-    ("draft", answer((True, 0.99)), False, "policy draft"),
+    ("draft", answer((True, 0.99)), False, "policy draft: every answer waits for a person"),
 ])
 def test_only_policy_auto_sends_and_only_when_every_concern_is_sure(policy, given, send, why):
-    decision = decide(given, MailboxSettings.model_validate({**SETTINGS, "policy": policy}))
+    settings = MailboxSettings.model_validate({**SETTINGS, "policy": policy})
+    decision = decide(given, settings.policy.value, settings.auto_send_confidence)
     assert decision.send is send and why in decision.reason

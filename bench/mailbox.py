@@ -18,8 +18,9 @@ question HTML only.
 
 Measured: messages per minute (final states over the time from the first delivery to the last final state),
 delivery to reply received by the SMTP server (p50, p95; sent mail, matched by In-Reply-To), delivery to
-final state (p50, p95; every message), outcomes per kind of mail, duplicates (a second reply to a message,
-or a second draft for it in the drafts folder; goal 0) and the ERROR and Traceback lines of the worker's log.
+final state (p50, p95; every message), the longest pause between two final states, outcomes per kind of
+mail, duplicates (a second reply to a message, or a second draft for it in the drafts folder; goal 0) and the
+ERROR and Traceback lines of the worker's log.
 Prints tables, writes ``build/bench/mailbox.json``; progress on stderr.
 
     python -m bench.mailbox [--messages 500] [--seed 20261203] [--timeout 1800]
@@ -47,6 +48,7 @@ from datetime import UTC, date, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -420,6 +422,8 @@ def measure(mails: list[Mail], delivered: dict[str, datetime], records: dict[str
                                             for message_id in finished if message_id in replies]),
         "delivery_to_final": percentiles_s([(final_at[message_id] - delivered[message_id]).total_seconds()
                                             for message_id in finished]),
+        "longest_pause_s": round(max((later - earlier).total_seconds() for earlier, later
+                                     in pairwise(sorted([first_delivery, *final_at.values()]))), 2),
         "duplicates": {"replies": sum(len(times) - 1 for times in replies.values()),
                        "drafts": sum(count - 1 for count in draft_counts.values())},
         "replies_without_a_sent_record": sum(len(times) for message_id, times in replies.items()
@@ -493,6 +497,7 @@ def print_results(results: dict) -> None:
         ["messages per minute", f"{results['per_minute'] or 0:.1f}"],
         ["delivery -> reply received, p50 / p95 s", f"{reply['p50_s']} / {reply['p95_s']}"],
         ["delivery -> final state, p50 / p95 s", f"{final['p50_s']} / {final['p95_s']}"],
+        ["longest pause between final states, s", f"{results['longest_pause_s']:.1f}"],
         ["final states", f"{results['finished']} of {results['messages']}"],
         ["duplicates: second replies / second drafts", f"{duplicates['replies']} / {duplicates['drafts']}"],
         ["replies to mail not recorded as sent", results["replies_without_a_sent_record"]],

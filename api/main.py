@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.connectors.processor import JobProcessor
+from api.connectors.rt_poller import RtPoller
 from api.cors import TenantCors
 from api.errors import install_error_handlers
 from api.logs import configure_logging
@@ -52,11 +53,10 @@ def create_app(settings: Settings | None = None, services: AnswerService | None 
     async def lifespan(app: FastAPI):
         app.state.services = services or load_answer_service(settings, encoder)
         stop = asyncio.Event()
-        processing = _start_connector_processor(app, settings, stop)
+        background = _start_connectors(app, settings, stop)
         yield
         stop.set()
-        if processing is not None:
-            await processing
+        await asyncio.gather(*background)
         if services is None:
             for tenant_kb in app.state.services.open_tenants.values():
                 await tenant_kb.retriever.close()
@@ -87,16 +87,19 @@ def create_app(settings: Settings | None = None, services: AnswerService | None 
     return app
 
 
-def _start_connector_processor(app: FastAPI, settings: Settings, stop: asyncio.Event) -> asyncio.Task | None:
-    """Start answering the help-desk connectors' queued deliveries in this process (every replica does; the
-    store's leases keep each job to one); not without ``KB_MAILBOX_KEY``, whose secrets they need."""
+def _start_connectors(app: FastAPI, settings: Settings, stop: asyncio.Event) -> list[asyncio.Task]:
+    """Start answering the help-desk connectors' queued deliveries, and polling Request Tracker for new tickets, in
+    this process (every replica does; the store keeps each job to one); not without ``KB_MAILBOX_KEY``, whose
+    secrets they need."""
+    app.state.connector_processor = None
     try:
         box = PasswordBox(settings.mailbox_key.get_secret_value() if settings.mailbox_key else None)
     except MailboxKeyError:
-        app.state.connector_processor = None
-        return None
-    app.state.connector_processor = JobProcessor(app.state.services, box)
-    return asyncio.create_task(app.state.connector_processor.run(stop), name="connector jobs")
+        return []
+    processor = app.state.connector_processor = JobProcessor(app.state.services, box)
+    poller = RtPoller(app.state.services.store, box, processor.wake.set, settings.connector_poll_s)
+    return [asyncio.create_task(processor.run(stop), name="connector jobs"),
+            asyncio.create_task(poller.run(stop), name="request tracker poller")]
 
 
 def _model_or_exit(settings: Settings):

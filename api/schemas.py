@@ -458,7 +458,8 @@ class ConnectorOut(BaseModel):
     id: str
     version: int
     updated_at: datetime
-    receiver_path: str = Field(..., description="where the help desk sends its webhooks (POST, on this server)")
+    receiver_path: str | None = Field(..., description="where the help desk sends its webhooks (POST, on this "
+                                                       "server); null for a help desk that is polled (rt)")
     settings: dict = Field(..., description="the settings as saved, without secrets (secret_set, token_set say "
                                             "whether they are stored)")
     jobs: dict[str, int] = Field(..., description="deliveries per state: queued, running, writing, done, ignored, "

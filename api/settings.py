@@ -82,6 +82,9 @@ class Settings(IndexerSettings):
                                                               "separated, rotate it: the first encrypts); without "
                                                               "it /v1/mailboxes answers 503")
 
+    connector_poll_s: float = Field(30.0, gt=0, le=3600, description="how often help desks that send no webhooks "
+                                                                     "(Request Tracker) are read for new tickets")
+
     @model_validator(mode="after")
     def postgres_needs_a_dsn(self) -> Settings:
         if self.store == "postgres" and not self.store_dsn:

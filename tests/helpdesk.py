@@ -181,11 +181,11 @@ class RequestTracker:
 
         Returns:
             Per transaction: ``id`` (int), ``type`` (``Create``, ``Comment``, ``Correspond``, ``EmailRecord``,
-            ``Status``, ...), ``creator`` (the user's name) and ``content`` (its plain-text parts, "" when none).
+            ``Status``, ...), ``creator`` (the user's name) and ``content`` (its text and HTML parts, "" when none).
         """
         contents = defaultdict(list)
         for attachment in self._every(f"/ticket/{ticket_id}/attachments", "TransactionId,ContentType,Content"):
-            if attachment["ContentType"] == "text/plain":
+            if attachment["ContentType"] in ("text/plain", "text/html"):
                 contents[attachment["TransactionId"]].append(attachment["Content"])
         return [{"id": int(transaction["id"]), "type": transaction["Type"], "creator": transaction["Creator"]["id"],
                  "content": "\n".join(contents[transaction["id"]])}

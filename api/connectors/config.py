@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from api.connectors.vendors import VENDORS
+from api.connectors.vendors import VENDORS, WEBHOOK_VENDORS
 from api.connectors.vendors.base import Credentials
 from api.mailbox.secrets import PasswordBox
 
@@ -43,6 +43,8 @@ class ConnectorSettings(BaseModel):
     token: SecretStr | None = Field(None, max_length=1000, description="the API token or key answers are written "
                                                                        "back with; never returned")
     account_id: str | None = Field(None, max_length=50, description="Chatwoot: the account id")
+    queue: str = Field("General", min_length=1, max_length=200, description="Request Tracker: the queue whose new "
+                                                                            "tickets are answered")
     policy: ConnectorPolicy = Field(ConnectorPolicy.ASSIST, description="auto, assist or off")
     auto_send_confidence: float = Field(DEFAULT_AUTO_SEND_CONFIDENCE, ge=0, le=1,
                                         description="policy auto replies publicly only when every concern is "
@@ -75,7 +77,7 @@ class ConnectorSettings(BaseModel):
         """The settings as the store keeps them: secrets encrypted; a secret not given keeps ``stored``'s.
 
         Raises:
-            ValueError: no webhook secret given and none stored.
+            ValueError: no webhook secret given and none stored (a vendor that calls our receiver).
         """
         document = self.model_dump(mode="json", exclude=set(SECRET_FIELDS))
         for name in SECRET_FIELDS:
@@ -85,7 +87,7 @@ class ConnectorSettings(BaseModel):
                 document[f"{name}_encrypted"] = box.encrypt(given.get_secret_value())
             elif kept:
                 document[f"{name}_encrypted"] = kept
-        if "secret_encrypted" not in document:
+        if "secret_encrypted" not in document and self.vendor in WEBHOOK_VENDORS:
             raise ValueError("secret is required for a new connector: the webhook secret set in the help desk")
         return document
 

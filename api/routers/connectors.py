@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from api.auth import AdminCaller
 from api.connectors.config import ConnectorSettings, shown_connector
-from api.connectors.vendors import create_vendor
+from api.connectors.vendors import POLLED_VENDORS, create_vendor
 from api.connectors.vendors.base import InvalidPayload
 from api.deps import AnswerServiceDep, PasswordBoxDep
 from api.mailbox.secrets import MailboxKeyError
@@ -34,6 +34,9 @@ router = APIRouter(prefix="/v1", tags=["connectors"], responses=ERROR_RESPONSES,
              responses={200: {"model": Receipt, "description": "received before: nothing more happens"}})
 async def receive(services: AnswerServiceDep, box: PasswordBoxDep, vendor: str, connector_id: str, request: Request,
                   response: Response) -> Receipt:
+    if vendor in POLLED_VENDORS:
+        raise HTTPException(status_code=404, detail=f"{vendor} connectors read the help desk's new tickets: nothing is "
+                                                    "sent to them")
     stored = await asyncio.to_thread(services.store.connectors.find, connector_id)
     if stored is None or stored.document.get("vendor") != vendor:
         raise HTTPException(status_code=404, detail=f"no {vendor} connector '{connector_id}'")
@@ -120,7 +123,8 @@ def _connector(services: AnswerService, tenant: str, connector_id: str) -> Store
 def _view(services: AnswerService, stored: StoredConnector, recent: int = 0) -> dict:
     jobs = services.store.connector_jobs
     view = {"id": stored.id, "version": stored.version, "updated_at": stored.updated_at,
-            "receiver_path": f"/v1/connectors/{stored.document['vendor']}/{stored.id}",
+            "receiver_path": None if stored.document["vendor"] in POLLED_VENDORS
+            else f"/v1/connectors/{stored.document['vendor']}/{stored.id}",
             "settings": shown_connector(stored.document), "jobs": jobs.counts(stored.tenant, stored.id)}
     if recent:
         view["recent"] = [_job(job) for job in jobs.recent(stored.tenant, stored.id, recent)]

@@ -38,13 +38,14 @@ class Connectors(Documents):
         return StoredConnector(row[0], connector_id, json.loads(row[1]), row[2], datetime.fromisoformat(row[3])) \
             if row else None
 
-    def list(self, tenant: str) -> list[StoredConnector]:
-        """A tenant's connectors, by id."""
+    def list(self, tenant: str | None = None) -> list[StoredConnector]:
+        """A tenant's connectors by id; every tenant's when None (what a poller serves)."""
+        where, params = ("WHERE tenant = ? ", (tenant,)) if tenant is not None else ("", ())
         with self.store.reading() as db:
-            rows = db.execute("SELECT id, document, version, updated_at FROM connectors WHERE tenant = ? ORDER BY id",
-                              (tenant,)).fetchall()
-        return [StoredConnector(tenant, connector_id, json.loads(document), version, datetime.fromisoformat(at))
-                for connector_id, document, version, at in rows]
+            rows = db.execute(f"SELECT tenant, id, document, version, updated_at FROM connectors {where}"  # noqa: S608 (a constant condition; values are parameters)
+                              "ORDER BY tenant, id", params).fetchall()
+        return [StoredConnector(owner, connector_id, json.loads(document), version, datetime.fromisoformat(at))
+                for owner, connector_id, document, version, at in rows]
 
     def delete(self, tenant: str, connector_id: str) -> bool:
         """Delete a connector (its jobs' record stays); False when there was none."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from api.connectors.vendors.base import Credentials, Delivery, InvalidPayload, Vendor, WriteBack
 
-VENDORS = ("zendesk", "freshdesk", "zammad", "chatwoot")
+WEBHOOK_VENDORS = ("zendesk", "freshdesk", "zammad", "chatwoot")  # they call our receivers
+POLLED_VENDORS = ("rt",)  # we read their new tickets (api/connectors/rt_poller.py)
+VENDORS = WEBHOOK_VENDORS + POLLED_VENDORS
 
-__all__ = ["VENDORS", "Credentials", "Delivery", "InvalidPayload", "Vendor", "WriteBack", "create_vendor"]
+__all__ = ["POLLED_VENDORS", "VENDORS", "WEBHOOK_VENDORS", "Credentials", "Delivery", "InvalidPayload", "Vendor", "WriteBack", "create_vendor"]
 
 
 def create_vendor(name: str) -> Vendor:
@@ -33,4 +35,7 @@ def create_vendor(name: str) -> Vendor:
     if name == "chatwoot":
         from api.connectors.vendors.chatwoot import Chatwoot
         return Chatwoot()
+    if name == "rt":
+        from api.connectors.vendors.rt import RequestTracker
+        return RequestTracker()
     raise ValueError(f"unknown help-desk vendor {name!r}: choose one of {', '.join(VENDORS)}")

@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 
-from api.connectors.vendors import VENDORS
+from api.connectors.vendors import WEBHOOK_VENDORS
 from tests.api.connectors.deliveries import WEBHOOK_KEY, chatwoot_headers, signed_delivery
 from tests.helpers import wait_for
 from tests.vendor_api import VendorApi
@@ -53,7 +53,7 @@ def jobs(client, created: dict) -> list[dict]:
     return client.get(f"/v1/connectors/{created['id']}?recent=50").json()["recent"]
 
 
-@pytest.mark.parametrize("vendor", VENDORS)
+@pytest.mark.parametrize("vendor", WEBHOOK_VENDORS)
 def test_a_delivery_is_answered_with_a_private_note_for_the_agent(client, connector, vendor_api, vendor):
     created = connector(vendor)
     number = next(NUMBERS)

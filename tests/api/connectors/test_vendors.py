@@ -16,7 +16,7 @@ import json
 
 import pytest
 
-from api.connectors.vendors import VENDORS, Credentials, InvalidPayload, create_vendor
+from api.connectors.vendors import VENDORS, WEBHOOK_VENDORS, Credentials, InvalidPayload, create_vendor
 from api.connectors.vendors.freshdesk import BODY_TEMPLATE as FRESHDESK_TEMPLATE
 from api.connectors.vendors.zendesk import BODY_TEMPLATE as ZENDESK_TEMPLATE
 from tests.api.connectors.deliveries import (
@@ -53,13 +53,13 @@ CREDENTIALS = {
 }
 
 
-def test_create_vendor_knows_the_four_and_names_them_for_an_unknown_one():
+def test_create_vendor_knows_the_five_and_names_them_for_an_unknown_one():
     assert [create_vendor(name).name for name in VENDORS] == list(VENDORS)
-    with pytest.raises(ValueError, match="zendesk, freshdesk, zammad, chatwoot"):
+    with pytest.raises(ValueError, match="zendesk, freshdesk, zammad, chatwoot, rt"):
         create_vendor("helpscout")
 
 
-@pytest.mark.parametrize("vendor_name", VENDORS)
+@pytest.mark.parametrize("vendor_name", WEBHOOK_VENDORS)
 def test_a_delivery_signed_the_vendors_way_verifies_and_nothing_else_does(vendor_name):
     vendor = create_vendor(vendor_name)
     file, sign = SIGNED[vendor_name]
@@ -316,7 +316,7 @@ def test_a_payload_without_the_ticket_id_names_the_field(vendor_name, drop, fiel
         create_vendor(vendor_name).read({}, payload)
 
 
-@pytest.mark.parametrize("vendor_name", VENDORS)
+@pytest.mark.parametrize("vendor_name", WEBHOOK_VENDORS)
 def test_a_ticket_id_that_is_no_id_is_refused_naming_it(vendor_name):
     payload = chatwoot_pending() if vendor_name == "chatwoot" else sample(SIGNED[vendor_name][0])
     key = "conversation" if vendor_name == "chatwoot" else "ticket"

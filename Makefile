@@ -120,10 +120,13 @@ eval: index
 # whole emails against the single-query floor (bench/emails.py, about 2.5 minutes).
 # After it, a support mailbox of 500 mixed messages in four languages answered by one worker process on
 # a throwaway Dovecot and SMTP server (bench/mailbox.py): messages per minute, delivery to reply, duplicates.
+# Then 200 help-desk webhook deliveries of the four vendors in a burst, one in ten sent twice
+# (bench/webhooks.py): acknowledgement p99, time until all are processed, write-backs per delivery.
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.emails
 	$(PY) -m bench.mailbox
+	$(PY) -m bench.webhooks
 	$(PY) -m bench.scale_out $(SCALE_ARGS)
 
 clean:

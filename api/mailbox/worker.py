@@ -134,9 +134,11 @@ class MailboxWorker:
                     settings = MailboxSettings.from_document(stored.document, self.box)
                     if inbox is None:
                         inbox = await _call(executor, _open_inbox, settings)
-                    await self.poll(tenant, name, settings, inbox, executor)
+                    report = await self.poll(tenant, name, settings, inbox, executor)
                     await asyncio.to_thread(self.store.mailboxes.record_poll, tenant, name)
                     failures = 0
+                    if report.outcomes:  # mail that came in meanwhile was announced during the poll: read it now
+                        continue
                     new_mail = await _call(executor, inbox.wait, min(settings.poll_seconds, self.lease_s / 3))
                     if not new_mail and not inbox.can_idle:
                         await _wait(stop, min(settings.poll_seconds, self.lease_s / 3))

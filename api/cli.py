@@ -5,6 +5,7 @@
     kb-answers adapt [--force] ...                          apply the committed adapter (``python -m indexer.adapt``)
     kb-answers tenant|keys|import|demo-keys ...             tenants, keys and articles (``python -m api.admin``)
     kb-answers mailbox add|list|show|check|remove|worker    support mailboxes and their worker (api/mailbox/cli.py)
+    kb-answers connector add|list|show|remove              help-desk connectors (api/connectors/cli.py)
 
 Each group is its module's own command line, so ``kb-answers index build --help`` and
 ``python -m indexer build --help`` say the same.
@@ -43,6 +44,12 @@ def _adapt(argv: list[str]) -> int:
     return main(argv)
 
 
+def _connector(argv: list[str]) -> int:
+    from api.connectors.cli import main
+
+    return main(argv)
+
+
 def _mailbox(argv: list[str]) -> int:
     from api.mailbox.cli import main
 
@@ -59,7 +66,7 @@ def command_for(name: str) -> Callable[[list[str]], int] | None:
     """The command line that runs ``name``'s group, None for an unknown name."""
     if name in ADMIN_COMMANDS:
         return _admin
-    return {"serve": serve, "index": _index, "adapt": _adapt, "mailbox": _mailbox}.get(name)
+    return {"serve": serve, "index": _index, "adapt": _adapt, "mailbox": _mailbox, "connector": _connector}.get(name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     command = command_for(argv[0])
     if command is None:
-        print(f"kb-answers: unknown command {argv[0]!r}; one of serve, index, adapt, mailbox, "
+        print(f"kb-answers: unknown command {argv[0]!r}; one of serve, index, adapt, mailbox, connector, "
               f"{', '.join(ADMIN_COMMANDS)} (kb-answers --help)", file=sys.stderr)
         return 2
     # the admin CLI's own parser reads its command word; the others get what follows theirs

@@ -19,13 +19,9 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
-
-import yaml
-from pydantic import ValidationError
 
 from api.logs import configure_logging
 from api.mailbox.config import MailboxSettings
@@ -33,6 +29,7 @@ from api.mailbox.connection import MailServerError, check_mailbox
 from api.mailbox.manage import mailbox_view, save_mailbox
 from api.mailbox.secrets import MailboxKeyError, PasswordBox, new_key
 from api.settings import Settings
+from api.settings_files import read_settings
 from kb.stores import StoreUnavailableError, checked_tenant_name, create_store
 
 log = logging.getLogger("kb_mailbox")
@@ -86,7 +83,9 @@ def _manage(args, store, box: PasswordBox) -> int:
     if tenant not in store.tenants():
         raise LookupError(f"no tenant '{tenant}' (kb-answers tenant create {tenant})")
     if args.command == "add":
-        stored, found = save_mailbox(store, box, tenant, args.name, _read_settings(args), check=not args.no_check)
+        settings = read_settings(args.settings, MailboxSettings, {"imap.password": args.imap_password_env,
+                                                                  "smtp.password": args.smtp_password_env})
+        stored, found = save_mailbox(store, box, tenant, args.name, settings, check=not args.no_check)
         checked = f"; connection tested (IMAP IDLE: {'yes' if found.idle else 'no'})" if found else ""
         print(f"mailbox {tenant}/{args.name} saved, version {stored.version}{checked}")
         return 0
@@ -107,27 +106,6 @@ def _manage(args, store, box: PasswordBox) -> int:
         store.mailboxes.delete(tenant, args.name)
         print(f"mailbox {tenant}/{args.name} removed (a worker serving it stops within a poll)")
     return 0
-
-
-def _read_settings(args) -> MailboxSettings:
-    """The settings file, with passwords from the environment when asked; checked as the API checks them."""
-    try:
-        fields = yaml.safe_load(args.settings.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ValueError(f"{args.settings} is not YAML or JSON: {error}") from None
-    if not isinstance(fields, dict):
-        raise ValueError(f"{args.settings} must hold a mapping of the mailbox's settings")
-    for server, variable in (("imap", args.imap_password_env), ("smtp", args.smtp_password_env)):
-        if variable:
-            if variable not in os.environ:
-                raise ValueError(f"--{server}-password-env: the environment has no {variable}")
-            fields.setdefault(server, {})["password"] = os.environ[variable]
-    try:
-        return MailboxSettings.model_validate(fields)
-    except ValidationError as error:
-        raise ValueError("; ".join(f"{'.'.join(str(part) for part in problem['loc'])}: "
-                                   f"{problem['msg'].removeprefix('Value error, ')}"
-                                   for problem in error.errors())) from None
 
 
 def _print(view: dict) -> None:

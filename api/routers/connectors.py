@@ -16,15 +16,16 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from api.auth import AdminCaller
-from api.connectors.config import ConnectorSettings, shown_connector
+from api.connectors.config import ConnectorSettings
+from api.connectors.manage import connector_view, create_connector
 from api.connectors.vendors import POLLED_VENDORS, create_vendor
 from api.connectors.vendors.base import InvalidPayload
 from api.deps import AnswerServiceDep, PasswordBoxDep
 from api.mailbox.secrets import MailboxKeyError
 from api.routing import TextCheckedRoute
-from api.schemas import ERROR_RESPONSES, ConnectorJobOut, ConnectorOut, Receipt
+from api.schemas import ERROR_RESPONSES, ConnectorOut, Receipt
 from api.services import AnswerService
-from kb.stores import ConnectorJob, StoredConnector
+from kb.stores import StoredConnector
 
 router = APIRouter(prefix="/v1", tags=["connectors"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 
@@ -71,19 +72,17 @@ async def receive(services: AnswerServiceDep, box: PasswordBoxDep, vendor: str, 
 
 @router.post("/connectors", response_model=ConnectorOut, status_code=201, summary="Create a help-desk connector",
              description="The response's receiver_path is the webhook URL's path to paste into the help desk.")
-def create_connector(services: AnswerServiceDep, box: PasswordBoxDep, caller: AdminCaller,
-                     body: ConnectorSettings) -> dict:
-    connector_id = services.store.connectors.new_id()
+def post_connector(services: AnswerServiceDep, box: PasswordBoxDep, caller: AdminCaller,
+                   body: ConnectorSettings) -> dict:
     try:
-        document = body.to_document(box)
+        return connector_view(services.store, create_connector(services.store, box, caller.tenant, body))
     except ValueError as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
-    return _view(services, services.store.connectors.put(caller.tenant, connector_id, document, if_match=0))
 
 
 @router.get("/connectors", response_model=list[ConnectorOut], summary="This tenant's connectors")
 def list_connectors(services: AnswerServiceDep, caller: AdminCaller) -> list[dict]:
-    return [_view(services, stored) for stored in services.store.connectors.list(caller.tenant)]
+    return [connector_view(services.store, stored) for stored in services.store.connectors.list(caller.tenant)]
 
 
 @router.get("/connectors/{connector_id}", response_model=ConnectorOut,
@@ -91,7 +90,7 @@ def list_connectors(services: AnswerServiceDep, caller: AdminCaller) -> list[dic
 def get_connector(services: AnswerServiceDep, caller: AdminCaller, connector_id: str,
                   recent: Annotated[int, Query(ge=0, le=500, description="how many of its latest deliveries to show, "
                                                                         "with what was done with each")] = 20) -> dict:
-    return _view(services, _connector(services, caller.tenant, connector_id), recent)
+    return connector_view(services.store, _connector(services, caller.tenant, connector_id), recent)
 
 
 @router.put("/connectors/{connector_id}", response_model=ConnectorOut,
@@ -103,7 +102,7 @@ def put_connector(services: AnswerServiceDep, box: PasswordBoxDep, caller: Admin
         raise HTTPException(status_code=422, detail=f"vendor: a {current.document['vendor']} connector stays one; "
                                                     "create a new connector for another help desk")
     document = body.to_document(box, current.document)
-    return _view(services, services.store.connectors.put(caller.tenant, connector_id, document))
+    return connector_view(services.store, services.store.connectors.put(caller.tenant, connector_id, document))
 
 
 @router.delete("/connectors/{connector_id}", status_code=204, summary="Remove a connector (its receiver answers 404)")
@@ -118,20 +117,3 @@ def _connector(services: AnswerService, tenant: str, connector_id: str) -> Store
     if stored is None:
         raise HTTPException(status_code=404, detail=f"this tenant has no connector '{connector_id}'")
     return stored
-
-
-def _view(services: AnswerService, stored: StoredConnector, recent: int = 0) -> dict:
-    jobs = services.store.connector_jobs
-    view = {"id": stored.id, "version": stored.version, "updated_at": stored.updated_at,
-            "receiver_path": None if stored.document["vendor"] in POLLED_VENDORS
-            else f"/v1/connectors/{stored.document['vendor']}/{stored.id}",
-            "settings": shown_connector(stored.document), "jobs": jobs.counts(stored.tenant, stored.id)}
-    if recent:
-        view["recent"] = [_job(job) for job in jobs.recent(stored.tenant, stored.id, recent)]
-    return view
-
-
-def _job(job: ConnectorJob) -> ConnectorJobOut:
-    return ConnectorJobOut(delivery_id=job.delivery_id, ticket_id=job.payload["ticket_id"], state=job.state,
-                           reason=job.reason, attempts=job.attempts, retry_at=job.retry_at, answer_id=job.answer_id,
-                           received_at=job.created_at, updated_at=job.updated_at)

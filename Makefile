@@ -80,7 +80,7 @@ serve: index
 
 # The support mailbox worker (README, "The support mailbox"): answers every mailbox saved through
 # /v1/mailboxes or kb-answers mailbox, on the store and index of the KB_* variables, until Ctrl-C.
-# Needs KB_MAILBOX_KEY, the key the API encrypted the mailboxes' passwords with.
+# Needs KB_SECRETS_KEY, the key the API encrypted the mailboxes' passwords with.
 mailbox-worker: index
 	$(KB) mailbox worker
 

@@ -6,6 +6,7 @@
     kb-answers tenant|keys|import|demo-keys ...             tenants, keys and articles (``python -m api.admin``)
     kb-answers mailbox add|list|show|check|remove|worker    support mailboxes and their worker (api/mailbox/cli.py)
     kb-answers connector add|list|show|remove              help-desk connectors (api/connectors/cli.py)
+    kb-answers secrets-key                                  a new key for KB_SECRETS_KEY (api/secrets.py)
 
 Each group is its module's own command line, so ``kb-answers index build --help`` and
 ``python -m indexer build --help`` say the same.
@@ -44,6 +45,15 @@ def _adapt(argv: list[str]) -> int:
     return main(argv)
 
 
+def secrets_key(argv: list[str]) -> int:
+    """Print a new key for ``KB_SECRETS_KEY`` (mailbox passwords and connector secrets are encrypted with it)."""
+    from api.secrets import new_key
+
+    argparse.ArgumentParser(prog="kb-answers secrets-key", description=secrets_key.__doc__).parse_args(argv)
+    print(new_key())
+    return 0
+
+
 def _connector(argv: list[str]) -> int:
     from api.connectors.cli import main
 
@@ -66,7 +76,8 @@ def command_for(name: str) -> Callable[[list[str]], int] | None:
     """The command line that runs ``name``'s group, None for an unknown name."""
     if name in ADMIN_COMMANDS:
         return _admin
-    return {"serve": serve, "index": _index, "adapt": _adapt, "mailbox": _mailbox, "connector": _connector}.get(name)
+    return {"serve": serve, "index": _index, "adapt": _adapt, "mailbox": _mailbox, "connector": _connector,
+            "secrets-key": secrets_key}.get(name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     command = command_for(argv[0])
     if command is None:
-        print(f"kb-answers: unknown command {argv[0]!r}; one of serve, index, adapt, mailbox, connector, "
+        print(f"kb-answers: unknown command {argv[0]!r}; one of serve, index, adapt, mailbox, connector, secrets-key, "
               f"{', '.join(ADMIN_COMMANDS)} (kb-answers --help)", file=sys.stderr)
         return 2
     # the admin CLI's own parser reads its command word; the others get what follows theirs

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from api.mailbox.secrets import MailboxKeyError, PasswordBox
+from api.secrets import PasswordBox, SecretsKeyError
 from api.services import AnswerService
 
 
@@ -23,12 +23,12 @@ AnswerServiceDep = Annotated[AnswerService, Depends(get_answer_service)]
 
 
 def get_password_box(services: AnswerServiceDep) -> PasswordBox:
-    """What encrypts mailbox passwords; 503 when the server has no ``KB_MAILBOX_KEY``."""
-    key = services.settings.mailbox_key
+    """What encrypts mailbox passwords; 503 when the server has no ``KB_SECRETS_KEY``."""
+    key = services.settings.secrets_key
     try:
         return PasswordBox(key.get_secret_value() if key else None)
-    except MailboxKeyError as error:
-        raise HTTPException(status_code=503, detail=f"support mailboxes are not enabled on this server: {error}") from None
+    except SecretsKeyError as error:
+        raise HTTPException(status_code=503, detail=f"mailboxes and connectors are not enabled on this server: {error}") from None
 
 
 PasswordBoxDep = Annotated[PasswordBox, Depends(get_password_box)]

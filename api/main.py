@@ -13,7 +13,6 @@ from api.connectors.rt_poller import RtPoller
 from api.cors import TenantCors
 from api.errors import install_error_handlers
 from api.logs import configure_logging
-from api.mailbox.secrets import MailboxKeyError, PasswordBox
 from api.middleware import BodyLimit, RequestLog
 from api.routers import (
     analytics,
@@ -31,6 +30,7 @@ from api.routers import (
     templates,
     widget,
 )
+from api.secrets import PasswordBox, SecretsKeyError
 from api.services import AnswerService, load_answer_service, load_encoder
 from api.settings import Settings
 from indexer.encoders import ModelMissingError
@@ -89,12 +89,12 @@ def create_app(settings: Settings | None = None, services: AnswerService | None 
 
 def _start_connectors(app: FastAPI, settings: Settings, stop: asyncio.Event) -> list[asyncio.Task]:
     """Start answering the help-desk connectors' queued deliveries, and polling Request Tracker for new tickets, in
-    this process (every replica does; the store keeps each job to one); not without ``KB_MAILBOX_KEY``, whose
+    this process (every replica does; the store keeps each job to one); not without ``KB_SECRETS_KEY``, whose
     secrets they need."""
     app.state.connector_processor = None
     try:
-        box = PasswordBox(settings.mailbox_key.get_secret_value() if settings.mailbox_key else None)
-    except MailboxKeyError:
+        box = PasswordBox(settings.secrets_key.get_secret_value() if settings.secrets_key else None)
+    except SecretsKeyError:
         return []
     processor = app.state.connector_processor = JobProcessor(app.state.services, box)
     poller = RtPoller(app.state.services.store, box, processor.wake.set, settings.connector_poll_s)

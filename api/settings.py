@@ -77,8 +77,8 @@ class Settings(IndexerSettings):
                                                                    "admin CLI) take effect here within it, through "
                                                                    "this one at once; 0: read the store every request")
 
-    mailbox_key: SecretStr | None = Field(None, description="the key support mailboxes' passwords are encrypted "
-                                                              "with (kb-answers mailbox new-key; several, comma-"
+    secrets_key: SecretStr | None = Field(None, description="the key support mailboxes' passwords are encrypted "
+                                                              "with (kb-answers secrets-key; several, comma-"
                                                               "separated, rotate it: the first encrypts); without "
                                                               "it /v1/mailboxes answers 503")
 

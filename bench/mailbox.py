@@ -55,8 +55,8 @@ import numpy as np
 
 from api.mailbox.config import MailboxSettings
 from api.mailbox.manage import save_mailbox
-from api.mailbox.secrets import PasswordBox, new_key
 from api.mailbox.worker import DONE
+from api.secrets import PasswordBox, new_key
 from api.services import seed_tenant
 from bench.emails import format_slot, log
 from bench.workload import BENCH_DIR
@@ -457,7 +457,7 @@ def run(messages: int, seed: int, timeout: float, worker_log: Path) -> dict:
         sink = stack.enter_context(TimedSink())
         save_mailbox(store, PasswordBox(key), TENANT, MAILBOX, mailbox_settings(dovecot, sink))
         env = {**os.environ, "KB_STORE": "sqlite", "KB_STORE_PATH": str(folder / "store.sqlite3"),
-               "KB_VECTOR_BACKEND": "faiss", "KB_INDEX_DIR": str(folder / "index"), "KB_MAILBOX_KEY": key,
+               "KB_VECTOR_BACKEND": "faiss", "KB_INDEX_DIR": str(folder / "index"), "KB_SECRETS_KEY": key,
                "KB_LOG_LEVEL": "WARNING"}
         with worker_process(env, worker_log) as worker:
             log("waiting for the worker to load and take the mailbox's lease ...")

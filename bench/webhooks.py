@@ -1,7 +1,7 @@
 """``python -m bench.webhooks``: a burst of help-desk webhook deliveries to the connectors' receivers, end to end.
 
 Everything is real and throwaway: an API server over the demo KB in a temporary store
-(:func:`tests.servers.throwaway_demo_server`, with a fresh ``KB_MAILBOX_KEY``), a local HTTP server standing in for
+(:func:`tests.servers.throwaway_demo_server`, with a fresh ``KB_SECRETS_KEY``), a local HTTP server standing in for
 the help desks' APIs (:class:`tests.vendor_api.VendorApi`), and one connector per vendor (Zendesk, Freshdesk,
 Zammad, Chatwoot; policy ``assist``) created through ``POST /v1/connectors``. Then ``--deliveries`` (200) distinct
 customer messages, each a delivery of its vendor's documented shape signed its way
@@ -38,7 +38,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from api.mailbox.secrets import new_key
+from api.secrets import new_key
 from bench.emails import format_slot, log
 from bench.workload import BENCH_DIR
 from evals.common import print_table
@@ -293,7 +293,7 @@ def run(deliveries: int, clients: int, seed: int, timeout: float, server_log: Pa
     server_log.parent.mkdir(parents=True, exist_ok=True)
     server_log.unlink(missing_ok=True)
     log("starting the API server and the local vendor API ...")
-    with VendorApi() as vendor_api, throwaway_demo_server(DEMO_INDEX, {"KB_MAILBOX_KEY": new_key()},
+    with VendorApi() as vendor_api, throwaway_demo_server(DEMO_INDEX, {"KB_SECRETS_KEY": new_key()},
                                                           server_log) as (server, key):
         base_url = f"http://127.0.0.1:{server.port}"
         with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as admin:

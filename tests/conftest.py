@@ -18,7 +18,7 @@ from tests.helpers import bearer, new_key
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 # the support mailboxes' passwords are encrypted with it: a fresh key for every test session
-os.environ.setdefault("KB_MAILBOX_KEY", Fernet.generate_key().decode("ascii"))
+os.environ.setdefault("KB_SECRETS_KEY", Fernet.generate_key().decode("ascii"))
 
 LOOPBACK_PREFIXES = ("127.", "::1", "localhost")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from api.connectors.config import ConnectorSettings
 from api.connectors.manage import connector_view, create_connector, receiver_path
-from api.mailbox.secrets import PasswordBox
+from api.secrets import PasswordBox
 from api.settings import Settings
 from api.settings_files import read_settings
 from kb.stores import StoreUnavailableError, checked_tenant_name, create_store
@@ -59,7 +59,7 @@ def _run(args, store, settings: Settings) -> int:
     if tenant not in store.tenants():
         raise LookupError(f"no tenant '{tenant}' (kb-answers tenant create {tenant})")
     if args.command == "add":
-        box = PasswordBox(settings.mailbox_key.get_secret_value() if settings.mailbox_key else None)
+        box = PasswordBox(settings.secrets_key.get_secret_value() if settings.secrets_key else None)
         connector = read_settings(args.settings, ConnectorSettings, {"secret": args.secret_env,
                                                                      "token": args.token_env})
         stored = create_connector(store, box, tenant, connector)

@@ -1,7 +1,7 @@
 """A help-desk connector's settings: the vendor, the webhook secret, the write-back credentials and the policy.
 
 One model checks them wherever they come in (``POST /v1/connectors``, ``PUT /v1/connectors/{id}``). The store
-keeps them as a document whose secrets are encrypted (:mod:`api.mailbox.secrets`); no route returns them and
+keeps them as a document whose secrets are encrypted (:mod:`api.secrets`); no route returns them and
 none is logged.
 """
 
@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from api.connectors.vendors import VENDORS, WEBHOOK_VENDORS
 from api.connectors.vendors.base import Credentials
-from api.mailbox.secrets import PasswordBox
+from api.secrets import PasswordBox
 
 SECRET_FIELDS = ("secret", "token")
 DEFAULT_AUTO_SEND_CONFIDENCE = 0.6
@@ -96,7 +96,7 @@ class ConnectorSettings(BaseModel):
         """The settings from the store's document, secrets decrypted.
 
         Raises:
-            MailboxKeyError: a secret cannot be decrypted with the key.
+            SecretsKeyError: a secret cannot be decrypted with the key.
         """
         fields = {key: value for key, value in document.items() if not key.endswith("_encrypted")}
         for name in SECRET_FIELDS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from api.connectors.config import ConnectorSettings, shown_connector
 from api.connectors.vendors import POLLED_VENDORS
-from api.mailbox.secrets import PasswordBox
+from api.secrets import PasswordBox
 from kb.stores import ConnectorJob, Store, StoredConnector
 
 

@@ -27,7 +27,7 @@ from api.connectors.config import ConnectorPolicy, ConnectorSettings
 from api.connectors.notes import agent_note
 from api.connectors.vendors import create_vendor
 from api.connectors.vendors.base import Delivery, WriteBack
-from api.mailbox.secrets import PasswordBox
+from api.secrets import PasswordBox
 from api.services import AnswerService
 from kb.compose import ReplyContext
 from kb.filters import ArticleFilter

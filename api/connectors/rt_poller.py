@@ -18,7 +18,7 @@ import httpx
 
 from api.connectors.config import ConnectorPolicy, ConnectorSettings
 from api.connectors.vendors import create_vendor
-from api.mailbox.secrets import PasswordBox
+from api.secrets import PasswordBox
 from kb.stores import Store, StoredConnector
 
 log = logging.getLogger("kb_connectors")

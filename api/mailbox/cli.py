@@ -1,6 +1,5 @@
 """``kb-answers mailbox``: support mailboxes from the command line, and the worker that answers them.
 
-    kb-answers mailbox new-key                                  a key for KB_MAILBOX_KEY
     kb-answers mailbox add --tenant acme support settings.yaml  save (after a connection test; --no-check skips it)
     kb-answers mailbox list --tenant acme                       the tenant's mailboxes and their status
     kb-answers mailbox show --tenant acme support [--recent 20] one mailbox, with what was done with its mail
@@ -27,7 +26,7 @@ from api.logs import configure_logging
 from api.mailbox.config import MailboxSettings
 from api.mailbox.connection import MailServerError, check_mailbox
 from api.mailbox.manage import mailbox_view, save_mailbox
-from api.mailbox.secrets import MailboxKeyError, PasswordBox, new_key
+from api.secrets import PasswordBox, SecretsKeyError
 from api.settings import Settings
 from api.settings_files import read_settings
 from kb.stores import StoreUnavailableError, checked_tenant_name, create_store
@@ -39,7 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kb-answers mailbox", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("new-key", help="print a new key for KB_MAILBOX_KEY")
     add = commands.add_parser("add", help="create or replace a mailbox from a settings file")
     add.add_argument("name")
     add.add_argument("settings", type=Path, help="a YAML or JSON file with the mailbox's settings")
@@ -60,12 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument("--max-mailboxes", type=int, default=50, help="most mailboxes this process serves")
     worker.add_argument("--lease", type=float, default=60.0, help="seconds a mailbox's lease lasts unless renewed")
     args = parser.parse_args(argv)
-    if args.command == "new-key":
-        print(new_key())
-        return 0
     try:
         settings = Settings()
-        box = PasswordBox(settings.mailbox_key.get_secret_value() if settings.mailbox_key else None)
+        box = PasswordBox(settings.secrets_key.get_secret_value() if settings.secrets_key else None)
         if args.command == "worker":
             return run_worker(settings, box, args.once, args.max_mailboxes, args.lease)
         store = create_store(settings.store, settings.store_location)
@@ -151,7 +146,7 @@ async def _serve_once(worker) -> int:
             log.info("mailbox %s/%s: %s", *key, report.outcomes or "no new mail")
         except LeaseLost as error:
             log.info("mailbox %s/%s: %s", *key, error)
-        except (MailServerError, MailboxKeyError) as error:
+        except (MailServerError, SecretsKeyError) as error:
             failed += 1
             log.error("mailbox %s/%s: %s", *key, error)
             worker.store.mailboxes.record_poll(*key, str(error))

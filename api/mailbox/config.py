@@ -1,7 +1,7 @@
 """A support mailbox's settings: its IMAP and SMTP servers, folders, sender, and the answering policy.
 
 One model checks them wherever they come in (``PUT /v1/mailboxes/{name}``, ``kb-answers mailbox add``). The
-store keeps them as a document whose passwords are encrypted (:mod:`api.mailbox.secrets`); no route ever
+store keeps them as a document whose passwords are encrypted (:mod:`api.secrets`); no route ever
 returns a password and none is logged.
 """
 
@@ -12,7 +12,7 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from api.mailbox.secrets import PasswordBox
+from api.secrets import PasswordBox
 
 MAILBOX_NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
 DEFAULT_AUTO_SEND_CONFIDENCE = 0.6
@@ -140,7 +140,7 @@ class MailboxSettings(BaseModel):
         """The settings from the store's document, passwords decrypted.
 
         Raises:
-            MailboxKeyError: a password cannot be decrypted with the key.
+            SecretsKeyError: a password cannot be decrypted with the key.
         """
         servers = {}
         for server in ("imap", "smtp"):

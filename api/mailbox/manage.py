@@ -6,7 +6,7 @@ import re
 
 from api.mailbox.config import MAILBOX_NAME, MailboxSettings, shown_settings
 from api.mailbox.connection import CheckResult, check_mailbox
-from api.mailbox.secrets import PasswordBox
+from api.secrets import PasswordBox
 from kb.stores import MailRecord, Store, StoredMailbox
 
 

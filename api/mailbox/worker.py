@@ -36,7 +36,7 @@ from api.mailbox.guards import automatic_reason
 from api.mailbox.inbox import Inbox
 from api.mailbox.incoming import IncomingMail, UnreadableMail, content_message_id, read_mail
 from api.mailbox.outgoing import build_reply, reply_message_id
-from api.mailbox.secrets import MailboxKeyError, PasswordBox
+from api.secrets import PasswordBox, SecretsKeyError
 from api.services import AnswerService
 from kb.compose import ReplyContext
 from kb.filters import ArticleFilter
@@ -378,6 +378,6 @@ def _quietly(function, *args) -> None:
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, MailServerError | MailboxKeyError | UnreadableMail):
+    if isinstance(error, MailServerError | SecretsKeyError | UnreadableMail):
         return str(error)
     return f"{type(error).__name__}: {error}"[:500]

@@ -21,9 +21,9 @@ from api.connectors.manage import connector_view, create_connector
 from api.connectors.vendors import POLLED_VENDORS, create_vendor
 from api.connectors.vendors.base import InvalidPayload
 from api.deps import AnswerServiceDep, PasswordBoxDep
-from api.mailbox.secrets import MailboxKeyError
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, ConnectorOut, Receipt
+from api.secrets import SecretsKeyError
 from api.services import AnswerService
 from kb.stores import StoredConnector
 
@@ -44,7 +44,7 @@ async def receive(services: AnswerServiceDep, box: PasswordBoxDep, vendor: str, 
     body = await request.body()
     try:
         settings = ConnectorSettings.from_document(stored.document, box)
-    except MailboxKeyError as error:
+    except SecretsKeyError as error:
         raise HTTPException(status_code=503, detail=str(error)) from None
     handler = create_vendor(vendor)
     if not handler.verify(request.headers, body, settings.secret.get_secret_value()):

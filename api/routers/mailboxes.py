@@ -1,6 +1,6 @@
 """/v1/mailboxes: a tenant's support mailboxes, answered by the mailbox worker (admin scope).
 
-Passwords go in, never out: they are stored encrypted with ``KB_MAILBOX_KEY`` and no response carries them.
+Passwords go in, never out: they are stored encrypted with ``KB_SECRETS_KEY`` and no response carries them.
 Saving tests the connection first (host name, connection, TLS, login, folders) and says what failed.
 """
 
@@ -15,9 +15,9 @@ from api.deps import AnswerServiceDep, PasswordBoxDep
 from api.mailbox.config import MailboxSettings
 from api.mailbox.connection import MailServerError, check_mailbox
 from api.mailbox.manage import InvalidMailboxName, mailbox_view, save_mailbox
-from api.mailbox.secrets import MailboxKeyError
 from api.routing import TextCheckedRoute
 from api.schemas import ERROR_RESPONSES, MailboxCheckOut, MailboxOut
+from api.secrets import SecretsKeyError
 from api.services import AnswerService
 from kb.stores import StoredMailbox
 
@@ -39,7 +39,7 @@ def put_mailbox(services: AnswerServiceDep, box: PasswordBoxDep, caller: AdminCa
                 check: Annotated[bool, Query(description="test the connection before saving")] = True) -> dict:
     try:
         stored, _ = save_mailbox(services.store, box, caller.tenant, name, body, check=check)
-    except (InvalidMailboxName, MailboxKeyError) as error:
+    except (InvalidMailboxName, SecretsKeyError) as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
     except MailServerError as error:
         raise HTTPException(status_code=422, detail=f"the mailbox was not saved: {error}") from None
@@ -64,7 +64,7 @@ def check_saved_mailbox(services: AnswerServiceDep, box: PasswordBoxDep, caller:
     stored = _mailbox(services, caller.tenant, name)
     try:
         found = check_mailbox(MailboxSettings.from_document(stored.document, box))
-    except MailboxKeyError as error:
+    except SecretsKeyError as error:
         raise HTTPException(status_code=409, detail=str(error)) from None
     except MailServerError as error:
         raise HTTPException(status_code=422, detail=str(error)) from None

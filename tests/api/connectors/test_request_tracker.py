@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from api.connectors.rt_poller import RtPoller
-from api.mailbox.secrets import PasswordBox
+from api.secrets import PasswordBox
 from tests.helpers import wait_for
 
 
@@ -36,7 +36,7 @@ def rt_connector(client, request_tracker, settings):
 
 def poll(services, connector: dict) -> int:
     """One poll of the connector's RT (the service's own poller reads it every KB_CONNECTOR_POLL_S)."""
-    poller = RtPoller(services.store, PasswordBox(services.settings.mailbox_key.get_secret_value()), lambda: None)
+    poller = RtPoller(services.store, PasswordBox(services.settings.secrets_key.get_secret_value()), lambda: None)
 
     async def once() -> int:
         async with httpx.AsyncClient(timeout=30) as client:

@@ -13,7 +13,7 @@ import pytest
 
 from api.connectors.config import ConnectorSettings
 from api.connectors.vendors import create_vendor
-from api.mailbox.secrets import PasswordBox
+from api.secrets import PasswordBox
 from api.services import seed_tenant
 from indexer.settings import DEMO_KB
 from kb.stores import JobState, create_store
@@ -29,7 +29,7 @@ QUESTIONS = ["How do I reset my password?", "When will I get my refund?", "Can I
 def test_a_restarted_server_finishes_the_queue_and_writes_nothing_twice(settings, services, tmp_path):
     if settings.vector_backend != "faiss":
         pytest.skip("the queue is the same on every backend: tested once, on faiss")
-    box = PasswordBox(settings.mailbox_key.get_secret_value())
+    box = PasswordBox(settings.secrets_key.get_secret_value())
     store = create_store("sqlite", tmp_path / "store.sqlite3")
     seed_tenant(store, "demo", DEMO_KB)
     vendor = create_vendor("freshdesk")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.mailbox.secrets import PasswordBox
+from api.secrets import PasswordBox
 from tests.api.mailbox.mailboxes import new_mailbox
 from tests.mailservers import Dovecot, SmtpSink, require_dovecot
 
@@ -35,7 +35,7 @@ def mail_services(settings, request):
 
 @pytest.fixture(scope="session")
 def box(mail_services):
-    return PasswordBox(mail_services.settings.mailbox_key.get_secret_value())
+    return PasswordBox(mail_services.settings.secrets_key.get_secret_value())
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from email.utils import make_msgid
 
 from api.mailbox.config import MailboxSettings
 from api.mailbox.manage import save_mailbox
-from api.mailbox.secrets import PasswordBox
+from api.secrets import PasswordBox
 from tests.mailservers import Dovecot, ReceivedMail, SmtpSink
 
 SUPPORT = "support@example.com"

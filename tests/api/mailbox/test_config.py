@@ -8,8 +8,8 @@ import pytest
 
 from api.autosend import decide
 from api.mailbox.config import MailboxSettings, shown_settings
-from api.mailbox.secrets import MailboxKeyError, PasswordBox, new_key
 from api.pipeline import Answer, ConcernAnswer
+from api.secrets import PasswordBox, SecretsKeyError, new_key
 from kb.models import Channel, Language
 from kb.templates import Situation
 
@@ -45,13 +45,13 @@ def test_keys_rotate_the_first_encrypts_and_every_one_decrypts():
     rotated = PasswordBox(f"{new}, {old}")
     assert rotated.decrypt(token) == "imap-secret"
     assert PasswordBox(new).decrypt(rotated.encrypt("imap-secret")) == "imap-secret"
-    with pytest.raises(MailboxKeyError, match="cannot be decrypted with KB_MAILBOX_KEY"):
+    with pytest.raises(SecretsKeyError, match="cannot be decrypted with KB_SECRETS_KEY"):
         PasswordBox(new).decrypt(token)
 
 
 @pytest.mark.parametrize("key", [None, "", "  ", "not-a-key", "é" * 44])
 def test_a_missing_or_malformed_key_says_how_to_make_one(key):
-    with pytest.raises(MailboxKeyError, match="kb-answers mailbox new-key"):
+    with pytest.raises(SecretsKeyError, match="kb-answers secrets-key"):
         PasswordBox(key)
 
 

@@ -7,8 +7,9 @@ import json
 import pytest
 import yaml
 
+from api.cli import main as cli_main
 from api.mailbox.cli import main
-from api.mailbox.secrets import PasswordBox
+from api.secrets import PasswordBox
 from kb.stores import create_store
 from tests.api.mailbox.mailboxes import SUPPORT
 
@@ -73,6 +74,6 @@ def test_an_unknown_tenant_and_a_broken_file_are_named(store_path, tmp_path, cap
     assert "no tenant 'nobody'" in capsys.readouterr().err
 
 
-def test_new_key_prints_a_key_the_service_accepts(capsys):
-    assert main(["new-key"]) == 0
+def test_secrets_key_prints_a_key_the_service_accepts(capsys):
+    assert cli_main(["secrets-key"]) == 0
     PasswordBox(capsys.readouterr().out.strip()).encrypt("works")

@@ -101,11 +101,11 @@ def test_names_scopes_and_missing_mailboxes(client, services, settings_for):
     assert client.get("/v1/mailboxes", headers=answer_only).status_code == 403
 
 
-def test_without_a_mailbox_key_the_server_says_how_to_enable_mailboxes(client, services, settings_for, name,
+def test_without_a_secrets_key_the_server_says_how_to_enable_mailboxes(client, services, settings_for, name,
                                                                         monkeypatch):
-    monkeypatch.setattr(services.settings, "mailbox_key", None)
+    monkeypatch.setattr(services.settings, "secrets_key", None)
     refused = client.put(f"/v1/mailboxes/{name}", json=settings_for())
-    assert refused.status_code == 503 and "KB_MAILBOX_KEY" in refused.json()["detail"]
+    assert refused.status_code == 503 and "KB_SECRETS_KEY" in refused.json()["detail"]
 
 
 def test_a_removed_mailbox_is_gone(client, settings_for, name):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from api.connectors.vendors import VENDORS, WEBHOOK_VENDORS
 from api.connectors.vendors.base import Credentials
@@ -68,6 +68,14 @@ class ConnectorSettings(BaseModel):
             raise ValueError(f"base_url must be the help desk's http(s) address, e.g. https://acme.zendesk.com, "
                              f"not {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def has_what_the_vendor_needs(self) -> ConnectorSettings:
+        if self.vendor == "zendesk" and not self.user:
+            raise ValueError("user: Zendesk writes back as an agent: give the email the API token belongs to")
+        if self.vendor == "chatwoot" and not self.account_id:
+            raise ValueError("account_id: Chatwoot writes back into an account: give its id (in the dashboard's URL)")
+        return self
 
     def credentials(self) -> Credentials:
         return Credentials(self.base_url, self.user, self.token.get_secret_value() if self.token else "",

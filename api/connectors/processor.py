@@ -101,7 +101,11 @@ class JobProcessor:
         job = await asyncio.to_thread(self.store.connector_jobs.claim, self.lease)
         if job is None:
             return False
-        outcome = await self.process(job, client)
+        try:
+            outcome = await self.process(job, client)
+        except Exception as error:  # before anything was written back: retried like a vendor that was down
+            log.exception("connector %s/%s: delivery %s failed", job.tenant, job.connector, job.delivery_id)
+            outcome = _retried(job, f"{type(error).__name__}: {error}")
         await asyncio.to_thread(self.store.connector_jobs.mark, job, outcome.state, outcome.reason, None,
                                 self._retry_at(job) if outcome.state is JobState.FAILED else None)
         log.info("connector %s/%s: delivery %s %s (%s)", job.tenant, job.connector, job.delivery_id,
@@ -134,11 +138,11 @@ class JobProcessor:
         try:
             await _write_back(client, calls)
         except Retry as error:
-            if job.attempts >= MAX_ATTEMPTS:
-                return Outcome(JobState.SET_ASIDE, f"failed {job.attempts} times, set aside; last: {error}")
-            return Outcome(JobState.FAILED, str(error))
+            return _retried(job, str(error))
         except SetAside as error:
             return Outcome(JobState.SET_ASIDE, str(error))
+        except Exception as error:  # mid-write-back: it may have been made, so it is never made again
+            return Outcome(JobState.SET_ASIDE, f"{type(error).__name__} while writing back: {error}")
         kind = "a public reply" if reply["public"] else "a private note for the agent"
         return Outcome(JobState.DONE, f"{kind}: {reply['reason']}")
 
@@ -166,6 +170,13 @@ class JobProcessor:
         # the ticket's requester sees published articles only, inside their validity window
         allowed = ArticleFilter(at=datetime.now(UTC).replace(second=0, microsecond=0))
         return await pipeline.answer(self.services, await self.services.open(tenant), message, allowed, reading)
+
+
+def _retried(job: ConnectorJob, reason: str) -> Outcome:
+    """A job that failed before anything was written back: tried again later, set aside after MAX_ATTEMPTS."""
+    if job.attempts >= MAX_ATTEMPTS:
+        return Outcome(JobState.SET_ASIDE, f"failed {job.attempts} times, set aside; last: {reason}")
+    return Outcome(JobState.FAILED, reason)
 
 
 async def _write_back(client: httpx.AsyncClient, calls: list[WriteBack]) -> None:

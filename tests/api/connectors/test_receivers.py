@@ -129,10 +129,25 @@ def test_bad_connector_settings_are_422s_naming_the_field_and_secrets_never_show
     assert WEBHOOK_KEY not in shown and "api-token" not in shown
     for body, named in (({"vendor": "helpscout"}, "vendor must be one of"),
                         ({"base_url": "ftp://acme"}, "base_url must be"),
-                        ({"secret": None}, "secret is required")):
+                        ({"secret": None}, "secret is required"),
+                        ({"user": None}, "user: Zendesk writes back as an agent"),
+                        ({"vendor": "chatwoot"}, "account_id: Chatwoot writes back into an account")):
         refused = client.post("/v1/connectors", json={"vendor": "zendesk", "secret": WEBHOOK_KEY,
-                                                      "base_url": "https://acme.zendesk.com", **body})
+                                                      "base_url": "https://acme.zendesk.com",
+                                                      "user": "agent@acme.example", **body})
         assert refused.status_code == 422 and named in refused.text, refused.text
     changed = client.put(f"/v1/connectors/{created['id']}", json={"vendor": "zendesk", "base_url": "https://x.example",
-                                                                  "policy": "auto"})
+                                                                  "user": "agent@acme.example", "policy": "auto"})
     assert changed.status_code == 200 and changed.json()["settings"]["secret_set"]  # the stored secret is kept
+
+
+def test_a_job_that_fails_before_writing_back_is_retried_not_left_running(client, connector, vendor_api, monkeypatch):
+    def broken(name):
+        raise RuntimeError("the vendor module broke")
+
+    monkeypatch.setattr("api.connectors.processor.create_vendor", broken)
+    created = connector("zammad")
+    deliver(client, created, QUESTION, next(NUMBERS))
+    wait_for(lambda: jobs(client, created)[0]["state"] == "failed", "the job was not recorded failed", 30)
+    [job] = jobs(client, created)
+    assert job["reason"] == "RuntimeError: the vendor module broke" and job["retry_at"] and vendor_api.requests == []

@@ -362,6 +362,31 @@ class UnansweredStat(BaseModel):
     last_asked: datetime
 
 
+class GapArticle(BaseModel):
+    id: str
+    title: str = Field(..., description="in the language of its field closest to the cluster")
+    score: float = Field(..., description="cosine between the cluster's centre and the article's closest field: "
+                                          "high, a weak article; low, a gap")
+
+
+class GapCluster(BaseModel):
+    size: int = Field(..., description="weak questions in the cluster, repeats counted")
+    texts: int = Field(..., description="distinct question texts in it")
+    first_half: int = Field(..., description="asked in the first half of the period")
+    second_half: int = Field(..., description="asked in the second half")
+    languages: dict[str, int] = Field(..., description="questions per language")
+    questions: list[str] = Field(..., description="up to 5, the most central first")
+    nearest_article: GapArticle | None
+
+
+class CoverageGaps(BaseModel):
+    weak_questions: int = Field(..., description="unanswered, not helpful or low-confidence questions in the period, "
+                                                 "repeats counted")
+    clustered_texts: int = Field(..., description="distinct texts clustered (the most asked)")
+    left_out_texts: int = Field(..., description="distinct texts past the cap, not clustered")
+    clusters: list[GapCluster] = Field(..., description="largest first")
+
+
 class ErasedQueries(BaseModel):
     erased: int = Field(..., description="answers whose query text was erased")
 

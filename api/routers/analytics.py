@@ -4,21 +4,33 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
+from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import AfterValidator
 
-from api import analytics
+from api import analytics, gaps
 from api.auth import AdminCaller, Caller
 from api.deps import AnswerServiceDep
 from api.routing import TextCheckedRoute
-from api.schemas import ERROR_RESPONSES, AnalyticsSummary, ErasedQueries, QuestionStat, UnansweredStat
+from api.schemas import (
+    ERROR_RESPONSES,
+    AnalyticsSummary,
+    CoverageGaps,
+    ErasedQueries,
+    GapArticle,
+    GapCluster,
+    QuestionStat,
+    UnansweredStat,
+)
 from api.services import AnswerService
+from indexer.encoders import Encoder
 from kb.models import Channel, Language
 from kb.stores import QuestionCounts
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 DEFAULT_PERIOD = timedelta(days=30)
+QUESTION_VECTORS: WeakKeyDictionary[Encoder, gaps.QuestionVectors] = WeakKeyDictionary()  # per model
 
 
 def in_utc(moment: datetime) -> datetime:
@@ -96,6 +108,32 @@ def get_unanswered(services: AnswerServiceDep, caller: AdminCaller, since: Since
                    limit: Limit = 20) -> list[UnansweredStat]:
     asked = questions(services, caller, since, until, language, channel, unanswered=True)
     return [UnansweredStat(**item) for item in analytics.unanswered_questions(asked, limit)]
+
+
+@router.get("/gaps", response_model=CoverageGaps,
+            summary="Unanswered and low-confidence questions clustered by meaning across languages")
+def get_gaps(services: AnswerServiceDep, caller: AdminCaller, since: Since = None, until: Until = None,
+             language: LanguageFilter = None, channel: ChannelFilter = None,
+             limit: Annotated[int, Query(ge=1, le=500, description="how many clusters")] = 20) -> CoverageGaps:
+    since, until = logged_period(services, since, until)
+    asked = gaps.weak_questions(services.store.answers.rows(caller.tenant, since, until), since, until,
+                                services.settings.answer_threshold, _value(language), _value(channel))
+    found = gaps.find_gaps(asked, question_vectors(services.encoder),
+                           gaps.nearest_articles(services.tenant_kb(caller.tenant).index), limit)
+    return CoverageGaps(weak_questions=found.weak_questions, clustered_texts=found.clustered_texts,
+                        left_out_texts=found.left_out_texts, clusters=[GapCluster(
+                            size=gap.size, texts=gap.texts, first_half=gap.first_half, second_half=gap.second_half,
+                            languages=gap.languages, questions=gap.questions,
+                            nearest_article=gap.nearest_article and GapArticle(
+                                id=gap.nearest_article.article_id, title=gap.nearest_article.title,
+                                score=gap.nearest_article.score)) for gap in found.clusters])
+
+
+def question_vectors(encoder: Encoder) -> gaps.QuestionVectors:
+    """The encoder's question vectors for gaps, kept between requests."""
+    if encoder not in QUESTION_VECTORS:
+        QUESTION_VECTORS[encoder] = gaps.QuestionVectors(encoder.encode_queries)
+    return QUESTION_VECTORS[encoder]
 
 
 @router.delete("/queries", response_model=ErasedQueries, summary="Erase the query text of answers (privacy)")

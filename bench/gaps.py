@@ -1,0 +1,158 @@
+"""Coverage gaps (api/gaps.py): how long clustering takes for 1,000 / 10,000 / 100,000 logged weak questions,
+and (``--tune``) the distance threshold swept over a labelled set of our own.
+
+The labelled set: eight topics a shop's customers ask about and the demo knowledge base does not cover,
+each asked four to eight ways in English, Lithuanian, Japanese and Chinese (different topics from the
+tests'). ``--tune`` clusters them at each threshold and prints purity, how many clusters each topic is
+split into, and the adjusted Rand index (ARI). The service's threshold (0.95) is the one with the best ARI
+(0.98, purity 1.0: one topic split in two, none merged); at 1.0 topics merge (purity 0.75).
+
+The timing's questions are distinct synthetic texts whose vectors are the labelled questions' vectors
+plus Gaussian noise, re-normalised (embedding 100,000 real texts would take the bench an hour on two
+cores); each is logged once to three times over 30 days. What is timed is everything a request does
+after reading the log: counting texts, keeping the most asked :data:`api.gaps.MOST_TEXTS`, clustering,
+ordering (the vectors are at hand, as after the LRU has seen the texts; the nearest-article lookup is
+a stub).
+
+Usage: ``python -m bench.gaps [--tune]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from sklearn.metrics import adjusted_rand_score
+
+from api.gaps import QuestionVectors, cluster_labels, find_gaps, weak_questions
+from indexer.encoders import DEFAULT_ENCODER, create_encoder
+from indexer.settings import default_model_dir
+from kb.stores import AnswerRow
+
+LABELLED = {
+    "student-discount": [
+        "Do you offer a student discount?", "Is there a discount for university students?",
+        "Ar yra nuolaida studentams?", "Studentų nuolaida – kaip ją gauti?",
+        "学生割引はありますか？", "学生証で割引を受けられますか", "学生有折扣吗？", "大学生购物可以打折吗",
+    ],
+    "ship-abroad": [
+        "Do you ship to Norway?", "Can you deliver outside the EU?",
+        "Ar siunčiate į Norvegiją?", "Ar pristatote už Europos Sąjungos ribų?",
+        "ノルウェーへ発送できますか？", "EU以外の国にも配送していますか", "可以寄到挪威吗？", "你们能发货到欧盟以外吗",
+    ],
+    "instalments": [
+        "Can I pay in instalments?", "Do you offer buy now pay later?",
+        "Ar galima mokėti dalimis?", "Ar galiu išsimokėti per kelis mėnesius?",
+        "分割払いはできますか？", "後払いで支払えますか", "可以分期付款吗？", "支持先买后付吗",
+    ],
+    "mobile-app": [
+        "Your mobile app crashes when I open it", "The app won't load on my phone",
+        "Programėlė užstringa atidarius", "Mobilioji programėlė neveikia telefone",
+        "アプリを開くと落ちます", "スマホのアプリが起動しません", "手机应用一打开就闪退", "你们的App打不开",
+    ],
+    "pre-order": [
+        "Can I pre-order the new model?", "How do pre-orders work?",
+        "Ar galima iš anksto užsisakyti naują modelį?", "Kaip veikia išankstiniai užsakymai?",
+        "新モデルを予約注文できますか？", "予約注文の仕組みを教えてください", "新款可以预订吗？", "预购是怎么操作的",
+    ],
+    "jobs": [
+        "Are you hiring?", "How can I apply for a job at your company?",
+        "Ar ieškote darbuotojų?", "Kaip pateikti darbo paraišką?",
+        "求人はありますか？", "御社で働くにはどう応募すればいいですか", "你们在招聘吗？", "怎么申请你们公司的工作",
+    ],
+    "click-collect": [
+        "Can I pick up my order in a store?", "Is click and collect available?",
+        "Ar galiu atsiimti užsakymą parduotuvėje?", "Ar galima užsakyti internetu ir atsiimti salone?",
+        "店舗で受け取りできますか？", "ネットで注文して店で受け取れますか", "可以到店自提吗？", "网上下单能去门店取货吗",
+    ],
+    "bulk-order": [
+        "Do you give discounts for bulk orders?", "I want to buy 200 units for my company",
+        "Ar taikote nuolaidą dideliems užsakymams?", "Norime įmonei nupirkti 200 vienetų",
+        "大量注文の割引はありますか？", "会社用に200個購入したいです", "大批量订购有优惠吗？", "公司想采购200件",
+    ],
+}
+LANGUAGES = ("en", "lt", "ja", "zh")  # each topic's questions: two in each, in this order
+THRESHOLDS = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05)
+SIZES = (1_000, 10_000, 100_000)
+NOISE = 0.03  # per-dimension standard deviation of the synthetic questions' perturbation
+PERIOD = timedelta(days=30)
+
+
+def labelled_vectors(vectors: QuestionVectors) -> tuple[list[str], np.ndarray, list[str], list[str]]:
+    """The labelled questions, their vectors from the service's model, their languages and topics."""
+    texts = [text for questions in LABELLED.values() for text in questions]
+    languages = [LANGUAGES[position // 2] for questions in LABELLED.values() for position in range(len(questions))]
+    topics = [topic for topic, questions in LABELLED.items() for _ in questions]
+    return texts, vectors(texts), languages, topics
+
+
+def purity(labels: np.ndarray, topics: list[str]) -> float:
+    """Share of questions whose cluster's most common topic is theirs."""
+    agreeing = 0
+    for label in np.unique(labels):
+        members = [topics[i] for i in np.flatnonzero(labels == label)]
+        agreeing += max(members.count(topic) for topic in set(members))
+    return agreeing / len(topics)
+
+
+def tune(vectors: np.ndarray, topics: list[str]) -> None:
+    """Print how the labelled questions cluster at each threshold (``vectors``: moved across languages)."""
+    print("threshold  clusters  purity  max split  ARI")
+    for threshold in THRESHOLDS:
+        labels = cluster_labels(vectors, threshold)
+        split = max(len({label for label, t in zip(labels, topics) if t == topic}) for topic in LABELLED)
+        print(f"{threshold:9.2f}  {len(set(labels)):8d}  {purity(labels, topics):6.3f}  {split:9d}  "
+              f"{adjusted_rand_score(topics, labels):.3f}")
+
+
+def synthetic_log(texts: list[str], vectors: np.ndarray, size: int, seed: int = 0):
+    """``size`` logged weak answers of distinct synthetic texts (each asked 1-3 times), and their vectors."""
+    rng, shuffle = np.random.default_rng(seed), random.Random(seed)
+    until = datetime(2026, 1, 31, tzinfo=UTC)
+    rows, table, distinct = [], {}, 0
+    while len(rows) < size:
+        base = distinct % len(texts)
+        text = f"{texts[base]} #{distinct}"
+        noisy = vectors[base] + rng.normal(0, NOISE, vectors.shape[1]).astype(np.float32)
+        table[text] = noisy / np.linalg.norm(noisy)
+        for _ in range(min(shuffle.randint(1, 3), size - len(rows))):
+            moment = until - PERIOD * shuffle.random()
+            rows.append(AnswerRow(f"a{len(rows)}", "bench", moment, "chat", LANGUAGES[base % 8 // 2], False, None, 0.0, text))
+        distinct += 1
+    rows.sort(key=lambda row: row.created_at)
+    return rows, table, until
+
+
+def time_clustering(texts: list[str], vectors: np.ndarray, encode) -> None:
+    """Print how long :func:`api.gaps.find_gaps` takes for each of :data:`SIZES` synthetic logged questions."""
+    print("logged questions  distinct texts  clustered  clusters  seconds")
+    for size in SIZES:
+        rows, table, until = synthetic_log(texts, vectors, size)
+        known = QuestionVectors(encode, size=len(table))
+        known.offsets  # embedded once, outside the timing  # noqa: B018
+        for text, vector in table.items():
+            known.cache.put(text, vector)
+        started = time.perf_counter()
+        questions = weak_questions(rows, until - PERIOD, until, answer_threshold=0.3)
+        gaps = find_gaps(questions, known, lambda centres: [None] * len(centres), limit=50)
+        elapsed = time.perf_counter() - started
+        print(f"{size:16,d}  {len(questions):14,d}  {gaps.clustered_texts:9,d}  {len(gaps.clusters):8d}  "
+              f"{elapsed:7.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tune", action="store_true", help="sweep the distance threshold on the labelled set")
+    arguments = parser.parse_args()
+    encode = create_encoder(DEFAULT_ENCODER, default_model_dir()).encode_queries
+    texts, vectors, languages, topics = labelled_vectors(QuestionVectors(encode))
+    if arguments.tune:
+        tune(QuestionVectors(encode).across_languages(vectors, languages), topics)
+    time_clustering(texts, vectors, encode)
+
+
+if __name__ == "__main__":
+    main()

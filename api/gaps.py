@@ -145,7 +145,9 @@ def find_gaps(questions: dict[str, WeakQuestion], vectors: QuestionVectors,
             members = np.flatnonzero(labels == label)
             weights = np.array([kept[i].count for i in members], dtype=np.float32)
             clusters.append((members, _unit(weights @ raw[members]), _unit(weights @ moved[members])))
-        clusters.sort(key=lambda cluster: (-sum(kept[i].count for i in cluster[0]), normalised(kept[cluster[0][0]].text)))
+        # largest first; ties by the text of the cluster's most asked question
+        clusters.sort(key=lambda cluster: (-sum(kept[i].count for i in cluster[0]),
+                                           normalised(kept[cluster[0][0]].text)))
         clusters = clusters[:limit]
     articles = nearest(np.array([centre for _, centre, _ in clusters], dtype=np.float32)) if clusters else []
     gaps = [_gap([kept[i] for i in members], moved[members] @ centre, article)

@@ -12,7 +12,7 @@ plus Gaussian noise, re-normalised (embedding 100,000 real texts would take the 
 cores); each is logged once to three times over 30 days. What is timed is everything a request does
 after reading the log: counting texts, keeping the most asked :data:`api.gaps.MOST_TEXTS`, clustering,
 ordering (the vectors are at hand, as after the LRU has seen the texts; the nearest-article lookup is
-a stub).
+a stub). How fast new texts are embedded is measured apart, on 256 real ones.
 
 Usage: ``python -m bench.gaps [--tune]``.
 """
@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-from api.gaps import QuestionVectors, cluster_labels, find_gaps, weak_questions
+from api.gaps import MOST_TEXTS, QuestionVectors, cluster_labels, find_gaps, weak_questions
 from indexer.encoders import DEFAULT_ENCODER, create_encoder
 from indexer.settings import default_model_dir
 from kb.stores import AnswerRow
@@ -143,6 +143,15 @@ def time_clustering(texts: list[str], vectors: np.ndarray, encode) -> None:
               f"{elapsed:7.2f}")
 
 
+def time_embedding(texts: list[str], encode) -> None:
+    """Print how fast texts the LRU has not seen are embedded (the first request of a period pays it)."""
+    fresh = [f"{text} ({number})" for number in range(4) for text in texts]
+    started = time.perf_counter()
+    QuestionVectors(encode)(fresh)
+    rate = len(fresh) / (time.perf_counter() - started)
+    print(f"embedding new texts: {rate:.0f} per second ({MOST_TEXTS:,d} new texts: {MOST_TEXTS / rate:.0f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="sweep the distance threshold on the labelled set")
@@ -151,6 +160,7 @@ def main() -> None:
     texts, vectors, languages, topics = labelled_vectors(QuestionVectors(encode))
     if arguments.tune:
         tune(QuestionVectors(encode).across_languages(vectors, languages), topics)
+    time_embedding(texts, encode)
     time_clustering(texts, vectors, encode)
 
 

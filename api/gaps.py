@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -49,8 +49,7 @@ class WeakQuestion:
     text: str  # as last asked
     count: int = 0
     first_half: int = 0  # asked in the first half of the period
-    languages: Counter | None = None
-    last_asked: datetime | None = None
+    languages: Counter = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -105,8 +104,8 @@ def weak_questions(rows: Iterable[AnswerRow], since: datetime, until: datetime, 
         if (row.query is None or (language and row.language != language) or (channel and row.channel != channel)
                 or not is_weak(row, answer_threshold)):
             continue
-        question = found.setdefault(normalised(row.query), WeakQuestion(row.query, languages=Counter()))
-        question.text, question.last_asked = row.query, row.created_at
+        question = found.setdefault(normalised(row.query), WeakQuestion(row.query))
+        question.text = row.query
         question.count += 1
         question.first_half += row.created_at < middle
         question.languages[row.language] += 1

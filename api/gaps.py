@@ -69,7 +69,7 @@ class Gap:
     first_half: int
     second_half: int
     languages: dict[str, int]
-    questions: list[str]  # the most central first
+    questions: list[WeakQuestion]  # the most central first
     texts: int  # distinct texts in the cluster
     nearest_article: NearestArticle | None
 
@@ -165,7 +165,7 @@ def _gap(members: list[WeakQuestion], centrality: np.ndarray, article: NearestAr
     central = sorted(range(len(members)), key=lambda i: (-round(float(centrality[i]), 6), normalised(members[i].text)))
     size, first_half = sum(q.count for q in members), sum(q.first_half for q in members)
     return Gap(size, first_half, size - first_half, dict(sorted(languages.items())),
-               [members[i].text for i in central[:REPRESENTATIVES]], len(members), article)
+               [members[i] for i in central[:REPRESENTATIVES]], len(members), article)
 
 
 class QuestionVectors:

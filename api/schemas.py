@@ -369,13 +369,19 @@ class GapArticle(BaseModel):
                                           "high, a weak article; low, a gap")
 
 
+class GapQuestion(BaseModel):
+    text: str = Field(..., description="as last asked")
+    language: str = Field(..., description="the language it was asked in most")
+    asked: int = Field(..., description="times asked in the period")
+
+
 class GapCluster(BaseModel):
     size: int = Field(..., description="weak questions in the cluster, repeats counted")
     texts: int = Field(..., description="distinct question texts in it")
     first_half: int = Field(..., description="asked in the first half of the period")
     second_half: int = Field(..., description="asked in the second half")
     languages: dict[str, int] = Field(..., description="questions per language")
-    questions: list[str] = Field(..., description="up to 5, the most central first")
+    questions: list[GapQuestion] = Field(..., description="up to 5, the most central first")
     nearest_article: GapArticle | None
 
 

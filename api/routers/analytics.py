@@ -20,6 +20,7 @@ from api.schemas import (
     ErasedQueries,
     GapArticle,
     GapCluster,
+    GapQuestion,
     QuestionStat,
     UnansweredStat,
 )
@@ -123,7 +124,9 @@ def get_gaps(services: AnswerServiceDep, caller: AdminCaller, since: Since = Non
     return CoverageGaps(weak_questions=found.weak_questions, clustered_texts=found.clustered_texts,
                         left_out_texts=found.left_out_texts, clusters=[GapCluster(
                             size=gap.size, texts=gap.texts, first_half=gap.first_half, second_half=gap.second_half,
-                            languages=gap.languages, questions=gap.questions,
+                            languages=gap.languages, questions=[GapQuestion(
+                                text=question.text, language=question.languages.most_common(1)[0][0],
+                                asked=question.count) for question in gap.questions],
                             nearest_article=gap.nearest_article and GapArticle(
                                 id=gap.nearest_article.article_id, title=gap.nearest_article.title,
                                 score=gap.nearest_article.score)) for gap in found.clusters])

@@ -88,7 +88,7 @@ def test_each_topic_is_one_cluster_across_its_languages(client, admin):
     assert found["weak_questions"] == total  # the answered noise is not weak; low confidence and not helpful are
     clusters = {}
     for cluster in found["clusters"]:
-        topics = {topic_of(text) for text in cluster["questions"]}
+        topics = {topic_of(question["text"]) for question in cluster["questions"]}
         assert len(topics) == 1, cluster["questions"]
         clusters.setdefault(topics.pop(), []).append(cluster)
     assert sorted(clusters) == sorted(TOPICS) and all(len(group) == 1 for group in clusters.values())
@@ -96,6 +96,9 @@ def test_each_topic_is_one_cluster_across_its_languages(client, admin):
         assert cluster["size"] == expected(topic)
         assert cluster["languages"] == {language: expected(topic, language) for language in ("en", "ja", "lt", "zh")}
         assert 1 <= len(cluster["questions"]) <= 5
+        for question in cluster["questions"]:
+            [(language, times)] = [(lang, times) for text, lang, times in TOPICS[topic] if text == question["text"]]
+            assert (question["language"], question["asked"]) == (language, times)
     purity = sum(cluster["size"] for [cluster] in clusters.values()) / total
     assert purity >= 0.9
     assert [cluster["size"] for cluster in found["clusters"]] == sorted(
@@ -103,7 +106,7 @@ def test_each_topic_is_one_cluster_across_its_languages(client, admin):
 
 
 def test_trend_repeats_and_nearest_article(client, admin):
-    clusters = {topic_of(cluster["questions"][0]): cluster for cluster in gaps(client, admin)["clusters"]}
+    clusters = {topic_of(cluster["questions"][0]["text"]): cluster for cluster in gaps(client, admin)["clusters"]}
     hours = clusters["kaunas-hours"]
     assert (hours["first_half"], hours["second_half"]) == (0, expected("kaunas-hours"))
     assert clusters["gift-wrap"]["texts"] == len(TOPICS["gift-wrap"])
@@ -125,9 +128,9 @@ def test_filters_by_language_channel_period_and_limit(client, admin):
     assert all(set(cluster["languages"]) == {"lt"} for cluster in lithuanian["clusters"])
     email = gaps(client, admin, channel="email")
     assert email["weak_questions"] == expected("repair")
-    assert {topic_of(text) for cluster in email["clusters"] for text in cluster["questions"]} == {"repair"}
+    assert {topic_of(question["text"]) for cluster in email["clusters"] for question in cluster["questions"]} == {"repair"}
     first_half = gaps(client, admin, until=(SINCE + timedelta(days=10)).isoformat())
-    assert "kaunas-hours" not in {topic_of(cluster["questions"][0]) for cluster in first_half["clusters"]}
+    assert "kaunas-hours" not in {topic_of(cluster["questions"][0]["text"]) for cluster in first_half["clusters"]}
     earlier = gaps(client, admin, since=(SINCE - timedelta(days=3)).isoformat(), until=SINCE.isoformat())
     assert earlier == {"weak_questions": 0, "clustered_texts": 0, "left_out_texts": 0, "clusters": []}
     assert len(gaps(client, admin, limit=2)["clusters"]) == 2

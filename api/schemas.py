@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -379,12 +379,15 @@ class TemplateOut(TemplateSummary):
     document: dict = Field(..., description="the template as its YAML file holds it")
 
 
+FeedbackReason = Literal["not_related", "related_but_incomplete", "other"]
+
+
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     answer_id: str = Field(..., max_length=64, description="the answer_id of a /v1/answer response")
     helpful: bool
-    reason: Literal["not_related", "related_but_incomplete", "other"] | None = None
+    reason: FeedbackReason | None = None
     resolved: bool | None = Field(None, description="the answer solved the problem (no ticket needed)")
     contacted_support: bool | None = Field(None, description="the customer contacted support anyway")
 
@@ -418,6 +421,24 @@ class AnalyticsSummary(BaseModel):
                                                      "outcome: sent, drafted, skipped, failed, set_aside (their "
                                                      "answers are counted above under channel email; not split by "
                                                      "language; empty when another channel is asked for)")
+
+
+class DayCounts(BaseModel):
+    day: date = Field(..., description="a day in UTC")
+    language: Language
+    channel: Channel
+    answers: int
+    answered: int
+    handoffs: int = Field(..., description="answers not answered (a person follows up)")
+    feedback: int = Field(..., description="answers with feedback")
+    helpful: int = Field(..., description="of those, marked helpful")
+    outcomes: int = Field(..., description="answers whose outcome (resolved, contacted support) was reported")
+    deflected: int = Field(..., description="of those, resolved without contacting support")
+
+
+class DailyAnalytics(BaseModel):
+    days: list[DayCounts] = Field(..., description="one row per day, language and channel that had answers, by day, "
+                                                   "language and channel")
 
 
 class QuestionStat(BaseModel):

@@ -31,6 +31,8 @@ from kb.models import Language
 
 ExportFormat = Annotated[Literal["json", "csv"], Query(alias="format", description="json (the default) or csv: "
                                                                                     "a header row, one row per item")]
+# the 200 response's CSV form, beside the JSON one, for the OpenAPI document
+CSV_RESPONSE: dict[int | str, dict] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUESTIONS_SEPARATOR = " | "
 TOTAL = "all"  # the language and channel of the summary's total row
@@ -54,7 +56,7 @@ def csv_response(report: str, since: datetime, until: datetime, columns: Sequenc
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     writer.writerows([[_cell(row.get(column)) for column in columns] for row in rows])
-    filename = f"{report}-{since:%Y-%m-%d}-{until:%Y-%m-%d}.csv"
+    filename = f"{report}-{since.date().isoformat()}-{until.date().isoformat()}.csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

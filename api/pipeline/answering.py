@@ -1,4 +1,5 @@
-"""Answer a message: each concern's article, the customer's situation, one reply for the channel, logged once."""
+"""Answer a message: each concern's article, the customer's situation, one reply for the channel, logged once;
+or preview the reply an article would give (the same steps, not logged)."""
 
 from __future__ import annotations
 

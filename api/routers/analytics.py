@@ -87,7 +87,8 @@ def questions(services: AnswerService, caller: Caller, since: datetime, until: d
                                                   unanswered)
 
 
-@router.get("/summary", response_model=AnalyticsSummary, summary="Answer, helpful and deflection rates",
+@router.get("/summary", response_model=AnalyticsSummary, responses=export.CSV_RESPONSE,
+            summary="Answer, helpful and deflection rates",
             description=f"CSV: one row per language and channel, then the total (language and channel "
                         f"`{export.TOTAL}`); the drafts' and mailboxes' counts are in the JSON only.")
 def get_summary(services: AnswerServiceDep, caller: AdminCaller, since: Since = None, until: Until = None,
@@ -103,7 +104,7 @@ def get_summary(services: AnswerServiceDep, caller: AdminCaller, since: Since = 
     return report
 
 
-@router.get("/daily", response_model=DailyAnalytics,
+@router.get("/daily", response_model=DailyAnalytics, responses=export.CSV_RESPONSE,
             summary="Answers, handoffs, feedback and deflection per day (UTC), language and channel")
 def get_daily(services: AnswerServiceDep, caller: AdminCaller, since: Since = None, until: Until = None,
               language: LanguageFilter = None, channel: ChannelFilter = None,
@@ -116,7 +117,8 @@ def get_daily(services: AnswerServiceDep, caller: AdminCaller, since: Since = No
     return report
 
 
-@router.get("/top-questions", response_model=list[QuestionStat], summary="The most asked questions")
+@router.get("/top-questions", response_model=list[QuestionStat], responses=export.CSV_RESPONSE,
+            summary="The most asked questions")
 def get_top_questions(services: AnswerServiceDep, caller: AdminCaller, since: Since = None, until: Until = None,
                       language: LanguageFilter = None, channel: ChannelFilter = None, limit: Limit = 20,
                       export_format: ExportFormat = "json") -> list[QuestionStat] | Response:
@@ -128,7 +130,7 @@ def get_top_questions(services: AnswerServiceDep, caller: AdminCaller, since: Si
     return report
 
 
-@router.get("/unanswered", response_model=list[UnansweredStat],
+@router.get("/unanswered", response_model=list[UnansweredStat], responses=export.CSV_RESPONSE,
             summary="Questions without an answer or with an answer marked not helpful",
             description="CSV: a `reasons.<reason>` column per feedback reason.")
 def get_unanswered(services: AnswerServiceDep, caller: AdminCaller, since: Since = None, until: Until = None,
@@ -142,7 +144,7 @@ def get_unanswered(services: AnswerServiceDep, caller: AdminCaller, since: Since
     return report
 
 
-@router.get("/gaps", response_model=CoverageGaps,
+@router.get("/gaps", response_model=CoverageGaps, responses=export.CSV_RESPONSE,
             summary="Unanswered and low-confidence questions clustered by meaning across languages",
             description="CSV: one row per cluster, its questions joined with ` | `, a `languages.<language>` "
                         "column per language.")

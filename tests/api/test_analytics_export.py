@@ -149,3 +149,11 @@ def test_another_format_is_a_422_and_json_is_the_default(client, admin, name):
     default = client.get(f"/v1/analytics/{name}", params=PERIOD, headers=admin)
     assert default.status_code == 200 and default.headers["content-type"] == "application/json"
     assert default.json() == report(client, admin, name, "json").json()
+
+
+def test_the_openapi_document_offers_both_forms(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for name in ("summary", "daily", "top-questions", "unanswered", "gaps"):
+        operation = paths[f"/v1/analytics/{name}"]["get"]
+        assert set(operation["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+        assert any(parameter["name"] == "format" for parameter in operation["parameters"])

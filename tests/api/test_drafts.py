@@ -28,7 +28,8 @@ WRITTEN = {
     "en": {"summary": "We engrave up to 20 letters on bracelets and rings; choose Engraving on the product page.",
            "body": "1. Open the bracelet or ring.\n2. Choose **Engraving** and type up to 20 letters.\n"
                    "3. Engraved items cannot be returned."},
-    "lt": {"summary": "Išgraviruojame iki 20 raidžių ant apyrankių ir žiedų; prekės puslapyje pasirinkite Graviravimas.",
+    "lt": {"summary": "Išgraviruojame iki 20 raidžių ant apyrankių ir žiedų; prekės puslapyje pasirinkite "
+                      "Graviravimas.",
            "body": "Prekės puslapyje pasirinkite **Graviravimas** ir įrašykite tekstą.",
            "questions": ["Ar galite išgraviruoti vardą ant apyrankės?", "graviravimas ant žiedo",
                          "ar galima užsakyti užrašą ant papuošalo"]},

@@ -12,7 +12,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -214,6 +214,13 @@ class AnswerCounts:
     helpful: int  # of those, marked helpful
     outcomes: int  # answers whose outcome was reported (resolved or contacted support)
     deflected: int  # of those, resolved without contacting support
+
+
+@dataclass(frozen=True)
+class DailyCounts(AnswerCounts):
+    """How the answers of one language and channel went on one day (UTC)."""
+
+    day: date
 
 
 @dataclass(frozen=True)

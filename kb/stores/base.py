@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from kb.stores.mail_messages import MailMessages
     from kb.stores.mailboxes import Mailboxes
     from kb.stores.origins import Origins
+    from kb.stores.relevance import Relevance
     from kb.stores.templates import Templates
 
 
@@ -350,7 +351,8 @@ class Store:
     * :attr:`mail_messages`: what was done with each mailbox message (:mod:`kb.stores.mail_messages`);
     * :attr:`links`: each tenant's help-centre link pattern for article URLs (:mod:`kb.stores.links`);
     * :attr:`connectors` and :attr:`connector_jobs`: help-desk connectors and their durable job queue
-      (:mod:`kb.stores.connectors`, :mod:`kb.stores.connector_jobs`).
+      (:mod:`kb.stores.connectors`, :mod:`kb.stores.connector_jobs`);
+    * :attr:`relevance`: each tenant's synonym groups and pins (:mod:`kb.stores.relevance`).
     """
 
     articles: Articles
@@ -363,6 +365,7 @@ class Store:
     links: Links
     connectors: Connectors
     connector_jobs: ConnectorJobs
+    relevance: Relevance
 
     def ensure_tenant(self, tenant: str) -> None:
         """Create the tenant when it does not exist.

@@ -47,6 +47,9 @@ async def answer(services: AnswerService, tenant_kb: TenantKnowledgeBase, messag
         Overloaded: the embedder cannot take the message's texts now.
     """
     concerns = await _concerns(services, tenant_kb, message, allowed, reading)
+    # a pinned article answers its concern: an editor chose it (the confidence stays the model's own)
+    concerns = [replace(concern, answered=True) if concern.hits and concern.hits[0].pinned else concern
+                for concern in concerns]
     # the customer's words, read with the meaning of their surest concern (an average of several concerns,
     # or of every sentence, lands between topics, near no situation's examples but the vaguest)
     surest = max(concerns, key=lambda concern: (concern.answered, concern.confidence))
@@ -134,4 +137,4 @@ def _match(hit: ArticleHit, language: Language, links: str | None) -> ArticleMat
     the tenant's help centre when ``links`` (the tenant's pattern) is set."""
     variant = hit.article.variant_for(language)
     return ArticleMatch(id=hit.article.id, title=variant.title, score=round(hit.score, 4), language=variant.language,
-                        url=article_url(links, hit.article.id, variant.language))
+                        url=article_url(links, hit.article.id, variant.language), pinned=hit.pinned)

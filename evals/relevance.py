@@ -31,6 +31,7 @@ PINS = Pins.model_validate({"pins": [
     {"pattern": "tracking number", "language": "en", "article_id": "order-status"},
     {"pattern": "返品したい", "language": "ja", "article_id": "return-item"},
     {"pattern": "atšaukti", "language": "lt", "article_id": "cancel-order"},
+    {"pattern": "退款", "language": "zh", "article_id": "refund-status"},
 ]}).pins
 
 

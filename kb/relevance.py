@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator
 
 from kb.models import Language
 
@@ -68,17 +68,18 @@ class SynonymGroups(BaseModel):
 
     groups: list[SynonymGroup] = Field(..., max_length=MAX_GROUPS)
 
-    @model_validator(mode="after")
-    def one_group_per_term(self) -> SynonymGroups:
+    @field_validator("groups")
+    @classmethod
+    def one_group_per_term(cls, groups: list[SynonymGroup]) -> list[SynonymGroup]:
         """A term belongs to at most one group of its language."""
         seen: dict[tuple[Language, str], int] = {}
-        for number, group in enumerate(self.groups):
+        for number, group in enumerate(groups):
             for term in group.terms:
                 first = seen.setdefault((group.language, normalise(term)), number)
                 if first != number:
                     raise ValueError(f"term {term!r} ({group.language.value}) is in groups {first} and {number}: "
                                      "merge them or keep it in one")
-        return self
+        return groups
 
 
 class Pin(BaseModel):

@@ -164,7 +164,7 @@ def test_a_change_made_through_another_process_is_taken_in(client, services, key
     ("/v1/synonyms", {"groups": [{"language": "en", "terms": ["parcel", "Parcel"]}]}, "at least two different"),
     ("/v1/synonyms", {"groups": [{"language": "xx", "terms": ["a", "b"]}]}, "groups.0.language"),
     ("/v1/synonyms", {"groups": [{"language": "en", "terms": ["a", "b"]}, {"language": "en", "terms": ["B", "c"]}]},
-     "in groups 0 and 1"),
+     "groups: term 'B' (en) is in groups 0 and 1"),
     ("/v1/pins", {"pins": [{"pattern": " ", "article_id": "gift-wrap"}]}, "pins.0.pattern"),
     ("/v1/pins", {"pins": [{"pattern": "gift", "language": "klingon", "article_id": "gift-wrap"}]},
      "pins.0.language"),

@@ -99,6 +99,7 @@ class ArticleRef(BaseModel):
     language: Language
     url: str | None = Field(None, description="the article on the tenant's help centre (PUT /v1/links sets the "
                                               "pattern; null without one)")
+    pinned: bool = Field(False, description="first because one of the tenant's pins matched (PUT /v1/pins)")
 
 
 class ConcernOut(BaseModel):
@@ -199,6 +200,7 @@ class SearchResult(BaseModel):
     score: float
     language: Language
     url: str | None = Field(None, description="the article on the tenant's help centre (null without a pattern)")
+    pinned: bool = Field(False, description="first because one of the tenant's pins matched (PUT /v1/pins)")
 
 
 class SearchResponse(BaseModel):

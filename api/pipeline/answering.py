@@ -138,7 +138,8 @@ async def _reply(services: AnswerService, tenant_kb: TenantKnowledgeBase, messag
 async def _concerns(services: AnswerService, tenant_kb: TenantKnowledgeBase, message: Message, allowed: ArticleFilter,
                     reading: Reading) -> list[Concern]:
     """The customer's separate concerns: every searched text retrieved (the message's texts admitted to the
-    embedder whole, or refused whole), their votes gathered into concerns."""
+    embedder whole, or refused whole), their votes gathered into concerns; a concern whose first hit is pinned
+    is answered."""
     texts = [segment.text for segment in reading.searched]
     with services.embedder.admit(texts, reading.costs):
         ranked = await asyncio.gather(*(retrieve(tenant_kb, text, reading.detection.language, message.top_k, allowed,
@@ -146,8 +147,11 @@ async def _concerns(services: AnswerService, tenant_kb: TenantKnowledgeBase, mes
                                         for text, cost in zip(texts, reading.costs)))
     results = [SegmentResult(segment, found.hits, found.confidence, found.vector)
                for segment, found in zip(reading.searched, ranked)]
-    return find_concerns(results, {segment.position: segment.text for segment in reading.segments},
-                         services.settings.answer_threshold)
+    concerns = find_concerns(results, {segment.position: segment.text for segment in reading.segments},
+                             services.settings.answer_threshold)
+    # a pinned article answers its concern: an editor chose it (the confidence stays the model's own)
+    return [replace(concern, answered=True) if concern.hits and concern.hits[0].pinned else concern
+            for concern in concerns]
 
 
 def _answered_with(concerns: list[Concern], article: Article) -> list[Concern]:
@@ -182,4 +186,4 @@ def _match(hit: ArticleHit, language: Language, links: str | None) -> ArticleMat
     the tenant's help centre when ``links`` (the tenant's pattern) is set."""
     variant = hit.article.variant_for(language)
     return ArticleMatch(id=hit.article.id, title=variant.title, score=round(hit.score, 4), language=variant.language,
-                        url=article_url(links, hit.article.id, variant.language))
+                        url=article_url(links, hit.article.id, variant.language), pinned=hit.pinned)

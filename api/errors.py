@@ -43,7 +43,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = []
         for item in error.errors():
-            where = ".".join(str(part) for part in item.get("loc", ()) if part != "body") or "request"
+            location = tuple(item.get("loc", ()))
+            where = ".".join(str(part) for part in location[location[:1] == ("body",):]) or "request"
             message = item.get("msg", "invalid value").removeprefix("Value error, ")
             problems.append({"field": where, "message": message})
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)

@@ -162,9 +162,11 @@ def test_the_api_checks_an_article_with_the_knowledge_base_schema(client, admin)
     assert issubclass(ArticleIn, ArticleContent)
     broken = copy.deepcopy(NEW_ARTICLE)
     broken["variants"]["en"]["title"] = "  "
+    broken["variants"]["en"]["body"] = ""  # a field named body, deep in the request body, is named as such
     response = client.put("/v1/articles/schema-check", json=broken, headers=admin)
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "variants.en.title", "message": RULES["title"]}]
+    assert response.json()["errors"] == [{"field": "variants.en.title", "message": RULES["title"]},
+                                         {"field": "variants.en.body", "message": RULES["body"]}]
 
 
 def test_bulk_import_reports_each_item(client, admin, demo_articles):

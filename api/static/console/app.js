@@ -169,7 +169,7 @@ async function showRoute(moveFocus) {
   const page = shell.pages.find((candidate) => candidate.id === id);
   const generation = ++shell.generation;
   const alerts = h("div", {class: "page-alerts"});
-  const root = h("section", {"aria-labelledby": "page-title"});
+  const root = h("section", {"aria-labelledby": "page-title", "data-page": id, "aria-busy": "true"});
   shell.current = page ? {page, params} : null;
   translateShell();
   if (!page) {
@@ -196,7 +196,6 @@ async function showRoute(moveFocus) {
       alerts.append(alert);
     },
   };
-  root.setAttribute("aria-busy", "true");
   try {
     await page.render(root, ctx);
   } catch (error) {

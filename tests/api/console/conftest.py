@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -178,3 +179,18 @@ def choose_language(tab, language: str) -> None:
         tab.locator("#language").select_option(language)
     tab.wait_for_function("language => document.documentElement.lang === language", arg=language)
     tab.locator("section[aria-labelledby=page-title]:not([aria-busy])").wait_for()
+
+
+def open_route(tab, console: ConsoleSite, route: str, **params: str) -> None:
+    """Loads the console afresh at ``#/<route>?<params>`` (the tab stays signed in: session storage is the tab's)
+    and waits until the page has drawn what its API calls returned."""
+    query = urlencode(params)
+    tab.goto("about:blank")
+    tab.goto(f"{console.console_url}#/{route}{'?' + query if query else ''}")
+    tab.locator(f"section[data-page='{route}']:not([aria-busy])").wait_for()
+
+
+def seeded_days(console: ConsoleSite) -> dict[str, str]:
+    """The console's period filter for the seeded log: its first and last day."""
+    return {"since": console.seeded.since.date().isoformat(),
+            "until": (console.seeded.until - timedelta(days=1)).date().isoformat()}

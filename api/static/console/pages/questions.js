@@ -182,7 +182,7 @@ function gapCluster(ctx, cluster, index) {
   const [lead] = cluster.questions;
   const article = cluster.nearest_article;
   const weak = article && article.score >= WEAK_ARTICLE_SCORE;
-  const list = new Intl.ListFormat(language, {type: "unit"});
+  const list = new Intl.ListFormat(language, {type: "conjunction"});
   const draft = h("button", {type: "button", "aria-describedby": `gap-${index}-title`}, t("draft"));
   draft.addEventListener("click", async () => {
     draft.disabled = true;

@@ -673,7 +673,8 @@ async function renderEditor(root, ctx) {
     preview.setAttribute("aria-busy", "true");
     const draft = collect();
     const results = await Promise.allSettled(PREVIEW_CHANNELS.map((channel) => ctx.api(
-      "POST", "/v1/articles/preview", {article: draft, question: text, channel, language})));
+      "POST", "/v1/articles/preview", {article: draft, id: isNew ? undefined : article.id, question: text, channel,
+                                       language})));
     if (run !== previewRun) return;  // a newer edit's preview is on its way
     preview.removeAttribute("aria-busy");
     const failed = results.find((result) => result.status === "rejected")?.reason;
@@ -682,6 +683,7 @@ async function renderEditor(root, ctx) {
       reply.textContent = results[index].status === "fulfilled" ? results[index].value.text : "";
       reply.lang = results[index].value?.language || language;
     });
+    preview.dataset.question = text;  // what the replies shown answer
     if (!failed) {
       errors.clear();
       previewStatus.textContent = t("preview_updated");

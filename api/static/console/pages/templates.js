@@ -340,11 +340,11 @@ async function renderEditor(root, ctx) {
     const slot = errorSlot(ctx, control);
     control.setAttribute("aria-describedby", slot.id);
     errors.register(path, {control, slot, reveal: reveal(language)});
-    return h("div", {class: "field"}, h("label", {for: control.id}, label), control, slot);
+    return h("div", {class: "field", "data-path": path}, h("label", {for: control.id}, label), control, slot);
   }
 
   function listField(items, path, label, language) {
-    const set = h("fieldset", {class: "list", id: uid("list")});
+    const set = h("fieldset", {class: "list", id: uid("list"), "data-path": path});
     const slot = errorSlot(ctx, set);
     const itemLabel = path.startsWith("triggers.") ? "trigger" : language ? "variant" : "entry";
     const add = h("button", {type: "button", class: "secondary"}, t(`add_${itemLabel}`));

@@ -32,7 +32,6 @@ const elements = {
   languageLabel: document.getElementById("language-label"),
   language: document.getElementById("language"),
   signOut: document.getElementById("sign-out"),
-  notice: document.getElementById("notice"),
   main: document.getElementById("main"),
 };
 
@@ -138,7 +137,6 @@ function enter(key) {
   shell.client = createClient(key, (error) => signOut(t("signed_out_refused", {detail: error.detail})));
   elements.nav.hidden = false;
   elements.signOut.hidden = false;
-  elements.notice.textContent = "";
   showRoute(false);
 }
 

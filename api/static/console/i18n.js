@@ -9,7 +9,7 @@ export const STRINGS = {
   en: {
     app: "Support console",
     nav_label: "Pages",
-    language: "Language",
+    language: "Console language",
     sign_in_title: "Sign in",
     sign_in_intro: "Paste your team's admin API key. It is kept in this browser tab only and forgotten when you "
       + "close the tab.",
@@ -143,7 +143,7 @@ export const STRINGS = {
   lt: {
     app: "Pagalbos konsolė",
     nav_label: "Puslapiai",
-    language: "Kalba",
+    language: "Konsolės kalba",
     sign_in_title: "Prisijungimas",
     sign_in_intro: "Įklijuokite savo komandos administratoriaus API raktą. Jis saugomas tik šioje naršyklės "
       + "kortelėje ir pamirštamas, kai ją uždarote.",

@@ -134,6 +134,8 @@ def console():
     site = ConsoleSite(folder)
     try:
         site.server.start(timeout=300)
+        # the period's gaps once, so the questions' vectors are cached before a page waits for them
+        assert site.api("GET", "/v1/analytics/gaps", params=site.seeded.period).status_code == 200
         yield site
     finally:
         site.close()
@@ -187,7 +189,7 @@ def open_route(tab, console: ConsoleSite, route: str, **params: str) -> None:
     query = urlencode(params)
     tab.goto("about:blank")
     tab.goto(f"{console.console_url}#/{route}{'?' + query if query else ''}")
-    tab.locator(f"section[data-page='{route}']:not([aria-busy])").wait_for()
+    tab.locator(f"section[data-page='{route}']:not([aria-busy])").wait_for(timeout=90_000)  # 2 busy shared cores
 
 
 def seeded_days(console: ConsoleSite) -> dict[str, str]:

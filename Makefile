@@ -122,11 +122,14 @@ eval: index
 # a throwaway Dovecot and SMTP server (bench/mailbox.py): messages per minute, delivery to reply, duplicates.
 # Then 200 help-desk webhook deliveries of the four vendors in a burst, one in ten sent twice
 # (bench/webhooks.py): acknowledgement p99, time until all are processed, write-backs per delivery.
+# Then coverage gaps (bench/gaps.py): clustering 1,000 / 10,000 / 100,000 logged weak questions, reading
+# 5,000 stored question vectors, and the background embedding rate.
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.emails
 	$(PY) -m bench.mailbox
 	$(PY) -m bench.webhooks
+	$(PY) -m bench.gaps
 	$(PY) -m bench.scale_out $(SCALE_ARGS)
 
 clean:

@@ -16,6 +16,7 @@ import queue
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -32,12 +33,15 @@ class AnswerLog:
         store: where the records go.
         retention_days: how long query text is kept (0: never stored).
         batch_wait_s: how long the writer waits to gather a batch.
+        on_written: called with each batch once it is in the store (from the writer's thread).
     """
 
-    def __init__(self, store: Store, retention_days: int, batch_wait_s: float = 0.05):
+    def __init__(self, store: Store, retention_days: int, batch_wait_s: float = 0.05,
+                 on_written: Callable[[list[AnswerRecord]], None] | None = None):
         self.store = store
         self.retention_days = retention_days
         self.batch_wait_s = batch_wait_s
+        self.on_written = on_written
         self._queue: queue.Queue[AnswerRecord | threading.Event | None] = queue.Queue()
         self._last_purge = 0.0
         self._thread = threading.Thread(target=self._run, name="answer-log", daemon=True)
@@ -82,6 +86,8 @@ class AnswerLog:
             try:
                 if batch:
                     self.store.answers.log(batch)
+                    if self.on_written:
+                        self.on_written(batch)
                 self._purge_if_due()
             except Exception:  # the log must never take the service down; the error is logged
                 log.exception("could not write %d answer records", len(batch))

@@ -3,7 +3,8 @@
 A question is *weak* when it was not answered, when its answer was marked not helpful, or when it was
 answered with a confidence under the answer threshold plus :data:`LOW_CONFIDENCE_MARGIN`. Weak
 questions that differ only in case and spacing count as one text; the :data:`MOST_TEXTS` most asked
-texts are embedded with the service's model (``query:`` vectors; repeats come from an LRU). The e5
+texts are embedded with the service's model (``query:`` vectors, kept in the store: uncertain answers are
+embedded in the background as they are logged, so a request mostly reads them). The e5
 space holds all four languages, but each language sits off to one side of it: a question's vector is
 first moved by its language's offset (the mean vector of the clustered questions of that language,
 shrunk towards the mean of the demo knowledge base's example questions in it, a parallel set), so
@@ -17,6 +18,9 @@ model's own space.
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,18 +32,19 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
 from api.analytics import normalised
-from api.cache import LockedLRUCache
+from indexer.encoders import Encoder
 from indexer.search import ArticleIndex
 from indexer.settings import DEMO_KB
 from kb.loader import load_articles
-from kb.stores import AnswerRow
+from kb.stores import AnswerRecord, AnswerRow, Store
+
+log = logging.getLogger("kb_api")
 
 LOW_CONFIDENCE_MARGIN = 0.2  # answered, but with a confidence under the answer threshold plus this: weak
 MOST_TEXTS = 5000  # the most asked distinct texts one request clusters (the rest are left out, and counted)
 DISTANCE_THRESHOLD = 0.95  # cosine distance at which two groups of questions stop being merged
 REFERENCE_WEIGHT = 4  # pseudo-questions of the reference in each language's offset
 REPRESENTATIVES = 5  # questions shown per cluster, the most central first
-VECTORS_KEPT = 20000  # question vectors remembered between requests
 
 
 @dataclass
@@ -47,6 +52,7 @@ class WeakQuestion:
     """One weak question text in the period: how often it was asked, when and in which languages."""
 
     text: str  # as last asked
+    last_asked: datetime
     count: int = 0
     first_half: int = 0  # asked in the first half of the period
     languages: Counter = field(default_factory=Counter)
@@ -84,10 +90,14 @@ class Gaps:
     clusters: list[Gap]
 
 
+def is_uncertain(record: AnswerRecord, answer_threshold: float) -> bool:
+    """Not answered, or answered with a low confidence."""
+    return not record.answered or record.confidence < answer_threshold + LOW_CONFIDENCE_MARGIN
+
+
 def is_weak(row: AnswerRow, answer_threshold: float) -> bool:
-    """Not answered, marked not helpful, or answered with a low confidence."""
-    return (not row.answered or row.helpful is False
-            or row.confidence < answer_threshold + LOW_CONFIDENCE_MARGIN)
+    """Uncertain (:func:`is_uncertain`) or marked not helpful."""
+    return is_uncertain(row, answer_threshold) or row.helpful is False
 
 
 def weak_questions(rows: Iterable[AnswerRow], since: datetime, until: datetime, answer_threshold: float,
@@ -104,8 +114,8 @@ def weak_questions(rows: Iterable[AnswerRow], since: datetime, until: datetime, 
         if (row.query is None or (language and row.language != language) or (channel and row.channel != channel)
                 or not is_weak(row, answer_threshold)):
             continue
-        question = found.setdefault(normalised(row.query), WeakQuestion(row.query))
-        question.text = row.query
+        question = found.setdefault(normalised(row.query), WeakQuestion(row.query, row.created_at))
+        question.text, question.last_asked = row.query, row.created_at
         question.count += 1
         question.first_half += row.created_at < middle
         question.languages[row.language] += 1
@@ -121,14 +131,15 @@ def cluster_labels(vectors: np.ndarray, threshold: float = DISTANCE_THRESHOLD) -
     return clustering.fit_predict(vectors)
 
 
-def find_gaps(questions: dict[str, WeakQuestion], vectors: QuestionVectors,
-              nearest: Callable[[np.ndarray], list[NearestArticle | None]], limit: int,
+def find_gaps(questions: dict[str, WeakQuestion], vectors: Callable[[list[WeakQuestion]], np.ndarray],
+              offsets: LanguageOffsets, nearest: Callable[[np.ndarray], list[NearestArticle | None]], limit: int,
               most_texts: int = MOST_TEXTS) -> Gaps:
     """Cluster weak questions by meaning, largest clusters first.
 
     Args:
         questions: :func:`weak_questions`.
-        vectors: the questions' vectors and the languages' offsets.
+        vectors: the L2-normalised vectors of some of them.
+        offsets: the languages' offsets.
         nearest: the nearest existing article to each of some L2-normalised vectors.
         limit: how many clusters to return.
         most_texts: the most asked texts clustered.
@@ -137,8 +148,8 @@ def find_gaps(questions: dict[str, WeakQuestion], vectors: QuestionVectors,
     kept = [question for _, question in ranked[:most_texts]]
     clusters = []
     if kept:
-        raw = vectors([question.text for question in kept])
-        moved = vectors.across_languages(raw, [question.languages.most_common(1)[0][0] for question in kept])
+        raw = vectors(kept)
+        moved = offsets.across_languages(raw, [question.languages.most_common(1)[0][0] for question in kept])
         labels = cluster_labels(moved)
         for label in np.unique(labels):
             members = np.flatnonzero(labels == label)
@@ -168,31 +179,18 @@ def _gap(members: list[WeakQuestion], centrality: np.ndarray, article: NearestAr
                [members[i] for i in central[:REPRESENTATIVES]], len(members), article)
 
 
-class QuestionVectors:
-    """Question vectors through an LRU, so a dashboard asking again embeds only new questions, and the
-    languages' offsets (embedded on first use).
+class LanguageOffsets:
+    """Each language's offset in the model's space, from the example questions of a reference knowledge base
+    (embedded on first use), and vectors moved by them.
 
     Args:
         encode: the model's ``encode_queries``.
-        size: vectors remembered.
-        reference: the knowledge base whose example questions give the languages' offsets.
+        reference: the knowledge base whose example questions give the languages' offsets (a parallel set).
     """
 
-    def __init__(self, encode: Callable[[list[str]], np.ndarray], size: int = VECTORS_KEPT,
-                 reference: Path = DEMO_KB):
+    def __init__(self, encode: Callable[[list[str]], np.ndarray], reference: Path = DEMO_KB):
         self.encode = encode
-        self.cache = LockedLRUCache(size)
         self.reference = reference
-
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        """The texts' L2-normalised ``query:`` vectors."""
-        vectors = {text: self.cache.get(text) for text in texts}
-        missing = [text for text, vector in vectors.items() if vector is None]
-        if missing:
-            for text, vector in zip(missing, self.encode(missing)):
-                self.cache.put(text, vector)
-                vectors[text] = vector
-        return np.array([vectors[text] for text in texts], dtype=np.float32)
 
     @cached_property
     def offsets(self) -> dict[str, np.ndarray]:
@@ -218,6 +216,93 @@ class QuestionVectors:
                 reference, weight = 0.0, 0
             moved[mine] -= (vectors[mine].sum(axis=0) + weight * reference) / (mine.sum() + weight)
         return moved / np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12)
+
+
+class GapVectors:
+    """The vectors of weak question texts, kept in the store per tenant and model.
+
+    Answers logged as uncertain are offered as they are written (:meth:`offer`) and embedded by a
+    background thread, so a dashboard's request reads vectors instead of embedding them; what it still
+    lacks (answers marked not helpful later, a log from before) is embedded then and stored.
+
+    Args:
+        encoder: the service's model.
+        store: where the vectors are kept.
+        answer_threshold: the service's answer threshold (what counts as uncertain).
+        cached: a text's vector when the query path has it at hand (the embedder's cache), else None.
+        reference: the knowledge base giving the languages' offsets.
+    """
+
+    def __init__(self, encoder: Encoder, store: Store, answer_threshold: float,
+                 cached: Callable[[str], np.ndarray | None] | None = None, reference: Path = DEMO_KB):
+        self.encode = encoder.encode_queries
+        self.cached = cached or (lambda text: None)
+        self.model = encoder.vectors_fingerprint
+        self.store = store
+        self.answer_threshold = answer_threshold
+        self.offsets = LanguageOffsets(self.encode, reference)
+        self._queue: queue.Queue[list[AnswerRecord] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="gap-vectors", daemon=True)
+        self._thread.start()
+
+    def vectors(self, tenant: str, questions: list[WeakQuestion]) -> np.ndarray:
+        """The questions' L2-normalised ``query:`` vectors, those not stored yet embedded and stored."""
+        keys = [normalised(question.text) for question in questions]
+        known = self.store.question_vectors.get(tenant, self.model, keys)
+        missing = {key: question for key, question in zip(keys, questions) if key not in known}
+        if missing:
+            known.update(self._embed(tenant, {key: (question.text, question.last_asked)
+                                              for key, question in missing.items()}))
+        return np.array([np.frombuffer(known[key], dtype=np.float32) for key in keys])
+
+    def offer(self, records: list[AnswerRecord]) -> None:
+        """Queue the uncertain ones of answers just logged, to be embedded in the background."""
+        uncertain = [record for record in records
+                     if record.query is not None and is_uncertain(record, self.answer_threshold)]
+        if uncertain:
+            self._queue.put(uncertain)
+
+    def wait(self) -> None:
+        """Return once what was offered so far is stored."""
+        self._queue.join()
+
+    def close(self) -> None:
+        """Stop the background thread (what is queued is dropped: a request embeds it when needed)."""
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while (records := self._queue.get()) is not None:
+            try:
+                per_tenant: dict[str, dict[str, tuple[str, datetime]]] = {}
+                for record in records:
+                    texts = per_tenant.setdefault(record.tenant, {})
+                    key = normalised(record.query)
+                    if key not in texts or texts[key][1] < record.created_at:
+                        texts[key] = (record.query, record.created_at)
+                for tenant, texts in per_tenant.items():
+                    known = self.store.question_vectors.get(tenant, self.model, list(texts))
+                    # a text asked again keeps its vector and takes the later moment
+                    self.store.question_vectors.put(tenant, self.model, {
+                        key: (vector, texts[key][1]) for key, vector in known.items()})
+                    self._embed(tenant, {key: text for key, text in texts.items() if key not in known})
+            except Exception:  # the service goes on; a gaps request embeds what is missing
+                log.exception("could not embed %d logged questions for coverage gaps", len(records))
+            finally:
+                self._queue.task_done()
+        self._queue.task_done()
+
+    def _embed(self, tenant: str, texts: dict[str, tuple[str, datetime]]) -> dict[str, bytes]:
+        """Embed and store texts (``text_key`` -> its text and when it was asked); their vectors by key."""
+        if not texts:
+            return {}
+        vectors = {key: self.cached(text) for key, (text, _) in texts.items()}
+        missing = [key for key, vector in vectors.items() if vector is None]
+        if missing:
+            vectors.update(zip(missing, self.encode([texts[key][0] for key in missing])))
+        embedded = {key: np.asarray(vector, dtype=np.float32).tobytes() for key, vector in vectors.items()}
+        self.store.question_vectors.put(tenant, self.model, {key: (embedded[key], texts[key][1]) for key in texts})
+        return embedded
 
 
 def nearest_articles(index: ArticleIndex) -> Callable[[np.ndarray], list[NearestArticle | None]]:

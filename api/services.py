@@ -22,6 +22,7 @@ from api.analytics import AnswerLog
 from api.cache import StoreReads
 from api.cors import AllowedOrigins
 from api.embedding import QueryEmbedder
+from api.gaps import GapVectors
 from api.ratelimit import RateLimiter
 from api.retrieval import Retriever
 from api.settings import Settings
@@ -73,6 +74,7 @@ class AnswerService:
     default_templates: dict[str, dict]  # every tenant's templates, unless it stored its own
     answer_log: AnswerLog
     embedder: QueryEmbedder
+    gap_vectors: GapVectors  # the weak questions' vectors for coverage gaps
     open_tenants: dict[str, TenantKnowledgeBase] = field(default_factory=dict)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     opening: set[str] = field(default_factory=set)  # tenants whose index is being opened (caught up) now
@@ -130,6 +132,7 @@ class AnswerService:
                 tenant_kb.checkpointer.save_if_changed()
             tenant_kb.index.backend.close()
         self.answer_log.close()
+        self.gap_vectors.close()
         self.store.close()
 
     def _follow(self) -> None:
@@ -270,8 +273,10 @@ def load_answer_service(settings: Settings, encoder: Encoder | None = None) -> A
     template_set(defaults, home / "templates")  # the defaults must be valid on their own, errors naming their files
     embedder = QueryEmbedder(encoder, settings.short_query_tokens, settings.batch_max, settings.long_batch_tokens,
                              settings.queue_tokens, settings.batch_wait_ms, settings.cache_size)
-    services = AnswerService(settings, encoder, store, defaults, AnswerLog(store, settings.query_retention_days),
-                             embedder)
+    gap_vectors = GapVectors(encoder, store, settings.answer_threshold, cached=embedder.vectors.get)
+    services = AnswerService(settings, encoder, store, defaults,
+                             AnswerLog(store, settings.query_retention_days, on_written=gap_vectors.offer), embedder,
+                             gap_vectors)
     index = services.default.index
     for warm_up in ("warm-up", "Where is my parcel? I ordered it two weeks ago"):  # first calls allocate
         index.search(warm_up, limit=1)

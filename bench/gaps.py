@@ -11,8 +11,10 @@ The timing's questions are distinct synthetic texts whose vectors are the labell
 plus Gaussian noise, re-normalised (embedding 100,000 real texts would take the bench an hour on two
 cores); each is logged once to three times over 30 days. What is timed is everything a request does
 after reading the log: counting texts, keeping the most asked :data:`api.gaps.MOST_TEXTS`, clustering,
-ordering (the vectors are at hand, as after the LRU has seen the texts; the nearest-article lookup is
-a stub). How fast new texts are embedded is measured apart, on 256 real ones.
+ordering (the vectors are at hand, as once the store holds them; the nearest-article lookup is a stub).
+Apart from it, on 5,000 real texts in a throwaway SQLite store: how fast the background thread embeds
+and stores logged texts (the work moved off the request), and how long a request takes to read
+5,000 stored vectors.
 
 Usage: ``python -m bench.gaps [--tune]``.
 """
@@ -21,16 +23,18 @@ from __future__ import annotations
 
 import argparse
 import random
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-from api.gaps import MOST_TEXTS, QuestionVectors, cluster_labels, find_gaps, weak_questions
-from indexer.encoders import DEFAULT_ENCODER, create_encoder
+from api.gaps import MOST_TEXTS, GapVectors, LanguageOffsets, WeakQuestion, cluster_labels, find_gaps, weak_questions
+from indexer.encoders import DEFAULT_ENCODER, Encoder, create_encoder
 from indexer.settings import default_model_dir
-from kb.stores import AnswerRow
+from kb.stores import AnswerRecord, AnswerRow, create_store
 
 LABELLED = {
     "student-discount": [
@@ -81,12 +85,12 @@ NOISE = 0.03  # per-dimension standard deviation of the synthetic questions' per
 PERIOD = timedelta(days=30)
 
 
-def labelled_vectors(vectors: QuestionVectors) -> tuple[list[str], np.ndarray, list[str], list[str]]:
+def labelled_vectors(encode) -> tuple[list[str], np.ndarray, list[str], list[str]]:
     """The labelled questions, their vectors from the service's model, their languages and topics."""
     texts = [text for questions in LABELLED.values() for text in questions]
     languages = [LANGUAGES[position // 2] for questions in LABELLED.values() for position in range(len(questions))]
     topics = [topic for topic, questions in LABELLED.items() for _ in questions]
-    return texts, vectors(texts), languages, topics
+    return texts, encode(texts), languages, topics
 
 
 def purity(labels: np.ndarray, topics: list[str]) -> float:
@@ -126,42 +130,60 @@ def synthetic_log(texts: list[str], vectors: np.ndarray, size: int, seed: int = 
     return rows, table, until
 
 
-def time_clustering(texts: list[str], vectors: np.ndarray, encode) -> None:
+def time_clustering(texts: list[str], vectors: np.ndarray, offsets: LanguageOffsets) -> None:
     """Print how long :func:`api.gaps.find_gaps` takes for each of :data:`SIZES` synthetic logged questions."""
     print("logged questions  distinct texts  clustered  clusters  seconds")
     for size in SIZES:
         rows, table, until = synthetic_log(texts, vectors, size)
-        known = QuestionVectors(encode, size=len(table))
-        known.offsets  # embedded once, outside the timing  # noqa: B018
-        for text, vector in table.items():
-            known.cache.put(text, vector)
         started = time.perf_counter()
         questions = weak_questions(rows, until - PERIOD, until, answer_threshold=0.3)
-        gaps = find_gaps(questions, known, lambda centres: [None] * len(centres), limit=50)
+        gaps = find_gaps(questions, lambda kept: np.array([table[question.text] for question in kept]), offsets,
+                         lambda centres: [None] * len(centres), limit=50)
         elapsed = time.perf_counter() - started
         print(f"{size:16,d}  {len(questions):14,d}  {gaps.clustered_texts:9,d}  {len(gaps.clusters):8d}  "
               f"{elapsed:7.2f}")
 
 
-def time_embedding(texts: list[str], encode) -> None:
-    """Print how fast texts the LRU has not seen are embedded (the first request of a period pays it)."""
-    fresh = [f"{text} ({number})" for number in range(4) for text in texts]
-    started = time.perf_counter()
-    QuestionVectors(encode)(fresh)
-    rate = len(fresh) / (time.perf_counter() - started)
-    print(f"embedding new texts: {rate:.0f} per second ({MOST_TEXTS:,d} new texts: {MOST_TEXTS / rate:.0f} s)")
+def time_stored_vectors(texts: list[str], encoder: Encoder) -> None:
+    """Print how fast logged texts are embedded and stored in the background, and how long a request takes
+    to read :data:`api.gaps.MOST_TEXTS` stored vectors."""
+    fresh = [f"{texts[number % len(texts)]} ({number})" for number in range(MOST_TEXTS)]
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    with tempfile.TemporaryDirectory() as folder:
+        store = create_store("sqlite", Path(folder) / "store.sqlite3")
+        store.ensure_tenant("bench")
+        vectors = GapVectors(encoder, store, answer_threshold=0.3)
+        started = time.perf_counter()
+        for start in range(0, len(fresh), 32):  # as the answer log writes its batches
+            vectors.offer([AnswerRecord(f"a{start + i}", "bench", moment, "chat", "en", False, None, 0.0, text)
+                           for i, text in enumerate(fresh[start:start + 32])])
+        vectors.wait()
+        embedded = time.perf_counter() - started
+        questions = [WeakQuestion(text, moment) for text in fresh]
+        started = time.perf_counter()
+        read = vectors.vectors("bench", questions)
+        reading = time.perf_counter() - started
+        vectors.close()
+        store.close()
+    if read.shape != (MOST_TEXTS, encoder.dim):
+        raise SystemExit(f"read {read.shape} vectors, expected {(MOST_TEXTS, encoder.dim)}")
+    print(f"background embedding of logged texts: {MOST_TEXTS / embedded:.0f} per second "
+          f"({MOST_TEXTS:,d} texts in {embedded:.0f} s, off the request)")
+    print(f"a request reading {MOST_TEXTS:,d} stored vectors: {reading:.2f} s")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="sweep the distance threshold on the labelled set")
     arguments = parser.parse_args()
-    encode = create_encoder(DEFAULT_ENCODER, default_model_dir()).encode_queries
-    texts, vectors, languages, topics = labelled_vectors(QuestionVectors(encode))
+    encoder = create_encoder(DEFAULT_ENCODER, default_model_dir())
+    offsets = LanguageOffsets(encoder.encode_queries)
+    texts, vectors, languages, topics = labelled_vectors(encoder.encode_queries)
     if arguments.tune:
-        tune(QuestionVectors(encode).across_languages(vectors, languages), topics)
-    time_embedding(texts, encode)
-    time_clustering(texts, vectors, encode)
+        tune(offsets.across_languages(vectors, languages), topics)
+    time_stored_vectors(texts, encoder)
+    offsets.offsets  # embedded once, outside the timing  # noqa: B018
+    time_clustering(texts, vectors, offsets)
 
 
 if __name__ == "__main__":

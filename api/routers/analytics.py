@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Annotated
-from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import AfterValidator
@@ -25,13 +25,11 @@ from api.schemas import (
     UnansweredStat,
 )
 from api.services import AnswerService
-from indexer.encoders import Encoder
 from kb.models import Channel, Language
 from kb.stores import QuestionCounts
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 DEFAULT_PERIOD = timedelta(days=30)
-QUESTION_VECTORS: WeakKeyDictionary[Encoder, gaps.QuestionVectors] = WeakKeyDictionary()  # per model
 
 
 def in_utc(moment: datetime) -> datetime:
@@ -119,7 +117,7 @@ def get_gaps(services: AnswerServiceDep, caller: AdminCaller, since: Since = Non
     since, until = logged_period(services, since, until)
     asked = gaps.weak_questions(services.store.answers.rows(caller.tenant, since, until), since, until,
                                 services.settings.answer_threshold, _value(language), _value(channel))
-    found = gaps.find_gaps(asked, question_vectors(services.encoder),
+    found = gaps.find_gaps(asked, partial(services.gap_vectors.vectors, caller.tenant), services.gap_vectors.offsets,
                            gaps.nearest_articles(services.tenant_kb(caller.tenant).index), limit)
     return CoverageGaps(weak_questions=found.weak_questions, clustered_texts=found.clustered_texts,
                         left_out_texts=found.left_out_texts, clusters=[GapCluster(
@@ -130,13 +128,6 @@ def get_gaps(services: AnswerServiceDep, caller: AdminCaller, since: Since = Non
                             nearest_article=gap.nearest_article and GapArticle(
                                 id=gap.nearest_article.article_id, title=gap.nearest_article.title,
                                 score=gap.nearest_article.score)) for gap in found.clusters])
-
-
-def question_vectors(encoder: Encoder) -> gaps.QuestionVectors:
-    """The encoder's question vectors for gaps, kept between requests."""
-    if encoder not in QUESTION_VECTORS:
-        QUESTION_VECTORS[encoder] = gaps.QuestionVectors(encoder.encode_queries)
-    return QUESTION_VECTORS[encoder]
 
 
 @router.delete("/queries", response_model=ErasedQueries, summary="Erase the query text of answers (privacy)")

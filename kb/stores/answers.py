@@ -107,17 +107,17 @@ class Answers(Concern):
                 for query, count, answered, not_helpful, first, last in rows]
 
     def forget_queries(self, tenant: str | None, before: datetime) -> int:
-        """Erase the query text of answers older than ``before`` (every tenant's when None).
+        """Erase the query text of answers older than ``before`` (every tenant's when None), and the vectors
+        of question texts last asked before it.
 
         Returns:
             How many answers lost their text.
         """
+        which, params = ("", (utc(before),)) if tenant is None else ("tenant = ? AND ", (tenant, utc(before)))
         with self.store.transaction() as db:
-            if tenant is None:
-                return db.execute("UPDATE answers SET query = NULL WHERE created_at < ? AND query IS NOT NULL",
-                                  (utc(before),)).rowcount
-            return db.execute("UPDATE answers SET query = NULL WHERE tenant = ? AND created_at < ? "
-                              "AND query IS NOT NULL", (tenant, utc(before))).rowcount
+            db.execute(f"DELETE FROM question_vectors WHERE {which}seen_at < ?", params)  # noqa: S608 (a constant)
+            return db.execute(f"UPDATE answers SET query = NULL WHERE {which}created_at < ? "  # noqa: S608 (a constant)
+                              "AND query IS NOT NULL", params).rowcount
 
 
 def _answers_in(tenant: str, since: datetime, until: datetime, language: str | None,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from kb.stores.mail_messages import MailMessages
     from kb.stores.mailboxes import Mailboxes
     from kb.stores.origins import Origins
+    from kb.stores.question_vectors import QuestionVectors
     from kb.stores.templates import Templates
 
 
@@ -350,7 +351,9 @@ class Store:
     * :attr:`mail_messages`: what was done with each mailbox message (:mod:`kb.stores.mail_messages`);
     * :attr:`links`: each tenant's help-centre link pattern for article URLs (:mod:`kb.stores.links`);
     * :attr:`connectors` and :attr:`connector_jobs`: help-desk connectors and their durable job queue
-      (:mod:`kb.stores.connectors`, :mod:`kb.stores.connector_jobs`).
+      (:mod:`kb.stores.connectors`, :mod:`kb.stores.connector_jobs`);
+    * :attr:`question_vectors`: the vectors of logged question texts, for coverage gaps
+      (:mod:`kb.stores.question_vectors`).
     """
 
     articles: Articles
@@ -363,6 +366,7 @@ class Store:
     links: Links
     connectors: Connectors
     connector_jobs: ConnectorJobs
+    question_vectors: QuestionVectors
 
     def ensure_tenant(self, tenant: str) -> None:
         """Create the tenant when it does not exist.

@@ -4,7 +4,8 @@ The store is split by concern, one small class each, written once in SQL both en
 ``?`` placeholders: :class:`~kb.stores.articles.Articles`, :class:`~kb.stores.templates.Templates`,
 :class:`~kb.stores.keys.Keys`, :class:`~kb.stores.origins.Origins`,
 :class:`~kb.stores.answers.Answers`, :class:`~kb.stores.mailboxes.Mailboxes`,
-:class:`~kb.stores.mail_messages.MailMessages` and :class:`~kb.stores.links.Links`. An engine (one file each) supplies the connection, its
+:class:`~kb.stores.mail_messages.MailMessages`, :class:`~kb.stores.links.Links` and
+:class:`~kb.stores.question_vectors.QuestionVectors`. An engine (one file each) supplies the connection, its
 transactions, its document locks and where it records the schema version. The schema is versioned:
 :func:`migrate` applies :data:`MIGRATIONS` in order, each in its own transaction (the same runner
 applies the pgvector backend's tables in PostgreSQL). Every write is one transaction, committed
@@ -28,6 +29,7 @@ from kb.stores.links import Links
 from kb.stores.mail_messages import MailMessages
 from kb.stores.mailboxes import Mailboxes
 from kb.stores.origins import Origins
+from kb.stores.question_vectors import QuestionVectors
 from kb.stores.templates import Templates
 
 # Schema migrations: migration i (1-based) brings the schema from version i - 1 to i.
@@ -209,6 +211,19 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX connector_jobs_due ON connector_jobs (state, updated_at)
     """,
+    # 11: the vectors of logged question texts for coverage gaps (base64 of float32), per tenant and model,
+    # with the moment each text was last asked (a vector is erased with the last query text it came from)
+    """
+    CREATE TABLE question_vectors (
+        tenant TEXT NOT NULL,
+        model TEXT NOT NULL,
+        text_key TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        vector TEXT NOT NULL,
+        PRIMARY KEY (tenant, model, text_key)
+    );
+    CREATE INDEX question_vectors_seen ON question_vectors (seen_at)
+    """,
 ]
 
 
@@ -252,6 +267,7 @@ class SqlStore(Store):
         self.links = Links(self)
         self.connectors = Connectors(self)
         self.connector_jobs = ConnectorJobs(self)
+        self.question_vectors = QuestionVectors(self)
 
     def transaction(self) -> AbstractContextManager[Any]:
         """One write transaction, taken at once (conditional writes of a row cannot interleave);

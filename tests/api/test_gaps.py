@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
+from api.analytics import normalised
+from api.gaps import LOW_CONFIDENCE_MARGIN
 from kb.stores import AnswerRecord, Feedback
 from tests.helpers import bearer, new_key
 
@@ -149,3 +152,54 @@ def test_needs_the_admin_scope_and_stays_within_the_tenant(client, services, adm
     demo_admin = bearer(new_key(services, "admin"))
     demo = client.get("/v1/analytics/gaps", params=PERIOD, headers=demo_admin).json()
     assert demo["weak_questions"] == 0
+
+
+LOG_TENANT = "gaps-log"
+OFF_TOPIC = "Do you sell spare laces for hiking boots?"  # nothing in the tenant's one article
+ON_TOPIC = "How can I get an invoice for my purchase?"  # its one article: invoices
+
+
+@pytest.fixture(scope="module")
+def log_tenant(services, demo_articles):
+    """A tenant with one article and a key to ask and read its analytics."""
+    services.store.ensure_tenant(LOG_TENANT)
+    services.store.articles.put(LOG_TENANT, demo_articles["invoice"])
+    return bearer(new_key(services, "answer", "admin", tenant=LOG_TENANT))
+
+
+def stored(services, text: str) -> dict[str, bytes]:
+    return services.store.question_vectors.get(LOG_TENANT, services.encoder.vectors_fingerprint, [normalised(text)])
+
+
+def test_uncertain_answers_are_embedded_in_the_background_as_they_are_logged(client, services, log_tenant):
+    answers = {}
+    for question in (OFF_TOPIC, ON_TOPIC):
+        response = client.post("/v1/answer", json={"query": question, "channel": "chat"}, headers=log_tenant)
+        assert response.status_code == 200, response.text
+        answers[question] = response.json()
+    assert answers[ON_TOPIC]["confidence"] >= services.settings.answer_threshold + LOW_CONFIDENCE_MARGIN
+    services.answer_log.flush()
+    services.gap_vectors.wait()
+    [vector] = stored(services, OFF_TOPIC).values()
+    np.testing.assert_allclose(np.frombuffer(vector, dtype=np.float32),
+                               services.encoder.encode_queries([OFF_TOPIC])[0], atol=1e-4)
+    assert stored(services, ON_TOPIC) == {}  # a confident answer is not a gap
+
+
+def test_a_gaps_request_reads_the_stored_vectors_instead_of_embedding(client, services, log_tenant, monkeypatch):
+    def no_embedding(texts):
+        raise AssertionError(f"embedded {texts} again")
+
+    services.gap_vectors.offsets.offsets  # the languages' offsets, embedded once per process  # noqa: B018
+    monkeypatch.setattr(services.gap_vectors, "encode", no_embedding)
+    response = client.get("/v1/analytics/gaps", headers=log_tenant)
+    assert response.status_code == 200, response.text
+    assert [question["text"] for cluster in response.json()["clusters"]
+            for question in cluster["questions"]] == [OFF_TOPIC]
+
+
+def test_erasing_query_text_erases_the_vectors(client, services, log_tenant):
+    assert stored(services, OFF_TOPIC)
+    response = client.delete("/v1/analytics/queries", headers=log_tenant)
+    assert response.status_code == 200 and response.json()["erased"] == 2
+    assert stored(services, OFF_TOPIC) == {}

@@ -58,7 +58,7 @@ def test_the_dashboard_shows_the_numbers_the_api_returns(page, console):
         [day, totals["answered"] / totals["answers"]] for day, totals in per_day.items())
     assert sorted(mark[1:] for mark in plotted if mark[0] == "Handed to an agent") == sorted(
         [day, totals["handoffs"]] for day, totals in per_day.items())
-    titles = page.locator("[data-chart] svg > title").all_inner_texts()
+    titles = page.locator("[data-chart] svg > title").all_text_contents()
     assert titles == ["Answer rate", "Handed to an agent", "Solved without an agent", "Found helpful"]
 
 

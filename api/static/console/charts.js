@@ -27,7 +27,7 @@ let charts = 0; // for ids unique in the document
 export function dayChart({title, description, days, values, kind, format, formatDay, max, empty = ""}) {
   const id = `chart-${++charts}`;
   const shown = values.filter((value) => value !== null);
-  const top = max ?? Math.max(1, ...shown);
+  const top = max ?? 2 * Math.ceil(Math.max(1, ...shown) / 2); // even: the middle grid line is a whole count
   const x = (index) => MARGIN.left + (days.length > 1 ? (index / (days.length - 1)) * PLOT_WIDTH : PLOT_WIDTH / 2);
   const y = (value) => MARGIN.top + PLOT_HEIGHT - (value / top) * PLOT_HEIGHT;
   const image = svg("svg", {viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", "aria-labelledby": `${id}-title ${id}-desc`},

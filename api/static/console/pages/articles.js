@@ -67,7 +67,6 @@ export default {
       body_hint: "Used in chat and email replies.",
       questions: "Example questions",
       questions_hint: "One per line, at least three, worded the way customers ask.",
-      language_problem: "This language version has a problem:",
       save: "Save",
       saving: "Saving…",
       saved: "Saved (version {version}).",
@@ -136,7 +135,6 @@ export default {
       body_hint: "チャットとメールの返信に使われます。",
       questions: "質問例",
       questions_hint: "お客様の実際の聞き方で、1 行に 1 つ、3 つ以上入力してください。",
-      language_problem: "この言語版に問題があります：",
       save: "保存",
       saving: "保存しています…",
       saved: "保存しました（バージョン {version}）。",
@@ -204,7 +202,6 @@ export default {
       body_hint: "用于在线聊天和邮件回复。",
       questions: "示例问题",
       questions_hint: "按顾客的说法填写，每行一个，至少三个。",
-      language_problem: "这个语言版本有问题：",
       save: "保存",
       saving: "正在保存…",
       saved: "已保存（第 {version} 版）。",
@@ -273,7 +270,6 @@ export default {
       body_hint: "Naudojamas atsakant pokalbyje ir el. paštu.",
       questions: "Klausimų pavyzdžiai",
       questions_hint: "Po vieną eilutėje, bent trys, taip, kaip klausia klientai.",
-      language_problem: "Šioje kalbos versijoje yra klaida:",
       save: "Išsaugoti",
       saving: "Saugoma…",
       saved: "Išsaugota (versija {version}).",
@@ -586,19 +582,22 @@ async function renderEditor(root, ctx) {
       showActions();
       return true;
     } catch (error) {
-      status.textContent = "";
-      if (error.status !== 422) throw error;
-      const left = errors.show(error);
-      if (left.length) ctx.showError(error);
-      else status.textContent = t("fix_fields");
+      showProblems(error);
       return false;
     }
+  }
+
+  /** A 422 next to the fields it names (what no field takes, and other errors, at the top of the page). */
+  function showProblems(error) {
+    status.textContent = "";
+    if (error.status === 422 && !errors.show(error).length) status.textContent = t("fix_fields");
+    else ctx.showError(error);
   }
 
   const form = h("form", {class: "article-form", novalidate: true});
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    write().catch(ctx.showError);
+    write();
   });
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
@@ -612,7 +611,7 @@ async function renderEditor(root, ctx) {
       showActions();
       save.focus();
     } catch (error) {
-      ctx.showError(error);
+      showProblems(error);
     }
   });
   remove.addEventListener("click", () => {

@@ -105,12 +105,14 @@ soak: index
 
 # Every quality number in one run (tables on stdout, figures in build/eval/): retrieval, language and
 # situations (evals), then whole emails and tickets through the answer pipeline (evals.emails), then
-# whether replies are true (evals.replies: false premises, right answers given, farewells, chat length).
+# whether replies are true (evals.replies: false premises, right answers given, farewells, chat length),
+# and what a fixed set of synonyms and pins changes (evals.relevance: nothing for queries they do not match).
 # A subset: make eval EVAL_ARGS='--sources gnome-help,banking77'
 eval: index
 	$(PY) -m evals $(EVAL_ARGS)
 	$(PY) -m evals.emails
 	$(PY) -m evals.replies
+	$(PY) -m evals.relevance
 
 # Speed against the in-process floor and the txtai peer, on the demo KB scaled to 10,000 articles
 # (tables on stdout, figures in build/bench/results.json). The first run embeds the scaled KB

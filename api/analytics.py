@@ -1,5 +1,5 @@
 """The answer log and what support teams read from it: top and unanswered questions, answer and
-deflection rates per language, channel and period.
+deflection rates per language, channel and period, and the counts per day.
 
 The store filters and counts the answers (per language and channel, per question text); here the
 counts become rates, and question texts that differ only in case and spacing are counted as one.
@@ -17,10 +17,10 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 
-from kb.stores import AnswerCounts, AnswerRecord, QuestionCounts, Store
+from kb.stores import AnswerCounts, AnswerRecord, DailyCounts, QuestionCounts, Store
 
 log = logging.getLogger("kb_api")
 PURGE_EVERY_S = 3600
@@ -135,6 +135,11 @@ def summary(groups: list[AnswerCounts]) -> dict:
     return {"total": rates(groups),
             "by_language_and_channel": [{"language": group.language, "channel": group.channel, **rates([group])}
                                         for group in ordered]}
+
+
+def daily(groups: list[DailyCounts]) -> list[dict]:
+    """Each group's counts with its handoffs (answers not answered)."""
+    return [{**asdict(group), "handoffs": group.answers - group.answered} for group in groups]
 
 
 def top_questions(questions: list[QuestionCounts], limit: int) -> list[dict]:

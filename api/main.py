@@ -26,6 +26,7 @@ from api.routers import (
     links,
     mailboxes,
     origins,
+    relevance,
     search,
     suggest,
     templates,
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None, services: AnswerService | None 
     app.add_middleware(RequestLog)
     for router in (answers.router, search.router, articles.router, templates.router, feedback.router,
                    analytics.router, keys.router, origins.router, links.router, mailboxes.router, suggest.router,
-                   connectors.router,
+                   connectors.router, relevance.router,
                    health.router, widget.router, console.router):
         app.include_router(router)
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -12,13 +12,15 @@ from api.pipeline import Message
 from kb.compose import ReplyContext
 from kb.formats import ReplyFormat
 from kb.links import checked_article_url
-from kb.models import ArticleContent, Channel, Language, VariantDocument
+from kb.models import ARTICLE_ID, RULES, ArticleContent, Channel, Language, VariantDocument
 from kb.reading import MAX_MESSAGE_CHARS
 from kb.stores import DraftAction, JobState, MailState, Scope
 from kb.templates import Situation
 
 MAX_TOP_K = 20
 MAX_SUBJECT_CHARS = 1000
+MAX_DRAFT_QUESTIONS = 50
+MAX_DRAFT_QUESTION_CHARS = 1000
 MAX_OFFSET = 1_000_000_000  # past any page a store holds; larger numbers overflow the database's integers
 
 
@@ -97,6 +99,7 @@ class ArticleRef(BaseModel):
     language: Language
     url: str | None = Field(None, description="the article on the tenant's help centre (PUT /v1/links sets the "
                                               "pattern; null without one)")
+    pinned: bool = Field(False, description="first because one of the tenant's pins matched (PUT /v1/pins)")
 
 
 class ConcernOut(BaseModel):
@@ -197,6 +200,7 @@ class SearchResult(BaseModel):
     score: float
     language: Language
     url: str | None = Field(None, description="the article on the tenant's help centre (null without a pattern)")
+    pinned: bool = Field(False, description="first because one of the tenant's pins matched (PUT /v1/pins)")
 
 
 class SearchResponse(BaseModel):
@@ -222,6 +226,78 @@ class ArticleOut(ArticleIn):
     id: str
     version: int = Field(..., description="1 on creation, +1 per change; send it back in If-Match to update safely")
     updated_at: datetime
+
+
+class DraftQuestionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(..., min_length=1, max_length=MAX_DRAFT_QUESTION_CHARS, description="as the customer asked it")
+    language: Language = Field(..., description="the language it was asked in: its variant of the draft")
+
+    @field_validator("text")
+    @classmethod
+    def has_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must contain some text, not only whitespace")
+        return value
+
+
+class DraftIn(BaseModel):
+    """Questions to draft an article from (a coverage gap's cluster: ``GET /v1/analytics/gaps``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    questions: list[DraftQuestionIn] = Field(..., min_length=1, max_length=MAX_DRAFT_QUESTIONS,
+                                             description="the most central first: each language's first question "
+                                                         "gives its variant's title")
+    id: str | None = Field(None, description="the draft's id (default: made from the title, unused in the tenant)")
+    category: str | None = Field(None, min_length=1, max_length=100,
+                                 description="the draft's category (default: uncategorised)")
+
+    @field_validator("id")
+    @classmethod
+    def is_article_id(cls, value: str | None) -> str | None:
+        return _article_id(value)
+
+    @field_validator("category")
+    @classmethod
+    def has_category(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError(RULES["category"])
+        return value.strip() if value else None
+
+
+class PreviewIn(BaseModel):
+    """A question and an article (saved or not) to see the reply with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article: ArticleIn = Field(..., description="the article as for PUT /v1/articles/{id}, saved or not, of any "
+                                                "visibility")
+    id: str | None = Field(None, description="its id when it is saved (a situation's template may name the "
+                                             "articles it fits)")
+    question: str = Field(..., min_length=1, max_length=MAX_MESSAGE_CHARS, description="the customer's message")
+    channel: Channel = Field(..., description="help_page, contact_form, chat, chatbot, email or ticket")
+    language: Language | None = Field(None, description="answer language; detected from the question when absent")
+
+    @field_validator("id")
+    @classmethod
+    def is_article_id(cls, value: str | None) -> str | None:
+        return _article_id(value)
+
+    @field_validator("question")
+    @classmethod
+    def question_has_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must contain some text, not only whitespace")
+        return value.strip()
+
+
+class PreviewOut(BaseModel):
+    channel: Channel
+    language: Language = Field(..., description="language of the reply")
+    text: str = Field(..., description="the reply as plain text, as POST /v1/answer gives it")
+    html: str = Field(..., description="the same reply as an HTML fragment")
 
 
 class ArticlePage(BaseModel):
@@ -305,12 +381,15 @@ class TemplateOut(TemplateSummary):
     document: dict = Field(..., description="the template as its YAML file holds it")
 
 
+FeedbackReason = Literal["not_related", "related_but_incomplete", "other"]
+
+
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     answer_id: str = Field(..., max_length=64, description="the answer_id of a /v1/answer response")
     helpful: bool
-    reason: Literal["not_related", "related_but_incomplete", "other"] | None = None
+    reason: FeedbackReason | None = None
     resolved: bool | None = Field(None, description="the answer solved the problem (no ticket needed)")
     contacted_support: bool | None = Field(None, description="the customer contacted support anyway")
 
@@ -344,6 +423,24 @@ class AnalyticsSummary(BaseModel):
                                                      "outcome: sent, drafted, skipped, failed, set_aside (their "
                                                      "answers are counted above under channel email; not split by "
                                                      "language; empty when another channel is asked for)")
+
+
+class DayCounts(BaseModel):
+    day: date = Field(..., description="a day in UTC")
+    language: Language
+    channel: Channel
+    answers: int
+    answered: int
+    handoffs: int = Field(..., description="answers not answered (a person follows up)")
+    feedback: int = Field(..., description="answers with feedback")
+    helpful: int = Field(..., description="of those, marked helpful")
+    outcomes: int = Field(..., description="answers whose outcome (resolved, contacted support) was reported")
+    deflected: int = Field(..., description="of those, resolved without contacting support")
+
+
+class DailyAnalytics(BaseModel):
+    days: list[DayCounts] = Field(..., description="one row per day, language and channel that had answers, by day, "
+                                                   "language and channel")
 
 
 class QuestionStat(BaseModel):
@@ -503,3 +600,9 @@ class Receipt(BaseModel):
 
     delivery_id: str
     queued: bool = Field(..., description="false: this delivery was received before (a retry): nothing more happens")
+
+
+def _article_id(value: str | None) -> str | None:
+    if value is not None and not ARTICLE_ID.match(value):
+        raise ValueError(RULES["id"])
+    return value

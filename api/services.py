@@ -28,6 +28,7 @@ from api.retrieval import Retriever
 from api.settings import Settings
 from indexer.backends import create_backend
 from indexer.checkpoint import Checkpointer
+from indexer.controls import LiveControls
 from indexer.encoders import Encoder, ModelMissingError, create_encoder
 from indexer.follow import ChangeFollower
 from indexer.search import ArticleIndex
@@ -61,6 +62,7 @@ class TenantKnowledgeBase:
     follower: ChangeFollower
     write_lock: threading.Lock
     checkpointer: Checkpointer | None  # None when the vectors live in a shared backend (pgvector)
+    controls: LiveControls  # synonyms and pins, polled with the change feed
 
 
 @dataclass
@@ -136,13 +138,14 @@ class AnswerService:
         self.store.close()
 
     def _follow(self) -> None:
-        """Poll every open tenant's change feed, and checkpoint indexes whose writes are due, until the
+        """Poll every open tenant's change feed and relevance controls, and checkpoint indexes whose writes are due, until the
         service stops; an unreachable store is logged once per outage and retried."""
         unreachable = False
         while not self._stopping.wait(self.settings.follow_interval_s):
             try:
                 for tenant_kb in list(self.open_tenants.values()):
                     tenant_kb.follower.poll()
+                    tenant_kb.controls.poll()
                     if tenant_kb.checkpointer is not None:
                         tenant_kb.checkpointer.save_if_due()
             except StoreUnavailableError as error:
@@ -201,10 +204,11 @@ def open_tenant_kb(services: AnswerService, tenant: str) -> TenantKnowledgeBase:
         checkpointer = Checkpointer(index, index_dir, write_lock, settings.checkpoint_interval_s)
     follower = ChangeFollower(services.store, tenant, index, seen, {article.article.id: article.seq
                                                                    for article in stored}, write_lock)
-    retriever = Retriever(services.embedder, index, settings.batch_max, settings.cache_size)
+    controls = LiveControls(services.store, tenant)
+    retriever = Retriever(services.embedder, index, controls, settings.batch_max, settings.cache_size)
     templates = template_set(tenant_template_documents(services, tenant), STORED_TEMPLATES)
     return TenantKnowledgeBase(tenant, index, retriever, index_dir, templates, situation_detector(services, templates),
-                       follower, write_lock, checkpointer)
+                               follower, write_lock, checkpointer, controls)
 
 
 def tenant_template_documents(services: AnswerService, tenant: str) -> dict[str, dict]:

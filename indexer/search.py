@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from indexer.build import (
 from indexer.encoders import Encoder
 from indexer.fusion import Fusion, fuse
 from indexer.lexical import BM25, tokenize, verbatim_terms
+from indexer.synonyms import Synonyms
 from indexer.vector_sources import VectorSources, source_codes
 from kb.filters import ArticleFilter
 from kb.language import UnsupportedLanguageError, detect_language
@@ -43,7 +44,8 @@ class ArticleHit:
     """An article ranked for a query, with the field and language that matched best.
 
     ``score`` is the dense cosine of the best field (it feeds the confidence);
-    ``rank_score`` is the fused score the ranking uses.
+    ``rank_score`` is the fused score the ranking uses; ``pinned``: first because a pin put it there
+    (its scores stay its own: 0 when it was not even among the dense candidates).
     """
 
     article: Article
@@ -51,6 +53,7 @@ class ArticleHit:
     rank_score: float
     language: Language
     field: str
+    pinned: bool = False
 
 
 class ArticleIndex:
@@ -130,7 +133,8 @@ class ArticleIndex:
     def search(self, query: str, limit: int = 5, vector: np.ndarray | None = None,
                language: Language | None = None,
                neighbours: tuple[np.ndarray, np.ndarray] | None = None,
-               allowed: ArticleFilter | None = None) -> list[ArticleHit]:
+               allowed: ArticleFilter | None = None, synonyms: Synonyms | None = None,
+               pinned: Sequence[str] = ()) -> list[ArticleHit]:
         """Rank articles for a question: dense similarity fused with the lexical signal.
 
         Args:
@@ -142,9 +146,12 @@ class ArticleIndex:
                 verbatim (codes and numbers; names too within one script).
             neighbours: the query's row of :meth:`nearest` when the caller searched in a batch.
             allowed: only articles this filter allows are ranked (None: all).
+            synonyms: the tenant's synonym groups, applied to the lexical signal.
+            pinned: articles pinned for this query, in pin order: the first that exists and ``allowed``
+                lets through comes first, whatever its scores.
 
         Returns:
-            Articles by descending ``rank_score``.
+            Articles by descending ``rank_score`` (a pinned one first).
         """
         if language is None:
             language = _detected_language(query)
@@ -157,11 +164,20 @@ class ArticleIndex:
             best = {article_id: (score, language, field) for article_id, score, language, field
                     in self.sources.best_per_article(*neighbours)
                     if allowed is None or allowed.allows(self.articles[article_id])}
-            lexical = self.lexical_scores(query, language, best)
+            lexical = self.lexical_scores(query, language, best, synonyms)
             fused = fuse({article_id: score for article_id, (score, _, _) in best.items()}, lexical, self.fusion)
-            ranked = sorted(fused, key=fused.get, reverse=True)[:limit]
-            return [ArticleHit(self.articles[article_id], best[article_id][0], fused[article_id], *best[article_id][1:])
-                    for article_id in ranked]
+            ranked = sorted(fused, key=fused.get, reverse=True)
+            pin = next((article_id for article_id in pinned if article_id in self.articles
+                        and (allowed is None or allowed.allows(self.articles[article_id]))), None)
+            if pin is None:
+                return [ArticleHit(self.articles[article_id], best[article_id][0], fused[article_id],
+                                   *best[article_id][1:]) for article_id in ranked[:limit]]
+            article = self.articles[pin]
+            score, matched_language, field = best.get(pin, (0.0, article.variant_for(language or Language.EN).language,
+                                                            "pin"))
+            return [ArticleHit(article, score, fused.get(pin, 0.0), matched_language, field, pinned=True)] + [
+                ArticleHit(self.articles[article_id], best[article_id][0], fused[article_id], *best[article_id][1:])
+                for article_id in ranked if article_id != pin][:limit - 1]
 
     def upsert(self, article: Article, seq: int = 0) -> bool:
         """Add an article, or replace the one with its id; searchable when this returns.
@@ -262,7 +278,7 @@ class ArticleIndex:
         self.articles.pop(article_id, None)
 
     def lexical_scores(self, query: str, language: Language | None = None,
-                       candidates: Iterable[str] | None = None) -> dict[str, float]:
+                       candidates: Iterable[str] | None = None, synonyms: Synonyms | None = None) -> dict[str, float]:
         """Lexical match per article (best over its languages) in [0, 1]: its BM25 score as a share of
         the most the query could score; articles without a match are left out.
 
@@ -270,6 +286,8 @@ class ArticleIndex:
             query: the customer's text.
             language: the query's language; None matches every variant on all terms.
             candidates: score only these articles (the dense candidates of a search); None scores all.
+            synonyms: the tenant's synonym groups: an article's share is its best over the query and its
+                variants (:meth:`indexer.synonyms.Synonyms.variants`, a synonym weighted as the term it stands for).
         """
         terms = tokenize(query)
         bound = self.lexical.upper_bound(terms) or 1.0
@@ -278,6 +296,12 @@ class ArticleIndex:
         else:
             positions = np.array([p for a in candidates for p in self._lexical_positions.get(a, ())], dtype=np.int64)
         scores = self.lexical.scores(terms)[positions] / bound
+        for variant in synonyms.variants(terms, language) if synonyms is not None else ():
+            swapped = self.lexical.scores(variant.kept)
+            for own, synonym in variant.swaps:
+                swapped += self.lexical.scores(list(synonym)) * (self.lexical.upper_bound(list(own))
+                                                                  / self.lexical.upper_bound(list(synonym)))
+            scores = np.maximum(scores, swapped[positions] / bound)
         if language is not None:
             codes, codes_and_names = verbatim_terms(query, terms)
             other_script = self.lexical.scores(codes)[positions] / bound if codes else 0.0

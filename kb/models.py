@@ -9,7 +9,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails
 
 
 class Language(str, Enum):
@@ -111,7 +112,7 @@ class Article:
 
 
 ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-MIN_QUESTIONS = 3
+MIN_QUESTIONS = 3  # a draft may have fewer (at least one): it is written from the few questions customers asked
 ARTICLE_FIELDS = ("id", "category", "tags", "product", "visibility", "valid_from", "valid_until", "variants")
 VARIANT_FIELDS = ("title", "summary", "body", "questions")
 # what each field must be, said when it is not
@@ -129,7 +130,7 @@ RULES = {
     "title": "required; a non-empty string",
     "summary": "required; a non-empty string",
     "body": "required; a non-empty string",
-    "questions": f"required; a list of at least {MIN_QUESTIONS} non-empty strings",
+    "questions": f"required; a list of at least {MIN_QUESTIONS} non-empty strings (a draft needs one)",
 }
 
 
@@ -153,7 +154,7 @@ class VariantDocument(BaseModel):
     @field_validator("questions", mode="before")
     @classmethod
     def _questions(cls, value: Any) -> list[str]:
-        if (not isinstance(value, list) or len(value) < MIN_QUESTIONS
+        if (not isinstance(value, list) or not value
                 or not all(isinstance(question, str) and question.strip() for question in value)):
             raise ValueError(RULES["questions"])
         return [question.strip() for question in value]
@@ -224,6 +225,19 @@ class ArticleContent(BaseModel):
         if not isinstance(value, dict) or not value:
             raise ValueError(RULES["variants"])
         return value
+
+    @model_validator(mode="after")
+    def _enough_questions(self) -> ArticleContent:
+        """Every variant of an article that may be shown has ``MIN_QUESTIONS`` questions; a draft, one."""
+        if self.visibility is Visibility.DRAFT:
+            return self
+        short = [language for language, variant in self.variants.items() if len(variant.questions) < MIN_QUESTIONS]
+        if short:
+            raise ValidationError.from_exception_data(type(self).__name__, [InitErrorDetails(
+                type="value_error", loc=("variants", language.value, "questions"),
+                input=list(self.variants[language].questions), ctx={"error": ValueError(RULES["questions"])})
+                for language in short])
+        return self
 
 
 class ArticleDocument(ArticleContent):

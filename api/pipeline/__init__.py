@@ -6,10 +6,10 @@ calibrated confidence) → concerns → situation → compose (one reply for the
 A boundary maps its payload to a :class:`Message` and the returned :class:`Answer` to its own form.
 """
 
-from api.pipeline.answering import answer
+from api.pipeline.answering import answer, preview
 from api.pipeline.models import Answer, ArticleMatch, ConcernAnswer, Message, Reading, SearchResult, SearchResults
 from api.pipeline.searching import search
 from api.pipeline.steps import read
 
 __all__ = ["Answer", "ArticleMatch", "ConcernAnswer", "Message", "Reading", "SearchResult", "SearchResults",
-           "answer", "read", "search"]
+           "answer", "preview", "read", "search"]

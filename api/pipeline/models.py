@@ -69,6 +69,7 @@ class ArticleMatch:
     score: float
     language: Language
     url: str | None = None  # on the tenant's help centre, when it has a link pattern
+    pinned: bool = False  # first because a pin of the tenant put it there
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class SearchResult:
     score: float
     language: Language
     url: str | None = None
+    pinned: bool = False
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ async def search(tenant_kb: TenantKnowledgeBase, query: str, language: Language 
                  allowed: ArticleFilter, threshold: float, accept_language: str | None = None,
                  tokens: int | None = None, links: str | None = None) -> SearchResults:
     """Rank the articles ``allowed`` lets through for a search box: titles and summaries in the query's
-    language, and whether the first is a confident answer.
+    language, and whether the first is a confident answer (a pinned first result is an answer whatever the
+    confidence, which stays the model's own estimate for it).
 
     Args:
         tenant_kb: the tenant searched.
@@ -40,6 +41,7 @@ async def search(tenant_kb: TenantKnowledgeBase, query: str, language: Language 
         variant = hit.article.variant_for(language)
         results.append(SearchResult(id=hit.article.id, title=variant.title, summary=variant.summary,
                                     score=round(hit.score, 4), language=variant.language,
-                                    url=article_url(links, hit.article.id, variant.language)))
-    return SearchResults(query=query, language=language, answered=bool(hits) and ranked.confidence >= threshold,
+                                    url=article_url(links, hit.article.id, variant.language), pinned=hit.pinned))
+    answered = bool(hits) and (ranked.confidence >= threshold or hits[0].pinned)
+    return SearchResults(query=query, language=language, answered=answered,
                          confidence=round(ranked.confidence, 4), results=results)

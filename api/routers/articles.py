@@ -1,4 +1,5 @@
-"""/v1/articles: read, create or replace, patch, delete, list and bulk import, with optimistic concurrency.
+"""/v1/articles: read, create or replace, patch, delete, list, bulk import and drafts from customers' questions,
+with optimistic concurrency.
 
 Every article carries a ``version`` (also its ``ETag``). A write may send ``If-Match: "<version>"``
 (``If-Match: *``: it must exist; ``If-None-Match: *``: it must not); when the article changed in
@@ -14,19 +15,33 @@ from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Requ
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from api import writes
-from api.auth import AdminCaller, Caller, require
+from api import pipeline, writes
+from api.auth import AdminCaller, Caller, charge_text, require
 from api.deps import AnswerServiceDep
 from api.etags import ANY, conflict, etag, merge_patch, precondition
+from api.pipeline import Message
 from api.routing import TextCheckedRoute
-from api.schemas import ERROR_RESPONSES, MAX_OFFSET, ArticleIn, ArticleOut, ArticlePage, ImportReport
+from api.schemas import (
+    ERROR_RESPONSES,
+    MAX_OFFSET,
+    ArticleIn,
+    ArticleOut,
+    ArticlePage,
+    DraftIn,
+    ImportReport,
+    PreviewIn,
+    PreviewOut,
+)
 from api.services import AnswerService
+from kb.drafts import DEFAULT_CATEGORY, AskedQuestion, draft_article
+from kb.formats import ReplyFormat, render
 from kb.models import ARTICLE_ID, Article, ArticleDocument, field_problem
 from kb.stores import Scope, StoredArticle, VersionConflict
 
 router = APIRouter(prefix="/v1", tags=["articles"], responses=ERROR_RESPONSES, route_class=TextCheckedRoute)
 MAX_PAGE = 200
 MAX_IMPORT = 1000
+PREVIEW_ID = "preview"  # the id of an unsaved article in a preview
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut, summary="One article with all its languages")
@@ -92,6 +107,45 @@ def delete_article(services: AnswerServiceDep, caller: AdminCaller, article_id: 
     if not deleted:
         raise HTTPException(status_code=404, detail=f"no article with id '{article_id}'")
     return Response(status_code=204)
+
+
+@router.post("/articles/drafts", response_model=ArticleOut, status_code=201,
+             summary="Draft an article from customers' questions (a coverage gap's cluster)",
+             description="A `draft` (stored and indexed, never searched) with one variant per language among the "
+                         "questions, their questions as its example questions and a title from each language's "
+                         "first; its summary and body say what to write. Publish it with PATCH "
+                         '`{"visibility": "published"}` once written (every variant then needs three questions). '
+                         "Never replaces an article: an id in use is a 409.")
+def post_draft(services: AnswerServiceDep, caller: AdminCaller, body: DraftIn, response: Response) -> ArticleOut:
+    draft = draft_article([AskedQuestion(question.text, question.language) for question in body.questions],
+                          lambda article_id: services.store.articles.get(caller.tenant, article_id) is not None,
+                          body.id, body.category or DEFAULT_CATEGORY)
+    try:
+        stored = writes.put_article(services, services.tenant_kb(caller.tenant), draft, 0)
+    except VersionConflict:
+        raise HTTPException(status_code=409, detail=f"an article with the id '{draft.id}' exists already; send "
+                                                    "another id, or none to have one made") from None
+    response.headers["ETag"] = etag(stored.version)
+    response.headers["Location"] = f"/v1/articles/{stored.article.id}"
+    return _article_out(stored)
+
+
+@router.post("/articles/preview", response_model=PreviewOut,
+             summary="The reply POST /v1/answer would give on a channel if it answered with this article",
+             description="For an editor: the article as written (saved or not, any visibility) answers the "
+                         "question's surest concern; reading, situation and composition are those of /v1/answer. "
+                         "Not logged, not counted in analytics. The wording is the same on every call.")
+async def post_preview(services: AnswerServiceDep, caller: AdminCaller, body: PreviewIn,
+                       response: Response) -> PreviewOut:
+    article = ArticleDocument(**dict(body.article), id=body.id or PREVIEW_ID).to_article()
+    message = Message(text=body.question, channel=body.channel, reply_format=ReplyFormat.MARKDOWN,
+                      language=body.language)
+    reading = await run_in_threadpool(pipeline.read, message, services.embedder.cost)
+    charge_text(services, caller, response, reading.tokens)
+    answer = await pipeline.preview(services, await services.open(caller.tenant), message, caller.article_filter(),
+                                    reading, article)
+    return PreviewOut(channel=answer.channel, language=answer.language, text=render(answer.text, ReplyFormat.TEXT),
+                      html=render(answer.text, ReplyFormat.HTML))
 
 
 @router.post("/articles/import", response_model=ImportReport,

@@ -12,6 +12,7 @@ from kb.stores.base import (
     ApiKey,
     ArticleChange,
     ConnectorJob,
+    DailyCounts,
     DraftAction,
     Feedback,
     InvalidTenantNameError,
@@ -56,7 +57,7 @@ def create_store(name: str, location: str | Path) -> Store:
     raise ValueError(f"unknown store '{name}'; use one of {', '.join(STORES)}")
 
 
-__all__ = ["STORES", "TENANT_NAME", "AnswerCounts", "AnswerRecord", "AnswerRow", "ApiKey", "ArticleChange", "ConnectorJob", "DraftAction",
+__all__ = ["STORES", "TENANT_NAME", "AnswerCounts", "AnswerRecord", "AnswerRow", "ApiKey", "ArticleChange", "ConnectorJob", "DailyCounts", "DraftAction",
            "Feedback", "InvalidTenantNameError", "JobState", "KeyQuota", "KeyQuotaExceeded", "MailboxLease",
            "MailboxStatus", "MailRecord", "MailState", "QuestionCounts", "Scope", "Store",
            "StoredArticle", "StoredConnector", "StoredMailbox", "StoredTemplate", "StoreUnavailableError", "UnknownTenantError", "VersionConflict",

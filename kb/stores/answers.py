@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from kb.stores.base import AnswerCounts, AnswerRecord, AnswerRow, DraftAction, Feedback, QuestionCounts
+from kb.stores.base import AnswerCounts, AnswerRecord, AnswerRow, DailyCounts, DraftAction, Feedback, QuestionCounts
 from kb.stores.columns import boolean, flag, now, utc
 from kb.stores.concern import Concern
 
@@ -14,6 +14,8 @@ ANSWER_COUNTS = ("a.language, a.channel, COUNT(*), SUM(a.answered), COUNT(f.help
                  "COUNT(CASE WHEN f.resolved IS NOT NULL OR f.contacted_support IS NOT NULL THEN 1 END), "
                  "COUNT(CASE WHEN f.resolved = 1 AND COALESCE(f.contacted_support, 0) = 0 THEN 1 END)")
 WITH_FEEDBACK = "FROM answers a LEFT JOIN feedback f ON f.answer_id = a.id"
+# an answer's day in UTC: the date of its ISO moment, stored in UTC (kb.stores.columns)
+ANSWER_DAY = "SUBSTR(a.created_at, 1, 10)"
 
 
 class Answers(Concern):
@@ -84,6 +86,16 @@ class Answers(Concern):
             rows = db.execute(f"SELECT {ANSWER_COUNTS} {WITH_FEEDBACK} WHERE {where} "  # noqa: S608 (columns and conditions are constants; values are parameters)
                               "GROUP BY a.language, a.channel", params).fetchall()
         return [AnswerCounts(*row) for row in rows]
+
+    def daily_counts(self, tenant: str, since: datetime, until: datetime, language: str | None = None,
+                     channel: str | None = None) -> list[DailyCounts]:
+        """The tenant's answers in ``[since, until)`` counted per day (UTC), language and channel (only
+        ``language`` and ``channel`` when given), by day, language and channel."""
+        where, params = _answers_in(tenant, since, until, language, channel)
+        with self.store.reading() as db:
+            rows = db.execute(f"SELECT {ANSWER_DAY}, {ANSWER_COUNTS} {WITH_FEEDBACK} WHERE {where} "  # noqa: S608 (columns and conditions are constants; values are parameters)
+                              f"GROUP BY {ANSWER_DAY}, a.language, a.channel ORDER BY 1, 2, 3", params).fetchall()
+        return [DailyCounts(*counts, day=date.fromisoformat(day)) for day, *counts in rows]
 
     def question_counts(self, tenant: str, since: datetime, until: datetime, language: str | None = None,
                         channel: str | None = None, unanswered: bool = False) -> list[QuestionCounts]:

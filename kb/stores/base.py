@@ -12,7 +12,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from kb.stores.mailboxes import Mailboxes
     from kb.stores.origins import Origins
     from kb.stores.question_vectors import QuestionVectors
+    from kb.stores.relevance import Relevance
     from kb.stores.templates import Templates
 
 
@@ -217,6 +218,13 @@ class AnswerCounts:
 
 
 @dataclass(frozen=True)
+class DailyCounts(AnswerCounts):
+    """How the answers of one language and channel went on one day (UTC)."""
+
+    day: date
+
+
+@dataclass(frozen=True)
 class QuestionCounts:
     """The answers to one question, as typed, in a period (only while its text is kept)."""
 
@@ -353,7 +361,8 @@ class Store:
     * :attr:`connectors` and :attr:`connector_jobs`: help-desk connectors and their durable job queue
       (:mod:`kb.stores.connectors`, :mod:`kb.stores.connector_jobs`);
     * :attr:`question_vectors`: the vectors of logged question texts, for coverage gaps
-      (:mod:`kb.stores.question_vectors`).
+      (:mod:`kb.stores.question_vectors`);
+    * :attr:`relevance`: each tenant's synonym groups and pins (:mod:`kb.stores.relevance`).
     """
 
     articles: Articles
@@ -367,6 +376,7 @@ class Store:
     connectors: Connectors
     connector_jobs: ConnectorJobs
     question_vectors: QuestionVectors
+    relevance: Relevance
 
     def ensure_tenant(self, tenant: str) -> None:
         """Create the tenant when it does not exist.

@@ -4,9 +4,9 @@ The store is split by concern, one small class each, written once in SQL both en
 ``?`` placeholders: :class:`~kb.stores.articles.Articles`, :class:`~kb.stores.templates.Templates`,
 :class:`~kb.stores.keys.Keys`, :class:`~kb.stores.origins.Origins`,
 :class:`~kb.stores.answers.Answers`, :class:`~kb.stores.mailboxes.Mailboxes`,
-:class:`~kb.stores.mail_messages.MailMessages`, :class:`~kb.stores.links.Links` and
-:class:`~kb.stores.question_vectors.QuestionVectors`. An engine (one file each) supplies the connection, its
-transactions, its document locks and where it records the schema version. The schema is versioned:
+:class:`~kb.stores.mail_messages.MailMessages`, :class:`~kb.stores.links.Links`,
+:class:`~kb.stores.question_vectors.QuestionVectors` and :class:`~kb.stores.relevance.Relevance`. An engine
+(one file each) supplies the connection, its transactions, its document locks and where it records the schema version. The schema is versioned:
 :func:`migrate` applies :data:`MIGRATIONS` in order, each in its own transaction (the same runner
 applies the pgvector backend's tables in PostgreSQL). Every write is one transaction, committed
 before the call returns.
@@ -30,6 +30,7 @@ from kb.stores.mail_messages import MailMessages
 from kb.stores.mailboxes import Mailboxes
 from kb.stores.origins import Origins
 from kb.stores.question_vectors import QuestionVectors
+from kb.stores.relevance import Relevance
 from kb.stores.templates import Templates
 
 # Schema migrations: migration i (1-based) brings the schema from version i - 1 to i.
@@ -224,6 +225,17 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX question_vectors_seen ON question_vectors (seen_at)
     """,
+    # 12: each tenant's relevance controls (synonym groups and pins, JSON lists), one version for both that
+    # every process serving the tenant polls
+    """
+    CREATE TABLE relevance_controls (
+        tenant TEXT PRIMARY KEY REFERENCES tenants(id),
+        version INTEGER NOT NULL,
+        synonyms TEXT NOT NULL,
+        pins TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
 ]
 
 
@@ -268,6 +280,7 @@ class SqlStore(Store):
         self.connectors = Connectors(self)
         self.connector_jobs = ConnectorJobs(self)
         self.question_vectors = QuestionVectors(self)
+        self.relevance = Relevance(self)
 
     def transaction(self) -> AbstractContextManager[Any]:
         """One write transaction, taken at once (conditional writes of a row cannot interleave);

@@ -264,14 +264,18 @@ def relevance_controls(console):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_editors_screens_in_every_language(page, console, language, relevance_controls):
-    screens = [("articles", "articles", {}), ("article-editor", "articles", {"id": ANSWERING}),
-               ("templates", "templates", {}), ("template-editor", "templates", {"name": "delivery_delay"}),
-               ("relevance", "relevance", {})]
-    for screen, route, params in screens:
-        open_route(page, console, route, **params)
-        if screen == "article-editor":
-            previewed(page, page.locator(".preview input").input_value())
-        page.wait_for_load_state("networkidle")  # the editors' stylesheet
-        main = page.locator("main").inner_text()
-        assert "⟦" not in main and page.locator("html").get_attribute("lang") == language
+    # screen, its route, and what shows it is drawn (none of them is on the screen before)
+    screens = [("articles", "#/articles", "table.articles"),
+               ("article-editor", f"#/articles?id={ANSWERING}", ".preview[data-question]:not([aria-busy])"),
+               ("templates", "#/templates", "table.templates"),
+               ("template-editor", "#/templates?name=delivery_delay", ".template-form"),
+               ("relevance", "#/relevance", "form.controls")]
+    open_route(page, console, "articles")
+    for screen, route, drawn in screens:
+        page.evaluate("route => { location.hash = route; }", route)
+        page.locator(f"section:not([aria-busy]) {drawn}").first.wait_for()
+        page.wait_for_function("""() => [...document.styleSheets].some(
+            sheet => sheet.href && sheet.href.endsWith("/pages/editors.css"))""")
+        assert "⟦" not in page.locator("main").inner_text() and page.locator("html").get_attribute("lang") == language
+        page.evaluate("() => document.activeElement.blur()")  # the heading the router focused: no focus ring
         screenshot(page, f"console-{screen}-{language}")

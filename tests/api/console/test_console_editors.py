@@ -14,7 +14,6 @@ from tests.api.console.conftest import open_route, seeded_days
 from tests.browser import screenshot
 
 LANGUAGES = ["en", "ja", "zh", "lt"]
-LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "zh": "中文", "lt": "Lietuvių"}  # the language tabs
 CHANNELS = ["help_page", "chat", "email"]
 # a question of our own that the demo KB answers with this article
 QUESTION, ANSWERING = "where can I see how far along my order is", "order-status"
@@ -160,8 +159,10 @@ def test_an_article_drafted_from_a_gap_written_and_published_answers_the_gaps_qu
         drafted = console.api("GET", f"/v1/articles/{article_id}").json()
         assert drafted["visibility"] == "draft" and set(drafted["variants"]) == set(GAP_ARTICLE)
         assert article_id not in first_result(console, GAP_QUESTION)  # a draft is never searched
+        page.locator("[role=tab]", has_text="English").click()
         for language, (summary, body, questions) in GAP_ARTICLE.items():
-            page.locator("[role=tab]", has_text=LANGUAGE_NAMES[language]).click()
+            if language != "en":  # the next tab, by keyboard (en, ja, lt: the draft has no zh)
+                page.locator("[role=tab][aria-selected=true]").press("ArrowRight")
             panel = visible_panel(page)
             assert panel.get_attribute("lang") == language
             fields = panel.locator("textarea")  # summary, full answer, example questions

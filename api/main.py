@@ -19,6 +19,7 @@ from api.routers import (
     answers,
     articles,
     connectors,
+    console,
     feedback,
     health,
     keys,
@@ -83,7 +84,7 @@ def create_app(settings: Settings | None = None, services: AnswerService | None 
     for router in (answers.router, search.router, articles.router, templates.router, feedback.router,
                    analytics.router, keys.router, origins.router, links.router, mailboxes.router, suggest.router,
                    connectors.router, relevance.router,
-                   health.router, widget.router):
+                   health.router, widget.router, console.router):
         app.include_router(router)
     return app
 

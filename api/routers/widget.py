@@ -7,8 +7,6 @@ It is served with a strict Content-Security-Policy: scripts from this origin onl
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
 from html import escape
 from pathlib import Path
@@ -18,16 +16,16 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Query, Response
 from fastapi.responses import HTMLResponse
 
+from api.assets import StaticAssets
 from api.deps import AnswerServiceDep
 from kb.models import Language
 
 router = APIRouter(tags=["widget"], include_in_schema=False)
 STATIC = Path(__file__).resolve().parent.parent / "static"
 DEMO_PAGE = Template((STATIC / "demo.html").read_text(encoding="utf-8"))
-ASSETS = {name: (STATIC / name).read_bytes() for name in ("widget.js", "demo.js", "demo.css")}
-GZIPPED = {name: gzip.compress(content, mtime=0) for name, content in ASSETS.items()}
-TAGS = {name: f'"{hashlib.sha256(content).hexdigest()[:16]}"' for name, content in ASSETS.items()}
-CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+# the widget is embedded in other sites: its files may be loaded cross-origin
+ASSETS = StaticAssets(STATIC, ("widget.js", "demo.js", "demo.css"),
+                      {"X-Content-Type-Options": "nosniff", "Cross-Origin-Resource-Policy": "cross-origin"})
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                                "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
@@ -65,19 +63,19 @@ DEMO_TEXT = {
 def widget_js(if_none_match: Annotated[str | None, Header()] = None,
               accept_encoding: Annotated[str | None, Header()] = None) -> Response:
     """The widget script: gzipped when the browser accepts it, cacheable for an hour, revalidated by its ETag."""
-    return _asset("widget.js", if_none_match, accept_encoding)
+    return ASSETS.response("widget.js", if_none_match, accept_encoding)
 
 
 @router.get("/demo.js")
 def demo_js(if_none_match: Annotated[str | None, Header()] = None,
             accept_encoding: Annotated[str | None, Header()] = None) -> Response:
-    return _asset("demo.js", if_none_match, accept_encoding)
+    return ASSETS.response("demo.js", if_none_match, accept_encoding)
 
 
 @router.get("/demo.css")
 def demo_css(if_none_match: Annotated[str | None, Header()] = None,
              accept_encoding: Annotated[str | None, Header()] = None) -> Response:
-    return _asset("demo.css", if_none_match, accept_encoding)
+    return ASSETS.response("demo.css", if_none_match, accept_encoding)
 
 
 @router.get("/demo", response_class=HTMLResponse)
@@ -89,18 +87,6 @@ def demo_page(services: AnswerServiceDep, lang: Annotated[Language, Query()] = L
     text = {name: escape(value) for name, value in DEMO_TEXT[lang.value].items()}
     page = DEMO_PAGE.substitute(text, lang=lang.value, key=escape(key), languages=links)
     return HTMLResponse(page, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
-
-
-def _asset(name: str, if_none_match: str | None, accept_encoding: str | None) -> Response:
-    """A static file with its caching headers: 304 for a current copy, gzipped for browsers that accept it."""
-    headers = {"ETag": TAGS[name], "Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding",
-               "X-Content-Type-Options": "nosniff", "Cross-Origin-Resource-Policy": "cross-origin"}
-    if if_none_match == TAGS[name]:
-        return Response(status_code=304, headers=headers)
-    content = ASSETS[name]
-    if "gzip" in (accept_encoding or ""):
-        content, headers["Content-Encoding"] = GZIPPED[name], "gzip"
-    return Response(content, media_type=CONTENT_TYPES[Path(name).suffix], headers=headers)
 
 
 def _demo_search_key(path: Path) -> str:

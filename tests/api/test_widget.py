@@ -24,13 +24,10 @@ from api.services import seed_tenant
 from api.settings import Settings
 from indexer.settings import DEMO_INDEX, DEMO_KB, PROJECT_ROOT
 from kb.stores import Scope, create_store
+from tests.browser import chromium, screenshot
 from tests.helpers import bearer
 from tests.servers import Server, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = PROJECT_ROOT / "build" / "screenshots"
 WIDGET = PROJECT_ROOT / "api" / "static" / "widget.js"
 HELP = "#help"
 CONTACT = "#contact"
@@ -135,19 +132,8 @@ def site():
 
 @pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium with a fresh profile; the tests fail (not skip) without it."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium) before these tests")
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="kb-chromium-")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 900, "height": 900})
+    with chromium(viewport={"width": 900, "height": 900}) as context:
         yield context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture
@@ -161,11 +147,6 @@ def page(browser):
 def titles(demo_articles):
     return {article_id: {v.language.value: v.title for v in article.variants.values()}
             for article_id, article in demo_articles.items()}
-
-
-def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def ask(page, widget: str, question: str):

@@ -11,8 +11,8 @@ shrunk towards the mean of the demo knowledge base's example questions in it, a 
 questions cluster by topic rather than by language. The moved
 vectors are clustered by average-linkage agglomerative clustering on cosine distance, cut at
 :data:`DISTANCE_THRESHOLD` (scikit-learn: no number of clusters to guess, and the same input gives
-the same clusters). The threshold was chosen on a labelled set of our own, different from the tests'
-(``python -m bench.gaps --tune``). The nearest article is searched with the cluster's centre in the
+the same clusters). The threshold keeps a topic's languages together; close but distinct topics then
+share a cluster (measured on sets of our own: ``python -m bench.gaps --tune`` and ``--held-out``). The nearest article is searched with the cluster's centre in the
 model's own space.
 """
 

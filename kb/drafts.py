@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kb.models import Article, ArticleVariant, Language, Visibility
+from kb.models import DRAFT_BODY, DRAFT_SUMMARY, Article, ArticleVariant, Language, Visibility
 
 DEFAULT_CATEGORY = "uncategorised"
 MAX_TITLE_CHARS = 120
@@ -21,24 +21,6 @@ MAX_TITLE_CHARS = 120
 MAX_SLUG_CHARS = 70
 FALLBACK_ID = "draft"  # a title with no Latin letters or digits (Japanese, Chinese) gives no id of its own
 NOT_SLUG = re.compile(r"[^a-z0-9]+")
-# what a draft's summary and body say until someone writes them
-PLACEHOLDER_SUMMARY = {
-    Language.EN: "Draft: write a short answer here, in one or two sentences.",
-    Language.LT: "Juodraštis: čia parašykite trumpą atsakymą – vieną ar du sakinius.",
-    Language.JA: "下書き：ここに短い回答を1～2文で書いてください。",
-    Language.ZH: "草稿：请在这里用一两句话写出简短的回答。",
-}
-PLACEHOLDER_BODY = {
-    Language.EN: "Draft: write the whole answer here (the steps, the conditions, the exceptions). Before publishing, "
-                 "give this language at least three example questions.",
-    Language.LT: "Juodraštis: čia parašykite visą atsakymą (žingsnius, sąlygas, išimtis). Prieš skelbdami šia kalba "
-                 "įrašykite bent tris klausimų pavyzdžius.",
-    Language.JA: "下書き：ここに回答の全文（手順・条件・例外）を書いてください。公開する前に、この言語の質問例を3つ以上"
-                 "入れてください。",
-    Language.ZH: "草稿：请在这里写出完整的回答（步骤、条件和例外）。发布之前，请为这种语言至少填写三个示例问题。",
-}
-
-
 @dataclass(frozen=True)
 class AskedQuestion:
     """A question as customers asked it, in the language it was asked in."""
@@ -70,7 +52,7 @@ def draft_article(questions: Sequence[AskedQuestion], taken: Callable[[str], boo
         text = " ".join(question.text.split())
         asked.setdefault(question.language, {}).setdefault(text.casefold(), text)
     variants = {language: ArticleVariant(language, suggested_title(next(iter(texts.values()))),
-                                         PLACEHOLDER_SUMMARY[language], PLACEHOLDER_BODY[language],
+                                         DRAFT_SUMMARY[language], DRAFT_BODY[language],
                                          tuple(texts.values()))
                 for language, texts in asked.items()}
     titles = [variant.title for variant in variants.values()]

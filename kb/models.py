@@ -111,6 +111,25 @@ class Article:
         raise LookupError(f"article {self.id} has no variants")
 
 
+# what the summary and body of an article drafted from customers' questions (kb.drafts) say until someone
+# writes them: an article that may be shown never says it
+DRAFT_SUMMARY = {
+    Language.EN: "Draft: write a short answer here, in one or two sentences.",
+    Language.LT: "Juodraštis: čia parašykite trumpą atsakymą – vieną ar du sakinius.",
+    Language.JA: "下書き：ここに短い回答を1～2文で書いてください。",
+    Language.ZH: "草稿：请在这里用一两句话写出简短的回答。",
+}
+DRAFT_BODY = {
+    Language.EN: "Draft: write the whole answer here (the steps, the conditions, the exceptions). Before publishing, "
+                 "give this language at least three example questions.",
+    Language.LT: "Juodraštis: čia parašykite visą atsakymą (žingsnius, sąlygas, išimtis). Prieš skelbdami šia kalba "
+                 "įrašykite bent tris klausimų pavyzdžius.",
+    Language.JA: "下書き：ここに回答の全文（手順・条件・例外）を書いてください。公開する前に、この言語の質問例を3つ以上"
+                 "入れてください。",
+    Language.ZH: "草稿：请在这里写出完整的回答（步骤、条件和例外）。发布之前，请为这种语言至少填写三个示例问题。",
+}
+
+
 ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MIN_QUESTIONS = 3  # a draft may have fewer (at least one): it is written from the few questions customers asked
 ARTICLE_FIELDS = ("id", "category", "tags", "product", "visibility", "valid_from", "valid_until", "variants")
@@ -131,6 +150,7 @@ RULES = {
     "summary": "required; a non-empty string",
     "body": "required; a non-empty string",
     "questions": f"required; a list of at least {MIN_QUESTIONS} non-empty strings (a draft needs one)",
+    "unwritten": "still the draft's placeholder: write it before the article is published or made internal",
 }
 
 
@@ -227,16 +247,22 @@ class ArticleContent(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _enough_questions(self) -> ArticleContent:
-        """Every variant of an article that may be shown has ``MIN_QUESTIONS`` questions; a draft, one."""
+    def _ready_to_show(self) -> ArticleContent:
+        """Every variant of an article that may be shown has ``MIN_QUESTIONS`` questions (a draft, one) and
+        none still says what a draft says until it is written."""
         if self.visibility is Visibility.DRAFT:
             return self
-        short = [language for language, variant in self.variants.items() if len(variant.questions) < MIN_QUESTIONS]
-        if short:
+        problems = []
+        for language, variant in self.variants.items():
+            if len(variant.questions) < MIN_QUESTIONS:
+                problems.append((language, "questions", list(variant.questions), RULES["questions"]))
+            for part, placeholder in (("summary", DRAFT_SUMMARY), ("body", DRAFT_BODY)):
+                if getattr(variant, part) == placeholder.get(language):
+                    problems.append((language, part, getattr(variant, part), RULES["unwritten"]))
+        if problems:
             raise ValidationError.from_exception_data(type(self).__name__, [InitErrorDetails(
-                type="value_error", loc=("variants", language.value, "questions"),
-                input=list(self.variants[language].questions), ctx={"error": ValueError(RULES["questions"])})
-                for language in short])
+                type="value_error", loc=("variants", language.value, part), input=value,
+                ctx={"error": ValueError(message)}) for language, part, value, message in problems])
         return self
 
 

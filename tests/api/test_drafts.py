@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from api.pipeline import answering
-from kb.models import Visibility
+from kb.models import RULES, Visibility
 from tests.helpers import bearer, new_key
 
 TENANT = "drafts"
@@ -81,9 +81,10 @@ def test_a_draft_is_hidden_until_published_and_found_the_moment_it_is(client, ad
     assert DRAFT_ID not in search_ids(client, public, question) + search_ids(client, admin, question)
     assert client.get(f"/v1/articles/{DRAFT_ID}", headers=public).status_code == 404
 
-    # two of its languages have one question each: it cannot be published yet, and nothing changes
+    # two of its languages have one question each and none is written yet: it cannot be published, and
+    # nothing changes
     early = client.patch(f"/v1/articles/{DRAFT_ID}", json={"visibility": "published"}, headers=admin)
-    assert early.status_code == 422 and early.json()["detail"].startswith("variants.lt.questions: ")
+    assert early.status_code == 422 and early.json()["detail"] == f"variants.en.summary: {RULES['unwritten']}"
     assert client.get(f"/v1/articles/{DRAFT_ID}", headers=admin).json()["version"] == 1
 
     written = client.patch(f"/v1/articles/{DRAFT_ID}", json={"variants": WRITTEN}, headers=admin)

@@ -9,13 +9,12 @@ from pydantic import ValidationError
 from kb.drafts import (
     FALLBACK_ID,
     MAX_SLUG_CHARS,
-    PLACEHOLDER_BODY,
     AskedQuestion,
     draft_article,
     slugified,
     unique_id,
 )
-from kb.models import MIN_QUESTIONS, RULES, ArticleDocument, Language, Visibility, field_problem
+from kb.models import DRAFT_BODY, MIN_QUESTIONS, RULES, ArticleDocument, Language, Visibility, field_problem
 
 QUESTIONS = [AskedQuestion("can I pay with a  gift card?", Language.EN),
              AskedQuestion("Ar galiu sumokėti dovanų kortele?", Language.LT),
@@ -37,7 +36,7 @@ def test_a_draft_has_a_variant_per_language_with_its_questions_in_order():
     assert english.questions == ("can I pay with a gift card?", "Do you take gift cards at checkout")
     assert english.title == "Can I pay with a gift card?"
     assert draft.variants[Language.JA].title == "ギフトカードで支払えますか？"
-    assert draft.variants[Language.LT].body == PLACEHOLDER_BODY[Language.LT]
+    assert draft.variants[Language.LT].body == DRAFT_BODY[Language.LT]
     assert draft.id == "can-i-pay-with-a-gift-card"
 
 
@@ -60,17 +59,25 @@ def test_a_draft_needs_a_question():
         draft_article([], nothing_taken)
 
 
-def test_a_draft_passes_the_article_schema_but_cannot_be_published_with_too_few_questions():
+def test_a_draft_passes_the_article_schema_but_cannot_be_shown_until_written():
     mapping = draft_article(QUESTIONS, nothing_taken).as_mapping()
     assert ArticleDocument.model_validate(mapping).to_article().visibility is Visibility.DRAFT
     with pytest.raises(ValidationError) as caught:
         ArticleDocument.model_validate({**mapping, "visibility": "published"})
     assert field_problem(caught.value) == ("variants.en.questions", RULES["questions"])
-    assert [error["loc"] for error in caught.value.errors()] == [("variants", language, "questions")
-                                                                 for language in ("en", "lt", "ja")]
-    enough = {**mapping, "visibility": "internal", "variants": {"en": {
-        **mapping["variants"]["en"], "questions": [f"question {n}" for n in range(MIN_QUESTIONS)]}}}
-    assert ArticleDocument.model_validate(enough).visibility is Visibility.INTERNAL
+    assert [error["loc"] for error in caught.value.errors()] == [
+        ("variants", language, field) for language in ("en", "lt", "ja") for field in ("questions", "summary", "body")]
+    assert {error["msg"] for error in caught.value.errors() if error["loc"][-1] != "questions"} == {
+        f"Value error, {RULES['unwritten']}"}
+    english = {**mapping["variants"]["en"], "questions": [f"question {n}" for n in range(MIN_QUESTIONS)]}
+    unwritten = {**mapping, "visibility": "internal", "variants": {"en": english}}
+    with pytest.raises(ValidationError) as caught:  # enough questions, but the draft's words are still there
+        ArticleDocument.model_validate(unwritten)
+    assert [error["loc"] for error in caught.value.errors()] == [("variants", "en", "summary"),
+                                                                 ("variants", "en", "body")]
+    written = {**unwritten, "variants": {"en": {**english, "summary": "Yes, gift cards are accepted.",
+                                                "body": "Enter the card's code at checkout."}}}
+    assert ArticleDocument.model_validate(written).visibility is Visibility.INTERNAL
     empty = {**mapping, "variants": {"en": {**mapping["variants"]["en"], "questions": []}}}
     with pytest.raises(ValidationError) as caught:
         ArticleDocument.model_validate(empty)

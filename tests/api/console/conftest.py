@@ -142,8 +142,10 @@ def console():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """A browser per module: Playwright's sync API runs one at a time in a thread (the widget's tests
+    start their own)."""
     with chromium(viewport={"width": 1200, "height": 900}) as context:
         yield context
 

@@ -8,12 +8,12 @@ embedded in the background as they are logged, so a request mostly reads them). 
 space holds all four languages, but each language sits off to one side of it: a question's vector is
 first moved by its language's offset (the mean vector of the clustered questions of that language,
 shrunk towards the mean of the demo knowledge base's example questions in it, a parallel set), so
-questions cluster by topic rather than by language. The moved
-vectors are clustered by average-linkage agglomerative clustering on cosine distance, cut at
-:data:`DISTANCE_THRESHOLD` (scikit-learn: no number of clusters to guess, and the same input gives
-the same clusters). The threshold keeps a topic's languages together; close but distinct topics then
-share a cluster (measured on sets of our own: ``python -m bench.gaps --tune`` and ``--held-out``). The nearest article is searched with the cluster's centre in the
-model's own space.
+questions cluster by topic rather than by language. The moved vectors are clustered by average-linkage
+agglomerative clustering on cosine distance, cut at :data:`DISTANCE_THRESHOLD` (scikit-learn: no number
+of clusters to guess, and the same input gives the same clusters). The threshold keeps a topic's
+languages together; close but distinct topics then share a cluster (measured on sets of our own:
+``python -m bench.gaps --tune`` and ``--held-out``). The nearest article is searched with the cluster's
+centre in the model's own space.
 """
 
 from __future__ import annotations

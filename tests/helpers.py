@@ -13,6 +13,14 @@ def new_key(services, *scopes: str, tenant: str | None = None) -> str:
     return secret
 
 
+def tenant_with_articles(services, tenant: str, articles) -> str:
+    """Create ``tenant`` (when it does not exist) holding ``articles``; returns its name."""
+    services.store.ensure_tenant(tenant)
+    for article in articles:
+        services.store.articles.put(tenant, article)
+    return tenant
+
+
 def bearer(secret: str) -> dict[str, str]:
     """The Authorization header of a key."""
     return {"Authorization": f"Bearer {secret}"}

@@ -12,7 +12,7 @@ import pytest
 
 from api.pipeline import answering
 from kb.models import RULES, Visibility
-from tests.helpers import bearer, new_key
+from tests.helpers import bearer, new_key, tenant_with_articles
 
 TENANT = "drafts"
 SEEDED = ("invoice", "gift-card", "reset-password", "delivery-delay", "order-status")
@@ -39,10 +39,7 @@ WRITTEN = {
 
 @pytest.fixture(scope="module")
 def tenant(services, demo_articles):
-    services.store.ensure_tenant(TENANT)
-    for article_id in SEEDED:
-        services.store.articles.put(TENANT, demo_articles[article_id])
-    return TENANT
+    return tenant_with_articles(services, TENANT, [demo_articles[article_id] for article_id in SEEDED])
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from api.analytics import normalised
 from api.gaps import LOW_CONFIDENCE_MARGIN
 from kb.stores import AnswerRecord, Feedback
-from tests.helpers import bearer, new_key
+from tests.helpers import bearer, new_key, tenant_with_articles
 
 TENANT = "gaps"
 # within the query-text retention (30 days), before any other test's answer
@@ -53,9 +53,8 @@ def admin(services, demo_articles):
 
     The kaunas-hours topic is asked in the second half of the period only; gift wrapping was once answered
     with a low confidence, once answered and marked not helpful; the rest were not answered."""
-    services.store.ensure_tenant(TENANT)
-    for article_id in ("invoice", "return-item", "warranty", "cancel-order"):
-        services.store.articles.put(TENANT, demo_articles[article_id])
+    tenant_with_articles(services, TENANT, [demo_articles[article_id]
+                                            for article_id in ("invoice", "return-item", "warranty", "cancel-order")])
     records, moment = [], SINCE
     for topic, questions in TOPICS.items():
         for text, language, times in questions:
@@ -162,8 +161,7 @@ ON_TOPIC = "How can I get an invoice for my purchase?"  # its one article: invoi
 @pytest.fixture(scope="module")
 def log_tenant(services, demo_articles):
     """A tenant with one article and a key to ask and read its analytics."""
-    services.store.ensure_tenant(LOG_TENANT)
-    services.store.articles.put(LOG_TENANT, demo_articles["invoice"])
+    tenant_with_articles(services, LOG_TENANT, [demo_articles["invoice"]])
     return bearer(new_key(services, "answer", "admin", tenant=LOG_TENANT))
 
 

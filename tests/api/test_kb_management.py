@@ -21,7 +21,7 @@ from kb.stores import Scope, VersionConflict, create_store
 from kb.stores.base import key_hash
 from kb.stores.sql import MIGRATIONS
 from kb.templates import Situation
-from tests.helpers import bearer, new_key
+from tests.helpers import bearer, new_key, tenant_with_articles
 
 TENANT = "writes"
 SEEDED = ("invoice", "gift-card", "reset-password")
@@ -40,10 +40,7 @@ PARROT_QUERY = "may I bring my parrot when I collect my order in Kaunas"
 @pytest.fixture(scope="module")
 def tenant(services, demo_articles):
     """A tenant of its own for write tests (the demo tenant stays as the other tests expect it)."""
-    services.store.ensure_tenant(TENANT)
-    for article_id in SEEDED:
-        services.store.articles.put(TENANT, demo_articles[article_id])
-    return TENANT
+    return tenant_with_articles(services, TENANT, [demo_articles[article_id] for article_id in SEEDED])
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@
 
 import {LANGUAGE_NAMES, LANGUAGES, formatMoment} from "../i18n.js";
 import {allArticles, titleOf, variantOf} from "./catalogue.js";
-import {FieldErrors, debounce, errorSlot, field, uid} from "./fields.js";
+import {FieldErrors, debounce, errorSlot, field, inlineConfirm, uid} from "./fields.js";
 import {tabs} from "./tabs.js";
 
 const PAGE_SIZE = 25;
@@ -529,11 +529,13 @@ async function renderEditor(root, ctx) {
   const save = h("button", {type: "submit"}, t("save"));
   const publish = h("button", {type: "button"}, t("publish"));
   const remove = h("button", {type: "button", class: "danger"}, t("delete"));
-  const confirmYes = h("button", {type: "button", class: "danger"}, t("confirm_delete_yes"));
-  const confirmNo = h("button", {type: "button", class: "secondary"}, t("cancel"));
-  const confirm = h("div", {class: "confirm", role: "group", "aria-label": t("delete")},
-    h("p", {}, t("confirm_delete")), confirmYes, confirmNo);
-  confirm.hidden = true;
+  const confirm = inlineConfirm(ctx, remove, {
+    label: t("delete"), question: t("confirm_delete"), yes: t("confirm_delete_yes"),
+    action: async () => {
+      await ctx.api("DELETE", articlePath(article.id));
+      ctx.navigate("articles");
+    },
+  });
 
   function showActions() {
     publish.hidden = isNew || article.visibility !== "draft";
@@ -612,22 +614,6 @@ async function renderEditor(root, ctx) {
       save.focus();
     } catch (error) {
       showProblems(error);
-    }
-  });
-  remove.addEventListener("click", () => {
-    confirm.hidden = false;
-    confirmNo.focus();
-  });
-  confirmNo.addEventListener("click", () => {
-    confirm.hidden = true;
-    remove.focus();
-  });
-  confirmYes.addEventListener("click", async () => {
-    try {
-      await ctx.api("DELETE", articlePath(article.id));
-      ctx.navigate("articles");
-    } catch (error) {
-      ctx.showError(error);
     }
   });
   showActions();

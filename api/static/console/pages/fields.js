@@ -138,6 +138,35 @@ export function errorSlot(ctx, control) {
   return slot;
 }
 
+/**
+ * An inline confirmation for a destructive button: clicking `trigger` shows `question` with `yes` and
+ * Cancel; Cancel hides it and gives focus back to `trigger`; `yes` runs `action` (an error is shown on
+ * the page). Returns the confirmation, hidden, to place next to `trigger`.
+ */
+export function inlineConfirm(ctx, trigger, {label, question, yes, action}) {
+  const confirmYes = ctx.h("button", {type: "button", class: "danger"}, yes);
+  const confirmNo = ctx.h("button", {type: "button", class: "secondary"}, ctx.t("cancel"));
+  const confirm = ctx.h("div", {class: "confirm", role: "group", "aria-label": label},
+    ctx.h("p", {}, question), confirmYes, confirmNo);
+  confirm.hidden = true;
+  trigger.addEventListener("click", () => {
+    confirm.hidden = false;
+    confirmNo.focus();
+  });
+  confirmNo.addEventListener("click", () => {
+    confirm.hidden = true;
+    trigger.focus();
+  });
+  confirmYes.addEventListener("click", async () => {
+    try {
+      await action();
+    } catch (error) {
+      ctx.showError(error);
+    }
+  });
+  return confirm;
+}
+
 /** Runs `action` at most once per `wait` ms of quiet (the live preview while someone types). */
 export function debounce(action, wait) {
   let timer = null;

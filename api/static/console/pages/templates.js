@@ -6,7 +6,7 @@
 // whose fields differ, share it: a mapping whose keys are language codes is shown in that language's tab.
 
 import {LANGUAGE_NAMES, LANGUAGES} from "../i18n.js";
-import {FieldErrors, errorSlot, uid} from "./fields.js";
+import {FieldErrors, errorSlot, inlineConfirm, uid} from "./fields.js";
 import {tabs} from "./tabs.js";
 
 const PLACEHOLDERS = ["customer_name", "article_title", "timeframe", "agent_name", "company", "team"];
@@ -419,11 +419,13 @@ async function renderEditor(root, ctx) {
 
   const save = h("button", {type: "submit"}, t("save"));
   const reset = h("button", {type: "button", class: "secondary"}, t("reset"));
-  const confirmYes = h("button", {type: "button", class: "danger"}, t("confirm_reset_yes"));
-  const confirmNo = h("button", {type: "button", class: "secondary"}, t("cancel"));
-  const confirm = h("div", {class: "confirm", role: "group", "aria-label": t("reset")},
-    h("p", {}, t("confirm_reset")), confirmYes, confirmNo);
-  confirm.hidden = true;
+  const confirm = inlineConfirm(ctx, reset, {
+    label: t("reset"), question: t("confirm_reset"), yes: t("confirm_reset_yes"),
+    action: async () => {
+      await ctx.api("DELETE", templatePath(name));
+      ctx.navigate("templates", {name});
+    },
+  });
 
   const form = h("form", {class: "template-form", novalidate: true},
     common ? h("fieldset", {class: "group"}, h("legend", {}, t("common")), common) : null,
@@ -446,22 +448,6 @@ async function renderEditor(root, ctx) {
     } catch (error) {
       status.textContent = error.status === 422 ? t("not_saved") : "";
       if (error.status !== 422 || showRefusal(error).length) ctx.showError(error);
-    }
-  });
-  reset.addEventListener("click", () => {
-    confirm.hidden = false;
-    confirmNo.focus();
-  });
-  confirmNo.addEventListener("click", () => {
-    confirm.hidden = true;
-    reset.focus();
-  });
-  confirmYes.addEventListener("click", async () => {
-    try {
-      await ctx.api("DELETE", templatePath(name));
-      ctx.navigate("templates", {name});
-    } catch (error) {
-      ctx.showError(error);
     }
   });
   showState();

@@ -97,7 +97,7 @@ class QueryEmbedder:
                  queue_tokens: int = 16384, max_wait_ms: float = 0.0, cache_size: int = 4096):
         self.encoder = encoder
         self.short_tokens = short_tokens
-        longest = encoder.tokenizer.truncation["max_length"]
+        longest = encoder.max_tokens
         self.lanes = {
             "short": Lane("short", MicroBatcher(self._encode_batch, max_batch, max_wait_ms), WorkBudget(queue_tokens)),
             "long": Lane("long", MicroBatcher(self._encode_batch, max(1, long_batch_tokens // longest), max_wait_ms),

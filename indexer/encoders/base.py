@@ -1,4 +1,4 @@
-"""What every encoder offers: L2-normalised vectors for questions and for documents."""
+"""What every encoder offers (:class:`Encoder`), and the sentence-transformers model folder most are (:class:`FolderEncoder`)."""
 
 from __future__ import annotations
 
@@ -33,18 +33,60 @@ def model_fingerprint(model_dir: Path) -> str:
 
 
 class Encoder:
-    """Embeds questions (``query: `` prompt) and documents (``passage: `` prompt).
+    """What every encoder offers: L2-normalised float32 vectors of questions and of documents.
 
-    Subclasses implement :meth:`_encode`. ``precision`` names the numbers the vectors
-    are computed with (``fp32``, ``int8``): encoders of equal precision give the same
-    vectors, so an index built with one can be searched with another.
-
-    Args:
-        model_dir: a folder written by ``python -m indexer.convert``.
+    Subclasses set ``name``, ``precision`` (the numbers the vectors are computed with: encoders of
+    equal ``vectors_fingerprint`` give the same vectors, so an index built with one can be searched
+    with another) and ``dim``, and implement :meth:`_encode` and :attr:`vectors_fingerprint`.
     """
 
     name = "base"
     precision = "fp32"
+    dim: int
+
+    @property
+    def vectors_fingerprint(self) -> str:
+        """Identifies the vectors this encoder makes (weights and precision)."""
+        raise NotImplementedError
+
+    @property
+    def primary(self) -> Encoder:
+        """The encoder whose vectors stand for a text on their own (the first of a pair)."""
+        return self
+
+    @property
+    def dims(self) -> tuple[int, ...]:
+        """The sizes of the vector fields a vector holds side by side (one; two for a pair)."""
+        return (self.dim,)
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the model reads of ``text`` as a question: what embedding it costs."""
+        raise NotImplementedError
+
+    @property
+    def max_tokens(self) -> int:
+        """The most tokens the model reads of one text."""
+        raise NotImplementedError
+
+    def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """L2-normalised float32 vectors of questions and other short texts."""
+        return self._encode(list(texts), "query", batch_size)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """L2-normalised float32 vectors of documents."""
+        return self._encode(list(texts), "passage", batch_size)
+
+    def _encode(self, texts: list[str], prompt_name: str, batch_size: int) -> np.ndarray:
+        raise NotImplementedError
+
+
+class FolderEncoder(Encoder):
+    """A sentence-transformers model folder: embeds questions (``query: `` prompt) and documents
+    (``passage: `` prompt).
+
+    Args:
+        model_dir: a folder written by ``python -m indexer.convert``.
+    """
 
     def __init__(self, model_dir: Path):
         self.model_dir = Path(model_dir)
@@ -72,18 +114,9 @@ class Encoder:
         tokenizer.enable_truncation(config["max_seq_length"])
         return tokenizer
 
+    @property
+    def max_tokens(self) -> int:
+        return self.tokenizer.truncation["max_length"]
+
     def count_tokens(self, text: str) -> int:
-        """How many tokens the model reads of ``text`` as a question (at most its maximum sequence length):
-        what embedding it costs."""
         return len(self.tokenizer.encode(self.prompts["query"] + text).ids)
-
-    def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """L2-normalised float32 vectors of questions and other short texts."""
-        return self._encode(list(texts), "query", batch_size)
-
-    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """L2-normalised float32 vectors of documents."""
-        return self._encode(list(texts), "passage", batch_size)
-
-    def _encode(self, texts: list[str], prompt_name: str, batch_size: int) -> np.ndarray:
-        raise NotImplementedError

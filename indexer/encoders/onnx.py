@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.encoders.base import Encoder, ModelMissingError, model_fingerprint
+from indexer.encoders.base import FolderEncoder, ModelMissingError, model_fingerprint
 
 ONNX_DIR = "onnx"
 EXPORT_STAMP = "export.json"
@@ -28,7 +28,7 @@ class OnnxExportMissingError(ModelMissingError):
     """The converted model is there but its ONNX export is not (or is stale)."""
 
 
-class OnnxEncoder(Encoder):
+class OnnxEncoder(FolderEncoder):
     """The model run by onnxruntime on the CPU, with the fast tokenizer of the model folder.
 
     Args:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.encoders.base import Encoder
+from indexer.encoders.base import FolderEncoder
 
 
-class TorchEncoder(Encoder):
+class TorchEncoder(FolderEncoder):
     """The converted model run by sentence-transformers on PyTorch (CPU).
 
     Args:

@@ -77,8 +77,8 @@ def test_a_damaged_adapter_is_refused(tmp_path):
 
 def test_adapted_model_loads_and_embeds():
     texts = ["Kaip pakeisti slaptažodį?", "How do I change my password?", "The weather is sunny today."]
-    base = create_encoder("onnx", BASE).encode_queries(texts)
-    adapted = {name: create_encoder(name, ADAPTED).encode_queries(texts) for name in ("onnx", "torch")}
+    base = create_encoder("onnx", BASE, second="none").encode_queries(texts)
+    adapted = {name: create_encoder(name, ADAPTED, second="none").encode_queries(texts) for name in ("onnx", "torch")}
     assert np.min(np.sum(adapted["onnx"] * adapted["torch"], axis=1)) > 0.9999
     vectors = adapted["onnx"]
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)

@@ -23,12 +23,12 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def torch_encoder():
-    return create_encoder("torch")
+    return create_encoder("torch", second="none")
 
 
 @pytest.mark.parametrize("prompt", ["query", "passage"])
 def test_onnx_gives_the_vectors_of_torch(torch_encoder, prompt):
-    onnx = create_encoder("onnx")
+    onnx = create_encoder("onnx", second="none")
     assert onnx.name == "onnx" and onnx.precision == "fp32"
     encode = {"query": "encode_queries", "passage": "encode_passages"}[prompt]
     reference = getattr(torch_encoder, encode)(TEXTS)
@@ -40,7 +40,7 @@ def test_onnx_gives_the_vectors_of_torch(torch_encoder, prompt):
 
 
 def test_int8_stays_close_and_keys_its_own_vectors(torch_encoder):
-    int8 = create_encoder("onnx-int8")
+    int8 = create_encoder("onnx-int8", second="none")
     assert int8.precision == "int8"
     cosines = np.sum(int8.encode_queries(TEXTS) * torch_encoder.encode_queries(TEXTS), axis=1)
     assert np.min(cosines) > 0.97
@@ -53,7 +53,7 @@ def test_missing_onnx_export_falls_back_to_torch(tmp_path):
     for item in model.iterdir():
         if item.name != "onnx":
             (tmp_path / item.name).symlink_to(item)
-    encoder = create_encoder("onnx", tmp_path)
+    encoder = create_encoder("onnx", tmp_path, second="none")
     assert encoder.name == "torch"
 
 

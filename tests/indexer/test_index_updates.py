@@ -1,6 +1,7 @@
 """Live index changes: an upserted article is found at once, a removed one never again; a restart
 neither re-tokenises the knowledge base nor re-embeds the situation triggers, embeds again only the
-articles that changed, and rebuilds a corrupt or torn index; live changes are checkpointed in batches."""
+articles that changed, and rebuilds a corrupt or torn index; an index from before the second encoder gets only
+that field embedded; live changes are checkpointed in batches."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 import indexer.search
+import indexer.sync
 from indexer.build import (
     DIGESTS_FILE,
     INDEX_FORMAT,
@@ -148,6 +150,43 @@ def test_an_index_of_an_older_format_is_upgraded_in_place_without_re_embedding(s
     assert not (folder / "entries.json").exists()
     assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["format"] == INDEX_FORMAT
     assert top_id(ArticleIndex.load(articles, folder, services.encoder), "I forgot my password") == "reset-password"
+
+
+@pytest.mark.parametrize("before", ["missing", "stale"])
+def test_an_index_without_the_second_field_gets_only_that_field_embedded_in_place(services, demo_articles, tmp_path,
+                                                                                  monkeypatch, before):
+    pair = services.encoder
+    articles = [demo_articles[article_id] for article_id in KEPT]
+    folder = tmp_path / "index"
+    build_index(articles, pair.primary if before == "missing" else pair, folder, show_progress=False)
+    if before == "stale":  # made with another second model: every second vector is embedded again
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest["fields"][1] = "use-m-of-another-release"
+        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    first_vectors = folder.joinpath(VECTORS_FILE).read_bytes()
+    embedded_with = []
+    real_embed = indexer.sync.embed_entries
+
+    def recording_embed(encoder, entries, *args, **kwargs):
+        embedded_with.append((encoder, len(entries)))
+        return real_embed(encoder, entries, *args, **kwargs)
+
+    monkeypatch.setattr("indexer.sync.embed_entries", recording_embed)
+    monkeypatch.setattr("indexer.search.embed_entries", lambda *_: pytest.fail("no article is embedded again"))
+    monkeypatch.setattr("indexer.sync.build_index", lambda *_, **__: pytest.fail("no full rebuild"))
+    index = open_index(articles, pair, folder)
+
+    vectors = sum(len(article_entries(article)) for article in articles)
+    assert {encoder for encoder, _ in embedded_with} == {pair.second}
+    assert sum(count for _, count in embedded_with) == vectors
+    assert folder.joinpath(VECTORS_FILE).read_bytes() == first_vectors  # e5's field untouched
+    assert index_is_current(folder, articles, pair) and len(index.backend.missing_from_field(1)) == 0
+    rebuilt = tmp_path / "rebuilt"
+    build_index(articles, pair, rebuilt, show_progress=False)
+    fresh = ArticleIndex.load(articles, rebuilt, pair)
+    for query in ("I forgot my password", "請求書が必要です", "礼品卡怎么用"):
+        assert ([(hit.article.id, round(hit.rank_score, 5)) for hit in index.search(query, 3)]
+                == [(hit.article.id, round(hit.rank_score, 5)) for hit in fresh.search(query, 3)])
 
 
 def test_vector_sources_keep_each_articles_best_field_and_drop_removed_vectors(tmp_path):

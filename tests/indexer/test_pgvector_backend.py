@@ -12,8 +12,12 @@ import numpy as np
 import pytest
 
 from evals.common import load_yaml
+import indexer.sync
 from indexer.backends import ArticleVectors, create_backend
 from indexer.backends.pgvector import MIGRATIONS as PGVECTOR_MIGRATIONS
+from indexer.backends.pgvector import SECOND_DIM
+from indexer.build import article_entries, embed_entries
+from indexer.search import ArticleIndex
 from indexer.sync import open_shared_index
 from kb.models import Language
 from kb.stores import StoredArticle
@@ -34,7 +38,7 @@ def test_pgvector_returns_the_top_3_articles_of_faiss_for_every_test_query(postg
     services = faiss_services
     faiss_index = services.default.index
     stored = [StoredArticle(article, 1, None, seq) for seq, article in enumerate(faiss_index.articles.values(), 1)]
-    backend = create_backend("pgvector", services.encoder.dim, postgres.create_database("vectors"), "demo")
+    backend = create_backend("pgvector", services.encoder.dims, postgres.create_database("vectors"), "demo")
     pg_index = open_shared_index(stored, services.encoder, backend)
     assert backend.count() == faiss_index.backend.count() == pg_index.sources.live_count()
     queries = [(text, Language(code)) for by_language in load_yaml("paraphrases.yaml").values()
@@ -96,6 +100,71 @@ def test_vectors_of_another_model_are_dropped(postgres):
     assert backend.count() == 0 and backend.applied() == {}
     [ids] = backend.put_articles([ArticleVectors("a", 1, codes, codes, np.eye(4, dtype=np.float32)[:1])])
     assert list(ids) == [1]  # ids never repeat, so no process can confuse an old vector with a new one
+    backend.close()
+
+
+def unit_rows(count: int, dim: int, seed: int = 0) -> np.ndarray:
+    rows = np.random.default_rng(seed).normal(size=(count, dim)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_the_second_field_is_searched_scored_filled_and_dropped_on_its_own(postgres):
+    dsn = postgres.create_database("fields")
+    backend = create_backend("pgvector", (4, SECOND_DIM), dsn, "t")
+    first, second = np.eye(4, dtype=np.float32), unit_rows(4, SECOND_DIM)
+    codes = np.zeros(3, dtype=np.int8)
+    assert backend.claim_model("e5") and backend.claim_model("use-m", field=1)
+    [ids] = backend.put_articles([ArticleVectors("a", 1, codes, codes, np.hstack([first[:3], second[:3]]))])
+    scores, found = backend.search(np.hstack([first[:1], second[2:3]]), 1)
+    assert {ids[0], ids[2]} <= set(found[0].tolist())  # the first field finds one, the second the other
+    for column, vector_id in enumerate(found[0]):
+        position = list(ids).index(vector_id)
+        np.testing.assert_allclose(scores[0, column], [first[position] @ first[0], second[position] @ second[2]],
+                                   atol=1e-5)
+    # a process without the second encoder writes its vectors with that field empty
+    one_field = create_backend("pgvector", 4, dsn, "t")
+    [late] = one_field.put_articles([ArticleVectors("b", 1, codes[:1], codes[:1], first[3:4])])
+    np.testing.assert_array_equal(backend.missing_from_field(1), late)
+    scores, found = backend.search(np.hstack([first[3:4], second[3:4]]), 4)
+    assert np.isnan(scores[0, list(found[0]).index(late[0]), 1])
+    backend.fill_field(1, late, second[3:4])
+    assert len(backend.missing_from_field(1)) == 0
+    assert not backend.claim_model("use-m", field=1) and len(backend.missing_from_field(1)) == 0
+    assert backend.claim_model("use-m-next", field=1)  # another second model: only that field goes
+    assert backend.count() == 4 and len(backend.missing_from_field(1)) == 4 and not backend.claim_model("e5")
+    with pytest.raises(ValueError, match=f"one second field of size {SECOND_DIM}"):
+        create_backend("pgvector", (4, 8), dsn, "t")
+    backend.close()
+    one_field.close()
+
+
+def test_a_shared_index_from_before_the_second_encoder_gets_only_that_field_embedded(postgres, faiss_services,
+                                                                                    monkeypatch):
+    pair = faiss_services.encoder
+    articles = list(faiss_services.default.index.articles.values())[:4]
+    stored = [StoredArticle(article, 1, None, seq) for seq, article in enumerate(articles, 1)]
+    dsn = postgres.create_database("upgrade")
+    before = create_backend("pgvector", pair.primary.dims, dsn, "demo")
+    open_shared_index(stored, pair.primary, before)
+    before.close()
+    embedded_with = []
+    real_embed = indexer.sync.embed_entries
+
+    def recording_embed(encoder, entries, *args, **kwargs):
+        embedded_with.append((encoder, len(entries)))
+        return real_embed(encoder, entries, *args, **kwargs)
+
+    monkeypatch.setattr("indexer.sync.embed_entries", recording_embed)
+    backend = create_backend("pgvector", pair.dims, dsn, "demo")
+    index = open_shared_index(stored, pair, backend)
+    assert {encoder for encoder, _ in embedded_with} == {pair.second}
+    assert sum(count for _, count in embedded_with) == backend.count() and len(backend.missing_from_field(1)) == 0
+    entries = [entry for article in articles for entry in article_entries(article)]
+    local_vectors = create_backend("faiss", pair.dims)
+    local_vectors.add(np.flatnonzero(index.sources.articles >= 0), embed_entries(pair, entries))
+    local = ArticleIndex(articles, index.sources, local_vectors, pair)
+    for query in ("I forgot my password", "退货要多久"):
+        assert [hit.article.id for hit in index.search(query, 3)] == [hit.article.id for hit in local.search(query, 3)]
     backend.close()
 
 

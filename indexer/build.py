@@ -12,7 +12,10 @@ field each vector id was made from), ``lexical.npz`` and ``lexical.json`` (the B
 documents, so a restart does not re-tokenise the knowledge base), ``digests.json``
 (a hash of each indexed article, so a changed knowledge base is caught up article by
 article) and ``manifest.json`` (format and model, so an index of another model is
-rebuilt, and a checksum of every file, so a torn index is noticed and rebuilt).
+rebuilt, and a checksum of every file, so a torn index is noticed and rebuilt). With the second encoder
+its vectors are a second field, ``vectors-2.faiss``; the manifest's ``fields`` names the model of each,
+and an index without the second field (or with another second model) is upgraded in place: only the
+second field is embedded (:func:`indexer.sync.fill_second_field`).
 """
 
 from __future__ import annotations
@@ -148,7 +151,7 @@ def build_index(articles: list[Article], encoder: Encoder, index_dir: Path, back
     entries = [entry for article in articles for entry in article_entries(article)]
     with tqdm(total=len(entries), desc="embedding", unit="text", disable=not show_progress) as bar:
         vectors = embed_entries(encoder, entries, progress=bar.update)
-    store = create_backend(backend, encoder.dim)
+    store = create_backend(backend, encoder.dims)
     store.add(np.arange(len(entries), dtype=np.int64), vectors)
     documents, lexical = lexical_index(articles)
     return write_index(index_dir, encoder, store, VectorSources.of_entries(entries), documents, lexical, articles,
@@ -193,8 +196,9 @@ def stage_index(index_dir: Path, encoder: Encoder, backend: VectorBackend, sourc
     (staging / "lexical.json").write_text(json.dumps([[a, lang.value] for a, lang in documents]), encoding="utf-8")
     sources.save(staging / OWNERS_FILE)
     (staging / DIGESTS_FILE).write_text(json.dumps({a.id: article_digest(a) for a in articles}), encoding="utf-8")
-    return staging, {"format": INDEX_FORMAT, "backend": backend.name, "model": encoder.vectors_fingerprint,
-                     "articles": len(articles), "vectors": backend.count(), **facts}
+    return staging, {"format": INDEX_FORMAT, "backend": backend.name, "model": encoder.primary.vectors_fingerprint,
+                     "fields": list(encoder.field_fingerprints), "articles": len(articles),
+                     "vectors": backend.count(), **facts}
 
 
 def publish_index(staging: Path, index_dir: Path, manifest: dict) -> dict:
@@ -231,16 +235,18 @@ def saved_digests(index_dir: Path, articles: list[Article], encoder: Encoder) ->
         index_dir: the index folder.
         articles: the knowledge base now (an index of format 1 or 2 recorded one fingerprint of
             the whole knowledge base: its digests are those of these articles when it matches).
-        encoder: the model the vectors must come from.
+        encoder: the model the vectors must come from (its first field's: a second field of another model,
+            or none, is filled in place, see :func:`second_field_state`).
     """
     with _swap_lock(index_dir):
         old = index_dir.with_name(index_dir.name + ".old")
         if not index_dir.exists() and old.is_dir():  # a crash between the two renames of write_index
             os.replace(old, index_dir)
     manifest = _manifest(index_dir)
-    if manifest.get("format") in (1, 2) and manifest.get("model") == encoder.vectors_fingerprint:
+    model = encoder.primary.vectors_fingerprint
+    if manifest.get("format") in (1, 2) and manifest.get("model") == model:
         manifest = _upgrade(index_dir, manifest, articles)
-    if (manifest.get("format") != INDEX_FORMAT or manifest.get("model") != encoder.vectors_fingerprint
+    if (manifest.get("format") != INDEX_FORMAT or manifest.get("model") != model
             or not all((index_dir / name).is_file() for name in (VECTORS_FILE, OWNERS_FILE, DIGESTS_FILE))):
         return None
     torn = [name for name, digest in manifest.get("files", {}).items()
@@ -254,9 +260,20 @@ def saved_digests(index_dir: Path, articles: list[Article], encoder: Encoder) ->
         return None
 
 
+def second_field_state(index_dir: Path, encoder: Encoder) -> str:
+    """Whether the index in ``index_dir`` holds the second field ``encoder`` fills: ``current`` (or none is
+    wanted), ``missing`` (an index from before it) or ``stale`` (made with another second model)."""
+    manifest = _manifest(index_dir)
+    saved = manifest.get("fields", [manifest.get("model")])
+    if len(encoder.field_fingerprints) == 1 or saved[1:] == list(encoder.field_fingerprints[1:]):
+        return "current"
+    return "stale" if len(saved) > 1 else "missing"
+
+
 def index_is_current(index_dir: Path, articles: list[Article], encoder: Encoder) -> bool:
     """True when ``index_dir`` holds a complete index of exactly these articles with this encoder's vectors."""
-    return saved_digests(index_dir, articles, encoder) == {a.id: article_digest(a) for a in articles}
+    return (saved_digests(index_dir, articles, encoder) == {a.id: article_digest(a) for a in articles}
+            and second_field_state(index_dir, encoder) == "current")
 
 
 def _file_digest(path: Path) -> str:

@@ -103,7 +103,7 @@ class ArticleIndex:
             OSError, ValueError, RuntimeError: a file is missing or corrupt.
         """
         manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
-        backend = create_backend(manifest["backend"], encoder.dim)
+        backend = create_backend(manifest["backend"], encoder.dims)
         backend.load(index_dir / VECTORS_FILE)
         documents = [(a, Language(lang)) for a, lang in json.loads((index_dir / "lexical.json").read_text("utf-8"))]
         lexical = BM25.load(index_dir / "lexical.npz")
@@ -123,12 +123,49 @@ class ArticleIndex:
         """The nearest field vectors of each query vector, in one backend call.
 
         Args:
-            vectors: (n, dim) query vectors.
+            vectors: (n, dim) query vectors (with two fields: both side by side).
 
         Returns:
-            (scores, ids), each (n, k), best first; id -1 pads when the index is small.
+            (scores, ids) as :meth:`indexer.backends.VectorBackend.search` returns them: (n, k) best first,
+            or, with two fields, (n, m, 2) scores of the candidates either field found; id -1 pads.
         """
         return self.backend.search(np.ascontiguousarray(vectors, dtype=np.float32), CANDIDATE_VECTORS)
+
+    def nearest_by_first(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`nearest`, for vectors of the first field only (e5's), ranked by it alone.
+
+        Returns:
+            (scores, ids), each (n, k), best first.
+        """
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if len(self.backend.dims) == 1:
+            return self.nearest(vectors)
+        padding = np.zeros((len(vectors), sum(self.backend.dims[1:])), dtype=np.float32)
+        scores, ids = self.nearest(np.hstack([vectors, padding]))
+        first = np.where(ids >= 0, scores[..., 0], -np.inf)
+        order = np.argsort(-first, axis=1, kind="stable")[:, :CANDIDATE_VECTORS]
+        return np.take_along_axis(first, order, 1), np.take_along_axis(ids, order, 1)
+
+    def dense_scores(self, scores: np.ndarray, ids: np.ndarray, language: Language | None) -> tuple[np.ndarray,
+                                                                                                  np.ndarray]:
+        """One query's neighbours as one dense score per entry, best first: the backend's scores, or with
+        two fields both weighed for the query's and each entry's language (:class:`indexer.fusion.FieldFusion`).
+
+        Args:
+            scores: the query's row of :meth:`nearest`'s scores.
+            ids: its row of ids.
+            language: the query's language.
+
+        Returns:
+            (scores, ids), best first.
+        """
+        if scores.ndim == 1:
+            return scores, ids
+        known = (ids >= 0) & (ids < len(self.sources))
+        ids = ids[known]
+        combined = self.fusion.fields.combine(scores[known], language, self.sources.languages[ids])
+        order = np.argsort(-combined, kind="stable")
+        return combined[order], ids[order]
 
     def search(self, query: str, limit: int = 5, vector: np.ndarray | None = None,
                language: Language | None = None,
@@ -162,7 +199,7 @@ class ArticleIndex:
             neighbours = scores[0], ids[0]
         with self._lock:  # a concurrent upsert or remove waits until this ranking is done
             best = {article_id: (score, language, field) for article_id, score, language, field
-                    in self.sources.best_per_article(*neighbours)
+                    in self.sources.best_per_article(*self.dense_scores(*neighbours, language))
                     if allowed is None or allowed.allows(self.articles[article_id])}
             lexical = self.lexical_scores(query, language, best, synonyms)
             fused = fuse({article_id: score for article_id, (score, _, _) in best.items()}, lexical, self.fusion)

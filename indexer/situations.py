@@ -94,14 +94,15 @@ class SituationDetector:
 
         Args:
             text: the customer's message.
-            vector: its ``query:`` embedding when already computed.
+            vector: its ``query:`` embedding when already computed (with a pair of encoders, the pair's: the
+                first model's part is used, the signal the centroids were made with).
 
         Returns:
             The situation and a confidence in [0, 1]; ``general`` when unclear.
         """
         if vector is None:
             vector = self.encoder.encode_queries([text])[0]
-        scores = self.centroids @ vector
+        scores = self.centroids @ vector[:self.centroids.shape[1]]
         lexical = np.array(self.lexical.scores(tokenize(text)))
         per_situation = np.array([lexical[self.lexical_owner == i].max() for i in range(len(DETECTABLE))])
         if per_situation.max() > 0:

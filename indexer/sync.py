@@ -5,7 +5,9 @@ reused and only the articles that changed since it was saved are embedded again 
 ones upserted, deleted ones removed), so a restart after a day of edits or a crash costs seconds,
 not a rebuild. An index that is missing, corrupt or of another model is rebuilt, with a log line.
 With a shared backend (pgvector) the vectors live in the database instead: they are caught up
-there, and each process reads who owns them (:func:`open_shared_index`).
+there, and each process reads who owns them (:func:`open_shared_index`). An index made before the
+second encoder (or with another second model) keeps its e5 vectors: only its second field is embedded
+(:func:`fill_second_field`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,20 @@ import time
 from pathlib import Path
 
 from indexer.backends import ArticleVectors, SharedVectorBackend
-from indexer.build import INDEX_FORMAT, article_digest, article_entries, build_index, embed_entries, saved_digests
+import numpy as np
+
+from indexer.build import (
+    INDEX_FORMAT,
+    article_digest,
+    article_entries,
+    build_index,
+    embed_entries,
+    saved_digests,
+    second_field_state,
+)
 from indexer.encoders import Encoder
 from indexer.search import ArticleIndex
-from indexer.vector_sources import VectorSources, source_codes
+from indexer.vector_sources import REMOVED, VectorSources, source_codes
 from kb.models import Article
 from kb.stores import StoredArticle
 
@@ -47,12 +59,18 @@ def open_index(articles: list[Article], encoder: Encoder, index_dir: Path) -> Ar
             changed = [article for article in articles if saved.get(article.id) != article_digest(article)]
             current = {article.id for article in articles}
             removed = [article_id for article_id in saved if article_id not in current]
-            if changed or removed:
-                for article in changed:
-                    index.upsert(article)
-                for article_id in removed:
-                    index.remove(article_id)
+            for article in changed:
+                index.upsert(article)
+            for article_id in removed:
+                index.remove(article_id)
+            filled, state = 0, second_field_state(index_dir, encoder)
+            if state != "current":
+                filled = fill_second_field(index, everything=state == "stale")
+                log.warning("index at %s: the second encoder's field filled in place (%d vectors, %.1f s)",
+                            index_dir, filled, time.perf_counter() - started)
+            if changed or removed or filled:
                 index.save(index_dir)
+            if changed or removed:
                 log.warning("index at %s caught up with the knowledge base: %d articles embedded again, %d removed "
                             "(%.1f s)", index_dir, len(changed), len(removed), time.perf_counter() - started)
             return index
@@ -81,8 +99,12 @@ def open_shared_index(articles: list[StoredArticle], encoder: Encoder, backend: 
         An index of these articles.
     """
     started = time.perf_counter()
-    if backend.claim_model(f"{encoder.vectors_fingerprint}/format-{INDEX_FORMAT}"):
+    fingerprints = encoder.field_fingerprints
+    if backend.claim_model(f"{fingerprints[0]}/format-{INDEX_FORMAT}"):
         log.warning("shared index of %s was made with another model or index format: its vectors were dropped",
+                    backend.tenant)
+    if len(fingerprints) > 1 and backend.claim_model(fingerprints[1], field=1):
+        log.warning("shared index of %s: its second field was made with another model (or none): filling it",
                     backend.tenant)
     applied = backend.applied()
     stale = [stored for stored in articles if applied.get(stored.article.id) != stored.seq]
@@ -103,4 +125,48 @@ def open_shared_index(articles: list[StoredArticle], encoder: Encoder, backend: 
                     backend.tenant, len(stale), len(removed), time.perf_counter() - started)
     sources = VectorSources.of_entries([])
     sources.assign(*backend.vector_sources())
-    return ArticleIndex([stored.article for stored in articles], sources, backend, encoder)
+    index = ArticleIndex([stored.article for stored in articles], sources, backend, encoder)
+    if len(fingerprints) > 1:
+        filled = fill_second_field(index)
+        if filled:
+            log.warning("shared index of %s: %d vectors of the second field embedded (%.1f s)", backend.tenant,
+                        filled, time.perf_counter() - started)
+    return index
+
+
+def fill_second_field(index: ArticleIndex, everything: bool = False, batch_articles: int = 64) -> int:
+    """Embed the second encoder's field of entries that lack it, from their articles' texts; their e5 vectors
+    stay as they are.
+
+    Args:
+        index: an index whose encoder is a pair (:class:`indexer.encoders.pair.EncoderPair`).
+        everything: fill every entry (its second field was made with another model), not only empty ones.
+        batch_articles: articles written to the backend at a time (a shared one: per transaction).
+
+    Returns:
+        How many vectors were embedded.
+    """
+    backend, sources = index.backend, index.sources
+    live = np.flatnonzero(sources.articles != REMOVED)
+    wanted = live if everything else np.intersect1d(backend.missing_from_field(1), live)
+    article_ids = sorted({sources.article_ids[number] for number in sources.articles[wanted].tolist()}
+                         & set(index.articles))
+    done = 0
+    for start in range(0, len(article_ids), batch_articles):
+        ids, entries = [], []
+        for article_id in article_ids[start:start + batch_articles]:
+            own = sources.vectors_of(article_id)  # ascending: the order its entries were embedded in
+            made_from = article_entries(index.articles[article_id])
+            if len(made_from) != len(own):
+                log.warning("article %s has %d vectors for %d texts: embedding it again", article_id, len(own),
+                            len(made_from))
+                index.upsert(index.articles[article_id])
+                continue
+            chosen = np.isin(own, wanted)
+            ids.extend(own[chosen].tolist())
+            entries.extend(entry for entry, keep in zip(made_from, chosen) if keep)
+        if ids:
+            backend.fill_field(1, np.array(ids, dtype=np.int64), embed_entries(index.encoder.second, entries))
+            done += len(ids)
+        log.info("second field: %d of %d articles", min(start + batch_articles, len(article_ids)), len(article_ids))
+    return done

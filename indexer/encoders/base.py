@@ -133,10 +133,19 @@ class Encoder:
         """The encoder whose vectors stand for a text on their own (the first of a pair)."""
         return self
 
+    def primary_part(self, vectors: np.ndarray) -> np.ndarray:
+        """The :attr:`primary` encoder's part of vectors this encoder made (all of them for one encoder)."""
+        return vectors[..., :self.primary.dim]
+
     @property
     def dims(self) -> tuple[int, ...]:
         """The sizes of the vector fields a vector holds side by side (one; two for a pair)."""
         return (self.dim,)
+
+    @property
+    def field_fingerprints(self) -> tuple[str, ...]:
+        """The :attr:`vectors_fingerprint` of each vector field this encoder fills (one; two for a pair)."""
+        return (self.vectors_fingerprint,)
 
     def count_tokens(self, text: str) -> int:
         """How many tokens the model reads of ``text`` as a question: what embedding it costs."""

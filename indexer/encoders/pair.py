@@ -42,6 +42,10 @@ class EncoderPair(Encoder):
         return f"{self.first.vectors_fingerprint}+{self.second.vectors_fingerprint}"
 
     @property
+    def field_fingerprints(self) -> tuple[str, ...]:
+        return (self.first.vectors_fingerprint, self.second.vectors_fingerprint)
+
+    @property
     def max_tokens(self) -> int:
         return self.first.max_tokens
 

@@ -184,3 +184,18 @@ def test_a_folder_that_is_no_model_is_refused_naming_what_it_lacks(tmp_path, fol
         create_encoder("torch", incomplete, second="none")
     with pytest.raises(ModelMissingError, match="make install.*KB_MODEL_DIR"):
         create_encoder("torch", tmp_path / "nothing-here", second="none")
+
+
+def test_make_eval_takes_a_folder_beside_our_models(monkeypatch, folder):
+    from evals.__main__ import main
+    from evals.common import model_folder, model_label, service_model
+
+    assert (model_folder("base"), model_label("base")) == (OURS, "base")
+    assert (model_folder(str(folder)), model_label(str(folder))) == (folder, "model")
+    monkeypatch.setenv("KB_MODEL_DIR", "")
+    assert service_model() == "base"
+    monkeypatch.setenv("KB_MODEL_DIR", str(folder))
+    assert service_model() == str(folder)  # the service's model is the folder; "base" still means ours
+    with pytest.raises(SystemExit) as refused:  # refused before any model is loaded
+        main(["--model", f"base,{folder / 'missing'}", "--only", "paraphrases"])
+    assert refused.value.code == 2

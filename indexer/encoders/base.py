@@ -102,6 +102,15 @@ def check_model_folder(model_dir: Path) -> None:
                                 f"{transformer} has no {', '.join(missing)}")
 
 
+def unloadable_model_hint(model_dir: Path) -> str:
+    """What to do when a model folder that passed :func:`check_model_folder` still cannot be loaded."""
+    if (Path(model_dir) / STAMP_FILE).is_file():
+        return (f"run `make install` to convert it again (should it say the model is current, delete {model_dir} "
+                "first)")
+    return ("check that it is a complete sentence-transformers folder whose architecture the installed "
+            "transformers knows (a model's own code is never run)")
+
+
 def transformer_dir(model_dir: Path) -> Path:
     """The folder of the model's first module, the transformer (the model folder itself, mostly)."""
     return Path(model_dir) / _read_json(Path(model_dir) / MODULES_FILE)[0]["path"]

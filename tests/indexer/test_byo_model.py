@@ -199,3 +199,17 @@ def test_make_eval_takes_a_folder_beside_our_models(monkeypatch, folder):
     with pytest.raises(SystemExit) as refused:  # refused before any model is loaded
         main(["--model", f"base,{folder / 'missing'}", "--only", "paraphrases"])
     assert refused.value.code == 2
+
+
+def test_a_brought_folder_that_cannot_load_says_what_to_check(tmp_path, monkeypatch, weights):
+    from api.services import load_encoder
+    from api.settings import Settings
+    from indexer.encoders.base import unloadable_model_hint
+
+    write_folder(tmp_path / "model", weights)
+    (tmp_path / "model" / "config.json").unlink()
+    (tmp_path / "model" / "config.json").write_text(json.dumps({"model_type": "no-such-architecture"}))
+    monkeypatch.setenv("KB_SECOND_ENCODER", "none")
+    with pytest.raises(ModelMissingError, match="cannot be loaded.*sentence-transformers folder whose architecture"):
+        load_encoder(Settings(model_dir=tmp_path / "model", encoder="torch"))
+    assert "make install" in unloadable_model_hint(OURS)  # ours is converted again

@@ -30,6 +30,7 @@ from indexer.backends import create_backend
 from indexer.checkpoint import Checkpointer
 from indexer.controls import LiveControls
 from indexer.encoders import Encoder, ModelMissingError, create_encoder
+from indexer.encoders.base import unloadable_model_hint
 from indexer.follow import ChangeFollower
 from indexer.search import ArticleIndex
 from indexer.settings import DEMO_KB
@@ -252,8 +253,7 @@ def load_encoder(settings: Settings) -> Encoder:
         raise
     except Exception as error:  # a corrupt file fails in onnxruntime, tokenizers or safetensors, each its own way
         raise ModelMissingError(f"the model at {settings.model_dir} cannot be loaded ({type(error).__name__}: "
-                                f"{str(error)[:200]}): run `make install` to convert it again (should it say "
-                                f"the model is current, delete {settings.model_dir} first)") from error
+                                f"{str(error)[:200]}): {unloadable_model_hint(settings.model_dir)}") from error
     return encoder
 
 

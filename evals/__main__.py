@@ -3,7 +3,8 @@
 Sections: the public benchmark in ../shared/eval (per source, task and direction),
 the demo knowledge base's paraphrases, language detection, situation detection
 (with bitext-cs). Figures go to build/eval/results.json as well. ``--model base,adapted``
-evaluates the converted and the adapted model one after the other and prints them side by side.
+evaluates the converted and the adapted model one after the other and prints them side by side;
+``--model base,/path/to/folder`` compares ours with a sentence-transformers model an operator brings.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import sys
 
 from evals import answerable, benchmark, language, paraphrases, situations
-from evals.common import demo_index, print_table
+from evals.common import demo_index, model_folder, model_label, print_table, service_model
 from indexer.encoders import DEFAULT_ENCODER, ENCODERS
 from indexer.settings import MODEL_FOLDERS, PROJECT_ROOT, default_model_name
 
@@ -73,17 +74,20 @@ def main(argv: list[str] | None = None) -> int:
                              f"also {', '.join(benchmark.TRAINING_SOURCES)}, the adapted model's training data)")
     parser.add_argument("--encoder", choices=ENCODERS, default=DEFAULT_ENCODER,
                         help="model runtime to evaluate (the service's default: %(default)s)")
-    parser.add_argument("--model", default=default_model_name(),
+    parser.add_argument("--model", default=service_model(),
                         help="comma-separated models to evaluate, side by side when more than one: "
-                             f"{', '.join(MODEL_FOLDERS)} (default: the service's, %(default)s)")
+                             f"{', '.join(MODEL_FOLDERS)} or a sentence-transformers model folder's path "
+                             "(default: the service's, %(default)s)")
     args = parser.parse_args(argv)
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
     unknown = sorted(set(sources) - set(benchmark.SOURCES))
     if unknown:
         parser.error(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(benchmark.SOURCES)}")
     models = [m.strip() for m in args.model.split(",") if m.strip()]
-    if not models or set(models) - set(MODEL_FOLDERS):
-        parser.error(f"--model: choose from {', '.join(MODEL_FOLDERS)}")
+    if not models or not all(model_folder(model).is_dir() for model in models):
+        parser.error(f"--model: choose from {', '.join(MODEL_FOLDERS)}, or give a model folder that exists")
+    if len({model_label(model) for model in models}) < len(models):
+        parser.error("--model: two models of the same name; give folders of different names")
     sections = args.only or ["benchmark", "paraphrases", "answerable", "language", "situations"]
     if "benchmark" in sections:
         trained = sorted(set(sources) & set(benchmark.TRAINING_SOURCES))
@@ -91,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
               + (f"; asked for here: {', '.join(trained)}" if trained else ""))
     by_model = {}
     for model in models:
-        by_model[model] = evaluate_model(model, args.encoder, sections, sources)
+        by_model[model_label(model)] = evaluate_model(model, args.encoder, sections, sources)
     if len(models) > 1:
         compare(by_model)
     return 0
@@ -101,7 +105,7 @@ def evaluate_model(model: str, encoder: str, sections: list[str], sources: list[
     """Run the sections with one model and write its figures.
 
     Args:
-        model: ``base`` or ``adapted``.
+        model: ``base``, ``adapted`` or a sentence-transformers model folder's path.
         encoder: the runtime.
         sections: which sections to run.
         sources: benchmark sources.
@@ -120,7 +124,7 @@ def evaluate_model(model: str, encoder: str, sections: list[str], sources: list[
             results[name] = run(index)
     # the service's encoder and model write the tracked files; others write their own beside them
     suffix = "" if encoder == DEFAULT_ENCODER else f"-{encoder}"
-    suffix += "" if model == default_model_name() else f"-{model}"
+    suffix += "" if model == default_model_name() else f"-{model_label(model)}"
     results_file = RESULTS.with_name(f"results{suffix}.json")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     written = [RESULTS.parent / f"all-results{suffix}.json"]

@@ -48,7 +48,8 @@ class IndexerSettings(BaseSettings):
     model: Literal["base", "adapted"] = Field(DEFAULT_MODEL, description="base (the converted model) or adapted "
                                                                         "(with the committed adapter applied)")
     model_dir: Path = Field(None, validate_default=True,
-                            description="converted model folder (default: the folder of model)")
+                            description="model folder: ours, or any sentence-transformers folder an operator "
+                                        "brings (default: the folder of model)")
 
     second_encoder: Literal["use-m", "none"] = Field(
         "use-m", description="the second encoder fused with the first per language pair (use-m), or none")

@@ -1,10 +1,11 @@
-"""Encoders of the converted model, one per runtime, chosen by name.
+"""Encoders of the model folder, one per runtime, chosen by name.
 
-* ``onnx`` (default): the model exported to ONNX, run by onnxruntime — the same
+* ``onnx`` (default): our converted model exported to ONNX, run by onnxruntime — the same
   vectors as PyTorch at about half the latency;
 * ``onnx-int8``: the ONNX model with int8 weights — faster, vectors at cosine ≈ 0.99;
-* ``torch``: sentence-transformers on PyTorch — the reference, and the fallback when
-  the ONNX export is missing.
+* ``torch``: sentence-transformers on PyTorch — the reference, the fallback when the ONNX
+  export is missing, and the runtime of any sentence-transformers folder an operator brings
+  (``KB_MODEL_DIR``; README, "Bring your own model").
 
 With a second encoder (``use-m``, :mod:`indexer.encoders.use`; the default) the factory returns
 the two as one :class:`~indexer.encoders.pair.EncoderPair`.
@@ -29,14 +30,15 @@ def create_encoder(name: str = DEFAULT_ENCODER, model_dir: Path | None = None, t
 
     Args:
         name: one of :data:`ENCODERS`.
-        model_dir: the converted model folder (default: ``build/models/multilingual-e5-small``).
+        model_dir: the model folder: ours (default: ``build/models/multilingual-e5-small``) or any
+            sentence-transformers folder.
         threads: intra-op threads for the runtime; None keeps its default.
         second: ``use-m`` or ``none`` (None: ``$KB_SECOND_ENCODER``, default ``use-m``).
         second_model_dir: the second encoder's folder (None: ``$KB_SECOND_MODEL_DIR`` or the installed one).
 
     Returns:
         The encoder, or the pair of it and the second; the torch one, with a warning, when an ONNX export
-        is asked for but missing.
+        is asked for but missing (or the folder is not our converted model, whose export alone onnx runs).
 
     Raises:
         ModelMissingError: a model itself is missing.

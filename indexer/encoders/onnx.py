@@ -25,14 +25,15 @@ SHRINK_ABOVE_TOKENS = 2048
 
 
 class OnnxExportMissingError(ModelMissingError):
-    """The converted model is there but its ONNX export is not (or is stale)."""
+    """The converted model is there but its ONNX export is not (or is stale), or the folder is not
+    our converted model (its pooling is inside our export; a folder an operator brings runs on torch)."""
 
 
 class OnnxEncoder(FolderEncoder):
     """The model run by onnxruntime on the CPU, with the fast tokenizer of the model folder.
 
     Args:
-        model_dir: a converted model folder with an ``onnx/`` export.
+        model_dir: our converted model folder, with its ``onnx/`` export.
         precision: ``fp32`` (same vectors as PyTorch) or ``int8`` (quantised weights).
         threads: onnxruntime intra-op threads; None lets onnxruntime choose.
     """
@@ -45,6 +46,10 @@ class OnnxEncoder(FolderEncoder):
 
         if precision not in FILES:
             raise ValueError(f"unknown ONNX precision '{precision}'; use one of {', '.join(FILES)}")
+        if not self.converted:
+            raise OnnxExportMissingError(f"{self.model_dir} is not a model converted by `make install`: the ONNX "
+                                         "runtimes run only our own export (set KB_ENCODER=torch for this folder)")
+        self.dim = json.loads((self.model_dir / "config.json").read_text(encoding="utf-8"))["hidden_size"]
         path = self.model_dir / ONNX_DIR / FILES[precision]
         if not export_is_current(self.model_dir):
             raise OnnxExportMissingError(f"no current ONNX export at {path}: run `make install` "

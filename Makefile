@@ -119,10 +119,14 @@ eval: index
 
 # Speed against the in-process floor and the txtai peer, on the demo KB scaled to 10,000 articles
 # (tables on stdout, figures in build/bench/results.json). The first run embeds the scaled KB
-# (240,000 texts, about half an hour) and installs txtai in build/bench/txtai-venv; both are reused.
-# Without the peer: make bench BENCH_ARGS=--no-txtai. Then the PostgreSQL + pgvector deployment
-# (bench/scale_out.py): both backends at 10,000 and 100,000 vectors, 1 vs 2 API replicas. Between them,
-# whole emails against the single-query floor (bench/emails.py, about 2.5 minutes).
+# (240,000 texts through e5 and the second encoder USE-m, about an hour; an index from before USE-m
+# gets only its second field, about half an hour) and installs txtai in build/bench/txtai-venv; both
+# are reused. Without the peer: make bench BENCH_ARGS=--no-txtai. Then the second encoder's cost
+# (bench/second_encoder.py): e5 alone against e5 + USE-m on a 1,000-article scaled KB indexed both ways
+# (once, about 10 minutes; reused): floor, search p50/p95 and its ratio to the floor, embedding per text
+# of a build, cold start, peak RSS; SECOND_ARGS='--articles 300' for a smaller KB. Then the PostgreSQL +
+# pgvector deployment (bench/scale_out.py): both backends at 10,000 and 100,000 vectors, 1 vs 2 API
+# replicas. Between them, whole emails against the single-query floor (bench/emails.py, about 2.5 minutes).
 # After it, a support mailbox of 500 mixed messages in four languages answered by one worker process on
 # a throwaway Dovecot and SMTP server (bench/mailbox.py): messages per minute, delivery to reply, duplicates.
 # Then 200 help-desk webhook deliveries of the four vendors in a burst, one in ten sent twice
@@ -131,6 +135,7 @@ eval: index
 # 5,000 stored question vectors, and the background embedding rate.
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench.second_encoder $(SECOND_ARGS)
 	$(PY) -m bench.emails
 	$(PY) -m bench.mailbox
 	$(PY) -m bench.webhooks

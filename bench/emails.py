@@ -346,10 +346,10 @@ def concerns(bodies: list) -> dict:
 
 class OtherLoad:
     """The CPU other processes took while a phase ran: the machine's busy time less this process's and the
-    server's, in cores (0 on a quiet machine; the bench's own figures are only as good as this is low)."""
+    servers', in cores (0 on a quiet machine; the bench's own figures are only as good as this is low)."""
 
-    def __init__(self, server_pid: int):
-        self.pids = (server_pid, os.getpid())
+    def __init__(self, *server_pids: int):
+        self.pids = (*server_pids, os.getpid())
         self.started = self._read()
 
     @staticmethod

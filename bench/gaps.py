@@ -282,7 +282,7 @@ def main() -> None:
     parser.add_argument("--held-out", action="store_true",
                         help="only cluster the held-out set at the service's threshold (no timing)")
     arguments = parser.parse_args()
-    encoder = create_encoder(DEFAULT_ENCODER, default_model_dir(), second="none")  # gaps cluster e5 vectors
+    encoder = create_encoder(DEFAULT_ENCODER, default_model_dir(), second="none")  # gaps use e5's vectors alone
     offsets = LanguageOffsets(encoder.encode_queries)
     if arguments.held_out:
         _, vectors, languages, topics = labelled_vectors(encoder.encode_queries, held_out())

@@ -17,9 +17,10 @@ import yaml
 
 from api.services import seed_tenant
 from bench.scaled import PRODUCTS, scaled_articles, write_jsonl
-from indexer.build import build_index, index_is_current
+from indexer.build import article_digest, build_index, index_is_current, saved_digests
 from indexer.encoders import Encoder
 from indexer.settings import DEMO_KB, PROJECT_ROOT
+from indexer.sync import open_index
 from kb.loader import load_articles
 from kb.models import Article, Language
 from kb.stores import Scope, create_store
@@ -34,32 +35,38 @@ PARAPHRASES = PROJECT_ROOT / "tests" / "data" / "paraphrases.yaml"
 SEED = 20261123
 
 
-def scaled_kb(count: int, log=print) -> list[Article]:
-    """The scaled knowledge base of ``count`` articles, written to ``build/bench/kb`` when it differs."""
+def scaled_kb(count: int, log=print, kb_dir: Path = KB_DIR) -> list[Article]:
+    """The scaled knowledge base of ``count`` articles, written to ``kb_dir`` (``build/bench/kb``) when it differs."""
     articles = sorted(scaled_articles(load_articles(DEMO_KB), count), key=lambda a: a.id)
-    existing = KB_DIR / "articles.jsonl"
-    if not existing.is_file() or load_articles(KB_DIR) != articles:
+    existing = kb_dir / "articles.jsonl"
+    if not existing.is_file() or load_articles(kb_dir) != articles:
         log(f"writing {count} articles to {existing}")
         write_jsonl(articles, existing)
     return articles
 
 
-def scaled_index(articles: list[Article], encoder: Encoder, log=print) -> Path:
-    """The index of the scaled knowledge base, built (with a progress bar) when missing or stale."""
-    if not index_is_current(INDEX_DIR, articles, encoder):
-        log(f"building the index of {len(articles)} articles in {INDEX_DIR} (once; reused while current)")
-        build_index(articles, encoder, INDEX_DIR)
-    return INDEX_DIR
+def scaled_index(articles: list[Article], encoder: Encoder, log=print, index_dir: Path = INDEX_DIR) -> Path:
+    """The index of the scaled knowledge base in ``index_dir``, built (with a progress bar) when missing or stale;
+    an index whose only lack is the second encoder's field gets that field filled in place (its e5 vectors kept)."""
+    if index_is_current(index_dir, articles, encoder):
+        return index_dir
+    if saved_digests(index_dir, articles, encoder) == {article.id: article_digest(article) for article in articles}:
+        log(f"filling the second encoder's field of the index in {index_dir} (once; its e5 vectors are kept)")
+        open_index(articles, encoder, index_dir)
+    else:
+        log(f"building the index of {len(articles)} articles in {index_dir} (once; reused while current)")
+        build_index(articles, encoder, index_dir)
+    return index_dir
 
 
-def bench_key(log=print) -> str:
+def bench_key(log=print, store_path: Path = STORE_PATH, kb_dir: Path = KB_DIR) -> str:
     """A fresh key of the bench tenant with every scope (the bench also writes an article) and no
     rate limit (the bench measures the service, not the limiter); the tenant is created from the
-    scaled KB when missing."""
-    store = create_store("sqlite", STORE_PATH)
+    scaled KB in ``kb_dir`` when missing from the store at ``store_path``."""
+    store = create_store("sqlite", store_path)
     try:
-        if seed_tenant(store, TENANT, KB_DIR):
-            log(f"bench tenant created in {STORE_PATH}")
+        if seed_tenant(store, TENANT, kb_dir):
+            log(f"bench tenant created in {store_path}")
         secret, _ = store.keys.create(TENANT, set(Scope), "make bench", rate_per_minute=0)
         return secret
     finally:

@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     tasks = build_tasks(items, cache, (*LANGUAGES, "mixed"))
     single = [t for t in tasks if t.kb_lang != "mixed"]
     fields, curves = fit(single)
-    print_table(f"Hybrid R@1 by weight (both tasks; scale {fields.scale}, shift {fields.shift}); * = chosen",
+    print_table(f"Hybrid R@1 by weight (both tasks; scale {fields.scale}, shift {fields.shift})",
                 ["query->KB", *map(str, GRID), "e5 alone", "chosen", "gain"],
                 [[f"{q}->{k}", *(curve[w] for w in GRID), curve[0.0],
                   f"{fields.weights.get((q, k), 0.0)}", curve[fields.weights.get((q, k), 0.0)] - curve[0.0]]

@@ -40,7 +40,7 @@ def accuracy(detector: SituationDetector) -> dict[str, float]:
 
 
 def run(index) -> dict:
-    detector = SituationDetector(load_templates(DEMO_KB), index.encoder)
+    detector = SituationDetector(load_templates(DEMO_KB), index.encoder.primary)  # as api/services.py builds it
     result = accuracy(detector)
     n = len(labelled_messages())
     print_table(f"Situation detection ({n} labelled messages, 9 situations, 20 per situation and language)",

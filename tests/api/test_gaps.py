@@ -166,7 +166,8 @@ def log_tenant(services, demo_articles):
 
 
 def stored(services, text: str) -> dict[str, bytes]:
-    return services.store.question_vectors.get(LOG_TENANT, services.encoder.vectors_fingerprint, [normalised(text)])
+    return services.store.question_vectors.get(LOG_TENANT, services.encoder.primary.vectors_fingerprint,
+                                               [normalised(text)])
 
 
 def test_uncertain_answers_are_embedded_in_the_background_as_they_are_logged(client, services, log_tenant):
@@ -180,7 +181,7 @@ def test_uncertain_answers_are_embedded_in_the_background_as_they_are_logged(cli
     services.gap_vectors.wait()
     [vector] = stored(services, OFF_TOPIC).values()
     np.testing.assert_allclose(np.frombuffer(vector, dtype=np.float32),
-                               services.encoder.encode_queries([OFF_TOPIC])[0], atol=1e-4)
+                               services.encoder.primary.encode_queries([OFF_TOPIC])[0], atol=1e-4)
     assert stored(services, ON_TOPIC) == {}  # a confident answer is not a gap
 
 

@@ -34,7 +34,8 @@ ARTICLES = {
     "unwritten": article("orders", "Gift vouchers by post (to write)", "Draft: vouchers posted to a friend.",
                          ["post a voucher", "voucher by mail", "send a gift voucher"], visibility="draft"),
 }
-NICKNAME_QUERY = "zorblax"  # what customers call the Moonlamp: no article says it, the model does not know it
+NICKNAME_QUERY = "gravlox"  # what customers call the Moonlamp: no article says it, neither model places it near one
+STAFF_NICKNAME = "zorblax"  # what staff call an override: no article says it either
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +93,7 @@ def test_a_synonym_makes_a_lexical_query_find_the_article_holding_the_other_term
     assert "lamp-battery" not in index.lexical_scores(NICKNAME_QUERY)
     assert first(client, keys["admin"], NICKNAME_QUERY)[0] != "lamp-battery"
 
-    group = {"groups": [{"language": "en", "terms": ["Zorblax", "moonlamp"]}]}
+    group = {"groups": [{"language": "en", "terms": ["Gravlox", "moonlamp"]}]}
     assert client.put("/v1/synonyms", json=group, headers=keys["admin"]).status_code == 200
     assert first(client, keys["admin"], NICKNAME_QUERY) == ("lamp-battery", False)
     assert "lamp-battery" in index.lexical_scores(NICKNAME_QUERY, synonyms=services.tenant_kb(TENANT).controls
@@ -109,8 +110,8 @@ def test_a_synonym_makes_a_lexical_query_find_the_article_holding_the_other_term
 def test_a_synonym_never_shows_an_article_the_caller_may_not_see(client, keys, controls):
     group = {"groups": [{"language": "en", "terms": ["zorblax", "override"]}]}
     assert client.put("/v1/synonyms", json=group, headers=keys["admin"]).status_code == 200
-    assert first(client, keys["admin"], NICKNAME_QUERY)[0] == "staff-overrides"  # internal: an answer key sees it
-    assert "staff-overrides" not in [r["id"] for r in search(client, keys["search"], NICKNAME_QUERY)["results"]]
+    assert first(client, keys["admin"], STAFF_NICKNAME)[0] == "staff-overrides"  # internal: an answer key sees it
+    assert "staff-overrides" not in [r["id"] for r in search(client, keys["search"], STAFF_NICKNAME)["results"]]
 
 
 def test_a_pin_puts_its_article_first_for_matching_queries_only(client, keys, controls):

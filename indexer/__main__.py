@@ -59,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args) -> int:
-    from indexer.build import build_index, index_is_current
+    from indexer.build import article_digest, build_index, index_is_current, saved_digests, second_field_state
     from indexer.encoders import ModelMissingError, create_encoder
+    from indexer.sync import open_index
     from kb.loader import KBFormatError, load_articles
 
     try:
@@ -77,6 +78,14 @@ def _build(args) -> int:
         print(f"index: {args.out} is current ({len(articles)} articles), nothing to do")
         return 0
     started = time.perf_counter()
+    if (not args.force and saved_digests(args.out, articles, encoder) == {a.id: article_digest(a) for a in articles}
+            and second_field_state(args.out, encoder) != "current"):
+        print(f"index: {args.out} lacks the second encoder's field (or has another model's): embedding only that "
+              "field, in place", flush=True)
+        index = open_index(articles, encoder, args.out)
+        print(f"index: {len(index.articles)} articles, {index.backend.count()} vectors -> {args.out} "
+              f"in {time.perf_counter() - started:.1f} s")
+        return 0
     manifest = build_index(articles, encoder, args.out)
     print(f"index: {manifest['articles']} articles, {manifest['vectors']} vectors -> {args.out} "
           f"in {time.perf_counter() - started:.1f} s")

@@ -174,14 +174,14 @@ class PgvectorBackend(SharedVectorBackend):
                 (self.tenant, fingerprint)).fetchone()[0]
             if found == fingerprint:
                 return False
-            if field:
+            if field:  # vectors of no recorded second model (a tenant from before the field) are only missing
                 connection.execute(f"UPDATE kb_vectors SET {COLUMNS[field]} = NULL WHERE tenant = %s", (self.tenant,))  # noqa: S608
             else:
                 for table in ("kb_vectors", "kb_vector_articles"):
                     connection.execute(f"DELETE FROM {table} WHERE tenant = %s", (self.tenant,))  # noqa: S608 (constant table names)
             connection.execute(f"UPDATE kb_vector_tenants SET {model} = %s WHERE tenant = %s",  # noqa: S608
                                (fingerprint, self.tenant))
-            return True
+            return found is not None or not field
 
     def article_vectors(self, article_id: str) -> ArticleVectors | None:
         with self._connection(self.read_pool) as connection:

@@ -113,7 +113,7 @@ def test_the_second_field_is_searched_scored_filled_and_dropped_on_its_own(postg
     backend = create_backend("pgvector", (4, SECOND_DIM), dsn, "t")
     first, second = np.eye(4, dtype=np.float32), unit_rows(4, SECOND_DIM)
     codes = np.zeros(3, dtype=np.int8)
-    assert backend.claim_model("e5") and backend.claim_model("use-m", field=1)
+    assert not backend.claim_model("e5") and not backend.claim_model("use-m", field=1)  # a new tenant: none to drop
     [ids] = backend.put_articles([ArticleVectors("a", 1, codes, codes, np.hstack([first[:3], second[:3]]))])
     scores, found = backend.search(np.hstack([first[:1], second[2:3]]), 1)
     assert {ids[0], ids[2]} <= set(found[0].tolist())  # the first field finds one, the second the other

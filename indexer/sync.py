@@ -16,9 +16,9 @@ import logging
 import time
 from pathlib import Path
 
-from indexer.backends import ArticleVectors, SharedVectorBackend
 import numpy as np
 
+from indexer.backends import ArticleVectors, SharedVectorBackend
 from indexer.build import (
     INDEX_FORMAT,
     article_digest,

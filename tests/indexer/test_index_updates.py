@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import shutil
 import threading
 
 import numpy as np
@@ -15,6 +16,7 @@ import pytest
 
 import indexer.search
 import indexer.sync
+from indexer.__main__ import main as indexer_main
 from indexer.build import (
     DIGESTS_FILE,
     INDEX_FORMAT,
@@ -29,6 +31,7 @@ from indexer.build import (
 from indexer.checkpoint import Checkpointer
 from indexer.lexical import BM25, tokenize
 from indexer.search import ArticleIndex
+from indexer.settings import DEMO_KB
 from indexer.sync import open_index
 from indexer.vector_sources import LANGUAGES, Entry, VectorSources
 from kb.models import Language
@@ -290,3 +293,21 @@ def test_the_checkpointer_saves_a_burst_of_writes_once_after_its_interval(servic
     assert not checkpointer.save_if_due() and not checkpointer.save_if_changed()
     saved = [article for article in articles if article.id != "invoice"] + [demo_articles["delivery-delay"]]
     assert index_is_current(folder, saved, services.encoder)
+
+
+def test_make_index_fills_only_the_second_field_of_an_index_made_without_it(tmp_path, monkeypatch, capsys):
+    kb = tmp_path / "kb"
+    (kb / "articles").mkdir(parents=True)
+    for article_id in ("invoice", "gift-card"):
+        shutil.copy(DEMO_KB / "articles" / f"{article_id}.yaml", kb / "articles")
+    out = tmp_path / "index"
+    build = ["build", "--kb", str(kb), "--out", str(out)]
+    monkeypatch.setenv("KB_SECOND_ENCODER", "none")
+    assert indexer_main(build) == 0 and not (out / "vectors-2.faiss").exists()
+    e5_vectors = (out / VECTORS_FILE).read_bytes()
+    monkeypatch.delenv("KB_SECOND_ENCODER")
+    capsys.readouterr()
+    assert indexer_main(build) == 0
+    assert "embedding only that field, in place" in capsys.readouterr().out
+    assert (out / VECTORS_FILE).read_bytes() == e5_vectors and (out / "vectors-2.faiss").is_file()
+    assert indexer_main(build) == 0 and "is current" in capsys.readouterr().out

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evals.common import load_yaml
 import indexer.sync
+from evals.common import load_yaml
 from indexer.backends import ArticleVectors, create_backend
 from indexer.backends.pgvector import MIGRATIONS as PGVECTOR_MIGRATIONS
 from indexer.backends.pgvector import SECOND_DIM

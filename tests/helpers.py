@@ -49,3 +49,18 @@ def first_step(variant) -> str:
     from kb.formats import ReplyFormat, render
 
     return render(variant.body, ReplyFormat.TEXT).split("\n")[0]
+
+
+def record_embeddings(monkeypatch, module: str) -> list:
+    """Record every ``embed_entries`` call ``module`` makes (it still embeds): the list of ``(encoder, entries)``."""
+    import importlib
+
+    calls: list = []
+    real_embed = importlib.import_module(module).embed_entries
+
+    def recording_embed(encoder, entries, *args, **kwargs):
+        calls.append((encoder, list(entries)))
+        return real_embed(encoder, entries, *args, **kwargs)
+
+    monkeypatch.setattr(f"{module}.embed_entries", recording_embed)
+    return calls

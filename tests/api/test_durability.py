@@ -15,13 +15,12 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-import indexer.search
 from api.services import seed_tenant
 from indexer.build import DIGESTS_FILE
 from indexer.sync import open_index
 from kb.stores import Scope, create_store
 from tests.conftest import ENGLISH_ONLY_ARTICLES
-from tests.helpers import wait_for
+from tests.helpers import record_embeddings, wait_for
 from tests.servers import Server, free_port
 
 WRITERS = 4
@@ -148,19 +147,12 @@ def test_a_restart_after_sigkill_embeds_again_only_the_writes_since_the_last_che
     unsaved = {article_id for article_id, _ in late} - set(saved_digests(index_dir / "demo"))
     assert late[-1][0] in unsaved
 
-    embedded: set[str] = set()
-    real_embed = indexer.search.embed_entries
-
-    def recording_embed(encoder, entries, *args, **kwargs):
-        embedded.update(entry.article_id for entry in entries)
-        return real_embed(encoder, entries, *args, **kwargs)
-
-    monkeypatch.setattr("indexer.search.embed_entries", recording_embed)
+    calls = record_embeddings(monkeypatch, "indexer.search")
     monkeypatch.setattr("indexer.sync.build_index", lambda *_, **__: pytest.fail("no full rebuild"))
     articles = [stored.article for stored in store.articles.list("demo")[0]]
     store.close()
     index = open_index(articles, services.encoder, index_dir / "demo")  # what the restarted server opens
-    assert embedded == unsaved
+    assert {entry.article_id for _, entries in calls for entry in entries} == unsaved
     title = late[-1][1]["variants"]["en"]["title"]
     assert index.search(title, limit=1)[0].article.id == late[-1][0]
 

@@ -14,8 +14,6 @@ import threading
 import numpy as np
 import pytest
 
-import indexer.search
-import indexer.sync
 from indexer.__main__ import main as indexer_main
 from indexer.build import (
     DIGESTS_FILE,
@@ -35,6 +33,7 @@ from indexer.settings import DEMO_KB
 from indexer.sync import open_index
 from indexer.vector_sources import LANGUAGES, Entry, VectorSources
 from kb.models import Language
+from tests.helpers import record_embeddings
 
 KEPT = ("return-item", "reset-password", "invoice", "gift-card", "order-status")
 
@@ -167,21 +166,14 @@ def test_an_index_without_the_second_field_gets_only_that_field_embedded_in_plac
         manifest["fields"][1] = "use-m-of-another-release"
         (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     first_vectors = folder.joinpath(VECTORS_FILE).read_bytes()
-    embedded_with = []
-    real_embed = indexer.sync.embed_entries
-
-    def recording_embed(encoder, entries, *args, **kwargs):
-        embedded_with.append((encoder, len(entries)))
-        return real_embed(encoder, entries, *args, **kwargs)
-
-    monkeypatch.setattr("indexer.sync.embed_entries", recording_embed)
+    embedded_with = record_embeddings(monkeypatch, "indexer.sync")
     monkeypatch.setattr("indexer.search.embed_entries", lambda *_: pytest.fail("no article is embedded again"))
     monkeypatch.setattr("indexer.sync.build_index", lambda *_, **__: pytest.fail("no full rebuild"))
     index = open_index(articles, pair, folder)
 
     vectors = sum(len(article_entries(article)) for article in articles)
     assert {encoder for encoder, _ in embedded_with} == {pair.second}
-    assert sum(count for _, count in embedded_with) == vectors
+    assert sum(len(entries) for _, entries in embedded_with) == vectors
     assert folder.joinpath(VECTORS_FILE).read_bytes() == first_vectors  # e5's field untouched
     assert index_is_current(folder, articles, pair) and len(index.backend.missing_from_field(1)) == 0
     rebuilt = tmp_path / "rebuilt"
@@ -212,23 +204,17 @@ def test_a_restart_embeds_again_only_the_articles_that_changed(services, demo_ar
     edited = dataclasses.replace(articles[0], variants={
         **articles[0].variants, Language.EN: dataclasses.replace(english, title="Returning a parcel to the shop")})
     now = [edited, *articles[1:3], demo_articles["delivery-delay"]]  # two removed, one added, one edited
-    embedded: list[str] = []
-    real_embed = indexer.search.embed_entries
-
-    def recording_embed(encoder, entries, *args, **kwargs):
-        embedded.extend({entry.article_id for entry in entries})
-        return real_embed(encoder, entries, *args, **kwargs)
-
-    monkeypatch.setattr("indexer.search.embed_entries", recording_embed)
+    calls = record_embeddings(monkeypatch, "indexer.search")
     monkeypatch.setattr("indexer.sync.build_index", lambda *_, **__: pytest.fail("no full rebuild"))
     index = open_index(now, services.encoder, folder)
+    embedded = [article_id for _, entries in calls for article_id in {entry.article_id for entry in entries}]
     assert sorted(embedded) == sorted([edited.id, "delivery-delay"])
     assert top_id(index, "my package is late, when will it arrive?") == "delivery-delay"
     assert KEPT[3] not in [hit.article.id for hit in index.search("I forgot my password", 10, language=Language.EN)]
     assert index_is_current(folder, now, services.encoder)
-    embedded.clear()
+    calls.clear()
     again = open_index(now, services.encoder, folder)
-    assert embedded == [] and top_id(again, "my package is late, when will it arrive?") == "delivery-delay"
+    assert calls == [] and top_id(again, "my package is late, when will it arrive?") == "delivery-delay"
 
 
 def test_a_corrupt_index_file_is_rebuilt_with_a_log_line(services, demo_articles, tmp_path, caplog):

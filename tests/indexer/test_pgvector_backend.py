@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import indexer.sync
 from evals.common import load_yaml
 from indexer.backends import ArticleVectors, create_backend
 from indexer.backends.pgvector import MIGRATIONS as PGVECTOR_MIGRATIONS
@@ -21,6 +20,7 @@ from indexer.search import ArticleIndex
 from indexer.sync import open_shared_index
 from kb.models import Language
 from kb.stores import StoredArticle
+from tests.helpers import record_embeddings
 from tests.postgres import PostgresServer
 from tests.servers import free_port
 
@@ -147,18 +147,11 @@ def test_a_shared_index_from_before_the_second_encoder_gets_only_that_field_embe
     before = create_backend("pgvector", pair.primary.dims, dsn, "demo")
     open_shared_index(stored, pair.primary, before)
     before.close()
-    embedded_with = []
-    real_embed = indexer.sync.embed_entries
-
-    def recording_embed(encoder, entries, *args, **kwargs):
-        embedded_with.append((encoder, len(entries)))
-        return real_embed(encoder, entries, *args, **kwargs)
-
-    monkeypatch.setattr("indexer.sync.embed_entries", recording_embed)
+    embedded_with = record_embeddings(monkeypatch, "indexer.sync")
     backend = create_backend("pgvector", pair.dims, dsn, "demo")
     index = open_shared_index(stored, pair, backend)
     assert {encoder for encoder, _ in embedded_with} == {pair.second}
-    assert sum(count for _, count in embedded_with) == backend.count() and len(backend.missing_from_field(1)) == 0
+    assert sum(len(entries) for _, entries in embedded_with) == backend.count() and len(backend.missing_from_field(1)) == 0
     entries = [entry for article in articles for entry in article_entries(article)]
     local_vectors = create_backend("faiss", pair.dims)
     local_vectors.add(np.flatnonzero(index.sources.articles >= 0), embed_entries(pair, entries))
